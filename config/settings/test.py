@@ -1,0 +1,13 @@
+"""Tests: the database and cache come from the environment the test runner sets up."""
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+SECRET_KEY = "test-secret-key-not-for-production"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Retries must not make the suite slow.
+SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=2.0)
+SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.01)
