@@ -1,0 +1,116 @@
+"""The RUC entries in Django's cache: keys, reads, writes, eviction and status.
+
+The same functions work on django-redis and on LocMemCache. LocMem lives inside each
+process: what one process writes or evicts, the others never see.
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django_redis.cache import RedisCache
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "sunat:ruc:"
+_NOT_FOUND = {"notFound": True}
+
+
+def ruc_key(ruc: str) -> str:
+    return f"{KEY_PREFIX}{ruc}"
+
+
+def uses_redis() -> bool:
+    # `cache` is a proxy; the backend class is on the object it stands for.
+    return isinstance(caches["default"], RedisCache)
+
+
+def backend_name() -> str:
+    return "redis" if uses_redis() else type(caches["default"]).__name__.lower().removesuffix("cache")
+
+
+def get(ruc: str):
+    """Return the cached answer: a data dict, NOT_FOUND, or None on a miss."""
+    return cache.get(ruc_key(ruc))
+
+
+def is_not_found(value) -> bool:
+    return value == _NOT_FOUND
+
+
+def put(ruc: str, data: dict, timeout: int | None = None) -> None:
+    cache.set(ruc_key(ruc), data, timeout=settings.RUC_CACHE_TTL if timeout is None else timeout)
+
+
+def put_not_found(ruc: str) -> None:
+    cache.set(ruc_key(ruc), _NOT_FOUND, timeout=settings.RUC_NOT_FOUND_TTL)
+
+
+def contains(ruc: str) -> bool:
+    return cache.has_key(ruc_key(ruc))
+
+
+def evict(rucs) -> int:
+    """Remove these RUCs from the cache; return how many entries were there."""
+    keys = [ruc_key(ruc) for ruc in rucs]
+    present = sum(1 for key in keys if cache.has_key(key))
+    cache.delete_many(keys)
+    return present
+
+
+def evict_all() -> int:
+    """Remove every `sunat:ruc:*` entry and nothing else; return how many."""
+    if uses_redis():
+        # delete_pattern walks the keyspace with SCAN, never KEYS or FLUSHALL.
+        return cache.delete_pattern(f"{KEY_PREFIX}*") or 0
+    keys = _locmem_ruc_keys()
+    cache.delete_many(keys)
+    return len(keys)
+
+
+def count() -> int:
+    if uses_redis():
+        return sum(1 for _ in cache.iter_keys(f"{KEY_PREFIX}*"))
+    return len(_locmem_ruc_keys())
+
+
+def _locmem_ruc_keys() -> list[str]:
+    # LocMemCache has no key listing; its private dict is the only way to find our keys.
+    locmem = caches["default"]
+    raw_prefix = locmem.make_key(KEY_PREFIX)
+    strip = len(locmem.make_key(""))
+    with locmem._lock:
+        return [raw[strip:] for raw in list(locmem._cache) if raw.startswith(raw_prefix)]
+
+
+def probe() -> bool:
+    """Write, read back and delete a throwaway key: does the cache really answer?"""
+    key = f"sunat:probe:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "ok", timeout=10)
+        ok = cache.get(key) == "ok"
+        cache.delete(key)
+        return ok
+    except Exception:  # a cache that raises is a cache that does not answer
+        logger.warning("cache probe failed", exc_info=True)
+        return False
+
+
+def status() -> dict:
+    """Backend, reachability and, on Redis, the RUC key count and memory used."""
+    info = {"backend": backend_name(), "reachable": probe()}
+    if not info["reachable"]:
+        return info
+    try:
+        info["ruc_keys"] = count()
+        if uses_redis():
+            from django_redis import get_redis_connection
+
+            memory = get_redis_connection("default").info("memory")
+            info["used_memory"] = memory.get("used_memory")
+            info["used_memory_human"] = memory.get("used_memory_human")
+    except Exception:
+        logger.warning("could not read cache statistics", exc_info=True)
+        info["reachable"] = False
+    return info

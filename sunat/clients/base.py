@@ -1,0 +1,84 @@
+"""What every SUNAT client shares: turning a page into data or an error, and retrying."""
+
+import logging
+import secrets
+import string
+import time
+
+from django.conf import settings
+
+from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
+from sunat.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
+
+logger = logging.getLogger(__name__)
+
+FORM_PAGE = "FrameCriterioBusquedaWeb.jsp"
+QUERY_ENDPOINT = "jcrS00Alias"
+_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def random_token() -> str:
+    """The 52 base-36 characters SUNAT's page script puts in `token` (never verified by Google)."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(52))
+
+
+def interpret_ruc_page(html: str, ruc: str) -> dict:
+    """Data for `ruc` from a consPorRuc answer, or the exception that the page means."""
+    kind = classify_page(html)
+    if kind is PageKind.NOT_FOUND:
+        raise RucNotFound(ruc)
+    if kind is PageKind.REJECTED:
+        raise SunatRejected("SUNAT's firewall rejected the request")
+    if kind is PageKind.ERROR:
+        raise SunatUnavailable(f"SUNAT error page: {error_message(html) or 'no message'}")
+    if kind is not PageKind.RESULT:
+        raise SunatUnavailable("SUNAT answered a page this service does not recognise")
+    try:
+        data = parse_ruc_page(html)
+    except ParseError as exc:
+        raise SunatUnavailable(f"SUNAT result page could not be parsed: {exc}") from exc
+    if data["ruc"] != ruc:
+        raise SunatUnavailable(f"SUNAT answered for RUC {data['ruc']!r}, not {ruc}")
+    return data
+
+
+class SunatClient:
+    """Fetches a consPorRuc page; subclasses choose how (plain HTTP, a browser)."""
+
+    def __init__(self, base_url=None, timeout=None, max_attempts=None, backoff=None):
+        self.base_url = base_url or settings.SUNAT_BASE_URL
+        if not self.base_url.endswith("/"):
+            self.base_url += "/"
+        self.timeout = settings.SUNAT_TIMEOUT if timeout is None else timeout
+        self.max_attempts = max(1, settings.SUNAT_MAX_ATTEMPTS if max_attempts is None else max_attempts)
+        self.backoff = settings.SUNAT_RETRY_BACKOFF if backoff is None else backoff
+
+    @property
+    def form_url(self) -> str:
+        return self.base_url + FORM_PAGE
+
+    @property
+    def query_url(self) -> str:
+        return self.base_url + QUERY_ENDPOINT
+
+    def fetch_ruc_page(self, ruc: str) -> str:
+        """Return SUNAT's answer to consPorRuc as text; raise SunatError on transport failures."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget the upstream session (cookies, connections) after a failure."""
+
+    def lookup(self, ruc: str) -> dict:
+        """SUNAT's data for a RUC, retrying transient failures with exponential backoff."""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return interpret_ruc_page(self.fetch_ruc_page(ruc), ruc)
+            except SunatError as exc:
+                self.reset()
+                if not exc.retryable or attempt == self.max_attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.info("SUNAT attempt %d/%d for %s failed (%s); retrying in %.2fs",
+                            attempt, self.max_attempts, ruc, exc, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")

@@ -1,0 +1,96 @@
+"""SUNAT over plain HTTP (requests): the form page for the session cookie, then consPorRuc."""
+
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+from sunat.clients.base import SunatClient, random_token
+from sunat.exceptions import SunatTimeout, SunatUnavailable
+
+_CHUNK = 16 * 1024
+_HTML_END = b"</html>"
+
+
+class HttpClient(SunatClient):
+    def __init__(self, *args, user_agent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_agent = user_agent or settings.SUNAT_USER_AGENT
+        # requests.Session is not thread-safe; gthread workers get one session per thread.
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": self.user_agent, "Accept-Language": "es-PE,es;q=0.9"})
+            self._local.session = session
+        return session
+
+    def reset(self) -> None:
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+            self._local.session = None
+
+    def fetch_ruc_page(self, ruc: str) -> str:
+        session = self._session()
+        deadline = time.monotonic() + self.timeout
+        try:
+            if not session.cookies:
+                self._read_page(session.get(self.form_url, timeout=self.timeout, stream=True), deadline)
+                deadline = time.monotonic() + self.timeout
+            response = session.post(
+                self.query_url,
+                data=self._query_fields(ruc),
+                headers={"Referer": self.form_url, "Origin": self._origin()},
+                timeout=self.timeout,
+                stream=True,
+            )
+            return self._read_page(response, deadline)
+        except requests.Timeout as exc:
+            raise SunatTimeout(f"SUNAT did not answer in {self.timeout:g}s") from exc
+        except requests.RequestException as exc:
+            raise SunatUnavailable(f"cannot reach SUNAT: {exc.__class__.__name__}") from exc
+
+    def _origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @staticmethod
+    def _query_fields(ruc: str) -> dict:
+        return {
+            "accion": "consPorRuc",
+            "nroRuc": ruc,
+            "token": random_token(),
+            "contexto": "ti-it",
+            "modo": "1",
+            # What SUNAT's own form sends along; harmless, and it keeps us looking like it.
+            "razSoc": "",
+            "nrodoc": "",
+            "search1": ruc,
+            "search2": "",
+            "search3": "",
+            "tipdoc": "1",
+            "rbtnTipo": "1",
+            "codigo": "",
+        }
+
+    @staticmethod
+    def _read_page(response: requests.Response, deadline: float) -> str:
+        """Read the body up to `</html>`: SUNAT sometimes keeps the connection open without a length."""
+        with response:
+            if response.status_code != 200:
+                raise SunatUnavailable(f"SUNAT answered HTTP {response.status_code}")
+            body = bytearray()
+            # read1 returns what has arrived; iter_content would wait for a full chunk or EOF.
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+                body += chunk
+                if _HTML_END in body[-(len(chunk) + len(_HTML_END)):].lower():
+                    break
+                if time.monotonic() > deadline:
+                    raise requests.Timeout("SUNAT kept sending past the timeout")
+            # The HTTP header is the truth (ISO-8859-1); the page's meta tag claims utf-8.
+            return bytes(body).decode(response.encoding or "iso-8859-1", errors="replace")

@@ -1,0 +1,36 @@
+"""JSON responses of the API: data and errors share one shape and encoding."""
+
+from functools import wraps
+
+from django.http import JsonResponse
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+_MAX_ECHO = 64  # never echo back an arbitrarily long input
+
+
+def json_response(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+
+
+def json_error(status: int, code: str, detail: str, *, ruc=None, retry_after: int | None = None) -> JsonResponse:
+    body = {"error": code, "detail": detail}
+    if ruc is not None:
+        body["ruc"] = ruc[:_MAX_ECHO]
+    response = json_response(body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def require_get(view):
+    """Like django.views.decorators.http.require_GET, but the 405 is JSON."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = json_error(405, "metodo_no_permitido", "Solo se admite el método GET.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

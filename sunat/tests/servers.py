@@ -1,0 +1,147 @@
+"""Real redis-server and PostgreSQL on free loopback ports, started and stopped by the tests.
+
+As a command, it runs another command with them up and the environment pointing at them:
+
+    python -m sunat.tests.servers --redis --postgres -- python -m pytest
+"""
+
+import argparse
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {HOST}:{port} after {timeout}s")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    process: subprocess.Popen
+
+
+@contextlib.contextmanager
+def redis_server():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed (make test installs it)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="redis-test-") as workdir:
+        process = subprocess.Popen(
+            [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
+             "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port, process)
+            yield Server(url=f"redis://{HOST}:{port}/0", port=port, process=process)
+        finally:
+            stop_process(process)
+
+
+def _postgres_bindir() -> str:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return os.path.dirname(found[-1])
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        raise RuntimeError("PostgreSQL is not installed (make test installs it)")
+    return os.path.dirname(initdb)
+
+
+@contextlib.contextmanager
+def postgres_server():
+    bindir = _postgres_bindir()
+    port = free_port()
+    # PostgreSQL refuses to run as root: run it as the `postgres` user the package creates.
+    run_as = {}
+    if os.geteuid() == 0:
+        run_as = {"user": "postgres", "group": "postgres", "extra_groups": []}
+    with tempfile.TemporaryDirectory(prefix="pg-test-") as workdir:
+        datadir = os.path.join(workdir, "data")
+        if run_as:
+            account = pwd.getpwnam("postgres")
+            os.chown(workdir, account.pw_uid, account.pw_gid)
+        subprocess.run(
+            [f"{bindir}/initdb", "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            check=True, stdout=subprocess.DEVNULL, **run_as,
+        )
+        process = subprocess.Popen(
+            [f"{bindir}/postgres", "-D", datadir, "-p", str(port), "-k", workdir,
+             "-c", f"listen_addresses={HOST}", "-c", "fsync=off", "-c", "synchronous_commit=off",
+             "-c", "full_page_writes=off"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "postgres.log"), "w"), **run_as,
+        )
+        try:
+            wait_for_port(port, process)
+            _wait_until_accepting(bindir, port)
+            yield Server(url=f"postgres://postgres@{HOST}:{port}/postgres", port=port, process=process)
+        finally:
+            stop_process(process)
+
+
+def _wait_until_accepting(bindir: str, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready = subprocess.run([f"{bindir}/pg_isready", "-h", HOST, "-p", str(port)], capture_output=True)
+        if ready.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("PostgreSQL did not accept connections in time")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--redis", action="store_true", help="start redis-server and set USE_REDIS, REDIS_URL")
+    parser.add_argument("--postgres", action="store_true", help="start PostgreSQL and set DATABASE_URL")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command to run after --")
+    env = dict(os.environ)
+    with contextlib.ExitStack() as stack:
+        if args.redis:
+            env.update(USE_REDIS="True", REDIS_URL=stack.enter_context(redis_server()).url)
+        if args.postgres:
+            env.update(DATABASE_URL=stack.enter_context(postgres_server()).url)
+        return subprocess.run(command, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+
+from sunat import cache as ruc_cache
+
+pytestmark = pytest.mark.django_db
+
+COMPANY = "20573215045"
+OTHER = "20550263948"
+
+
+@pytest.fixture
+def two_cached(client, replica):
+    client.get(f"/api/ruc/{COMPANY}")
+    client.get(f"/api/ruc/{OTHER}")
+    cache.set("no:es:ruc", "queda", timeout=60)
+
+
+def test_clear_given_rucs_removes_only_those(two_cached, capsys):
+    call_command("clear_ruc_cache", COMPANY)
+
+    assert ruc_cache.get(COMPANY) is None
+    assert ruc_cache.get(OTHER) is not None
+    assert "Removed 1 entries" in capsys.readouterr().out
+
+
+def test_clear_everything_removes_all_ruc_entries_and_nothing_else(two_cached, capsys):
+    call_command("clear_ruc_cache")
+
+    assert ruc_cache.get(COMPANY) is None and ruc_cache.get(OTHER) is None
+    assert cache.get("no:es:ruc") == "queda"
+    out = capsys.readouterr().out
+    assert "Removed 2 entries" in out
+    assert ("LocMem" in out) != ruc_cache.uses_redis()
+
+
+def test_clear_refuses_an_invalid_ruc(two_cached):
+    with pytest.raises(CommandError, match="verificador"):
+        call_command("clear_ruc_cache", "20573215046")
+    assert ruc_cache.get(COMPANY) is not None
+
+
+def test_status_shows_backend_reachability_and_key_count(two_cached, capsys):
+    call_command("ruc_cache_status")
+
+    out = capsys.readouterr().out
+    assert f"backend: {ruc_cache.backend_name()}" in out
+    assert "reachable: yes" in out
+    assert "ruc keys: 2" in out
+    assert ("memory used:" in out) == ruc_cache.uses_redis()

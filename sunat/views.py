@@ -1,0 +1,70 @@
+"""HTTP views: thin wrappers around sunat.services."""
+
+from django.db import DatabaseError, connection
+from django.views.decorators.cache import never_cache
+
+from sunat import cache as ruc_cache
+from sunat import services
+from sunat.exceptions import RucNotFound, SunatTimeout, SunatUnavailable
+from sunat.responses import json_error, json_response, require_get
+from sunat.validators import InvalidRuc
+
+
+@require_get
+def ruc_detail(request, ruc):
+    try:
+        lookup = services.lookup_ruc(ruc)
+    except InvalidRuc as exc:
+        return json_error(400, "ruc_invalido", str(exc), ruc=ruc)
+    except RucNotFound:
+        return json_error(404, "ruc_no_encontrado", "SUNAT no tiene registrado este RUC.", ruc=ruc)
+    except SunatTimeout as exc:
+        return json_error(504, "sunat_timeout", "SUNAT no respondió a tiempo. Intente nuevamente.",
+                          ruc=ruc, retry_after=exc.retry_after)
+    except SunatUnavailable as exc:
+        return json_error(503, "sunat_no_disponible", "SUNAT no está disponible en este momento. Intente más tarde.",
+                          ruc=ruc, retry_after=exc.retry_after)
+    response = json_response(lookup.data)
+    response["X-Cache"] = lookup.cache_status
+    return response
+
+
+@never_cache
+@require_get
+def health(request):
+    database_ok = _database_answers()
+    cache_ok = ruc_cache.probe()
+    if not database_ok:
+        status = "error"
+    elif not cache_ok:
+        status = "degraded"
+    else:
+        status = "ok"
+    body = {
+        "status": status,
+        "cache": {"backend": ruc_cache.backend_name(), "ok": cache_ok},
+        "database": {"vendor": connection.vendor, "ok": database_ok},
+    }
+    return json_response(body, status=200 if database_ok else 503)
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+# JSON versions of Django's error pages: API clients never get an HTML debug page.
+def bad_request(request, exception=None):
+    return json_error(400, "solicitud_invalida", "La solicitud no es válida.")
+
+
+def page_not_found(request, exception=None):
+    return json_error(404, "ruta_no_encontrada", "La ruta solicitada no existe.")
+
+
+def server_error(request):
+    return json_error(500, "error_interno", "Error interno del servicio.")
