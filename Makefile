@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` (serve on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+REPLICA_PORT ?= 8001
+
+.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean
+
+# Virtualenv with every Python dependency; rebuilt when a requirements file changes.
+$(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+# The service on SQLite and LocMem, asking the real SUNAT on a miss.
+run: migrate
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The same, against the bundled SUNAT replica: lookups work offline.
+demo: migrate
+	@$(PY) -m sunat.replica --port $(REPLICA_PORT) --latency 0.3 & replica=$$!; \
+	trap 'kill $$replica 2>/dev/null' EXIT INT TERM; \
+	SUNAT_BASE_URL=http://127.0.0.1:$(REPLICA_PORT)/cl-ti-itmrconsruc/ $(PY) manage.py runserver 127.0.0.1:8000
+
+# Servers the tests start on loopback: installed from Debian's packages when missing.
+system-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "Installing:$$missing"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The whole suite twice: SQLite + LocMem, then a real PostgreSQL + a real redis-server.
+test: venv system-deps test-sqlite test-postgres-redis
+
+test-sqlite: venv
+	$(PY) -m pytest
+
+test-postgres-redis: venv system-deps
+	$(PY) -m sunat.tests.servers --postgres --redis -- $(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles
