@@ -24,22 +24,25 @@ def random_token() -> str:
 
 def interpret_ruc_page(html: str, ruc: str) -> dict:
     """Data for `ruc` from a consPorRuc answer, or the exception that the page means."""
-    kind = classify_page(html)
-    if kind is PageKind.NOT_FOUND:
-        raise RucNotFound(ruc)
-    if kind is PageKind.REJECTED:
-        raise SunatRejected("SUNAT's firewall rejected the request")
-    if kind is PageKind.ERROR:
-        raise SunatUnavailable(f"SUNAT error page: {error_message(html) or 'no message'}")
-    if kind is not PageKind.RESULT:
-        raise SunatUnavailable("SUNAT answered a page this service does not recognise")
     try:
+        # The usual answer is a result page: parse it once, classify only what is not one.
         data = parse_ruc_page(html)
-    except ParseError as exc:
-        raise SunatUnavailable(f"SUNAT result page could not be parsed: {exc}") from exc
+    except ParseError:
+        raise _page_error(html, ruc) from None
     if data["ruc"] != ruc:
         raise SunatUnavailable(f"SUNAT answered for RUC {data['ruc']!r}, not {ruc}")
     return data
+
+
+def _page_error(html: str, ruc: str) -> Exception:
+    kind = classify_page(html)
+    if kind is PageKind.NOT_FOUND:
+        return RucNotFound(ruc)
+    if kind is PageKind.REJECTED:
+        return SunatRejected("SUNAT's firewall rejected the request")
+    if kind is PageKind.ERROR:
+        return SunatUnavailable(f"SUNAT error page: {error_message(html) or 'no message'}")
+    return SunatUnavailable("SUNAT answered a page this service does not recognise")
 
 
 class SunatClient:

@@ -101,12 +101,13 @@ def postgres_server():
             [f"{bindir}/initdb", "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
             check=True, stdout=subprocess.DEVNULL, **run_as,
         )
-        process = subprocess.Popen(
-            [f"{bindir}/postgres", "-D", datadir, "-p", str(port), "-k", workdir,
-             "-c", f"listen_addresses={HOST}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "postgres.log"), "w"), **run_as,
-        )
+        with open(os.path.join(workdir, "postgres.log"), "w") as log:
+            process = subprocess.Popen(
+                [f"{bindir}/postgres", "-D", datadir, "-p", str(port), "-k", workdir,
+                 "-c", f"listen_addresses={HOST}", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off"],
+                stdout=subprocess.DEVNULL, stderr=log, **run_as,
+            )
         try:
             wait_for_port(port, process)
             _wait_until_accepting(bindir, port)
