@@ -1,5 +1,7 @@
 """
-Parse SUNAT "Consulta RUC" HTML pages into the API's JSON shape.
+Parse SUNAT "Consulta RUC" HTML pages into the API's JSON shape: the
+consPorRuc result page and its sub-pages getRepLeg (legal representatives)
+and getCantTrab (workers per period).
 
 SUNAT's markup is loose (ragged whitespace, entities mixed with literal
 Latin-1 letters, commented-out rows, sometimes two documents in one response),
@@ -15,7 +17,10 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
-__all__ = ["PageKind", "ParseError", "classify_page", "error_message", "parse_ruc_page"]
+__all__ = [
+    "PageKind", "ParseError", "classify_page", "error_message", "parse_representantes",
+    "parse_ruc_page", "parse_trabajadores",
+]
 
 
 class PageKind(enum.Enum):
@@ -69,6 +74,15 @@ _MESSAGE_TEXT_NODES = etree.XPath(
 )
 _ERROR_PARAGRAPHS = etree.XPath("//p[{}]".format(_HAS_CLASS.format("error")))
 _BODY = etree.XPath("//body")
+# Sub-page tables: a table's own rows (not those of nested tables) and their cells.
+_TABLES = etree.XPath("//table")
+_TABLE_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+_ROW_CELLS = etree.XPath("./th | ./td")
+# What a page says, minus scripts and the forms and buttons that lead elsewhere
+# (every result page has buttons named after the sub-pages).
+_PAGE_TEXT_NODES = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::form or ancestor::button)]"
+)
 
 EMPTY_VALUES = {"", "-", "NINGUNO"}
 
@@ -118,6 +132,49 @@ LINE_LIST_FIELDS = {"comprobantesPago", "sistemaEmisionElectronica", "padrones"}
 TEXT_FIELDS = {
     "nombreComercial", "tipoContribuyente", "tipoDocumento", "condicion", "direccion",
     "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad",
+}
+
+# Sub-page columns, recognized by the words of their header (folded, punctuation
+# dropped, so "N° de Trabajadores" is {N, DE, TRABAJADORES}). For each column the
+# first field with a word in the header wins, so the order matters: "Nro.
+# Documento" is numeroDocumento before "Documento" alone is tipoDocumento.
+REPRESENTANTE_COLUMNS = (
+    ("cargo", {"CARGO"}),
+    ("fechaDesde", {"FECHA", "DESDE"}),
+    ("nombre", {"NOMBRE", "NOMBRES", "APELLIDOS"}),
+    ("numeroDocumento", {"NRO", "NUMERO", "NUM", "NO", "N"}),
+    ("tipoDocumento", {"DOCUMENTO", "DOC", "TIPO"}),
+)
+REPRESENTANTE_FIELDS = ("tipoDocumento", "numeroDocumento", "nombre", "cargo", "fechaDesde")
+TRABAJADORES_COLUMNS = (
+    ("periodo", {"PERIODO"}),
+    ("pensionistas", {"PENSIONISTAS", "PENSIONISTA"}),
+    ("prestadores", {"PRESTADORES", "PRESTADOR"}),
+    ("trabajadores", {"TRABAJADORES", "TRABAJADOR"}),
+)
+TRABAJADORES_FIELDS = ("periodo", "trabajadores", "pensionistas", "prestadores")
+# Sub-page cells meaning "not given": "NE" (no especificado) in counts.
+SUB_PAGE_EMPTY_VALUES = {"", "-", "--", "NE"}
+
+# The "no information" variant: a message plus the page's subject, both read
+# from the page text (folded) outside forms and buttons.
+_NO_INFORMATION_RE = re.compile(r"\bNO\s+(?:EXISTEN?\b|HAY\b|SE\s+ENCONTR|REGISTRA|TIENE|CUENTA\s+CON\b)")
+_REPRESENTANTES_SUBJECT_RE = re.compile(r"\bREPRESENTANTES?\b")
+_TRABAJADORES_SUBJECT_RE = re.compile(r"\b(?:TRABAJADOR(?:ES)?|PRESTADOR(?:ES)?)\b")
+
+_COUNT_RE = re.compile(r"\d{1,3}(?:[,.\s]\d{3})+|\d+")  # 1,234 / 1.234 / 1234
+_PERIOD_YEAR_FIRST_RE = re.compile(r"(\d{4})\s*[-/.]?\s*(\d{1,2})")  # 2025-03, 2025/03, 202503
+_PERIOD_MONTH_FIRST_RE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{4})")  # 03/2025, 03-2025
+_PERIOD_MONTH_NAME_RE = re.compile(r"([A-Z]{3,10})\.?\s*[-/ ]?\s*(\d{4})")  # MAR-2025, MARZO 2025
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("ENE", "ENERO"), ("FEB", "FEBRERO"), ("MAR", "MARZO"), ("ABR", "ABRIL"), ("MAY", "MAYO"),
+         ("JUN", "JUNIO"), ("JUL", "JULIO"), ("AGO", "AGOSTO"), ("SET", "SEP", "SETIEMBRE", "SEPTIEMBRE"),
+         ("OCT", "OCTUBRE"), ("NOV", "NOVIEMBRE"), ("DIC", "DICIEMBRE")),
+        start=1,
+    )
+    for name in names
 }
 
 DEPARTAMENTOS = (
@@ -342,6 +399,130 @@ def _fill(result, field, column):
         result[field] = clean(_element_text(column))
 
 
+# Sub-pages -----------------------------------------------------------------
+
+def sub_page_value(text):
+    """Collapsed cell text, or None for "-", "NE" and empty cells."""
+    text = collapse(text or "")
+    return None if text.upper() in SUB_PAGE_EMPTY_VALUES else text
+
+
+def parse_count(text):
+    """A count cell as an int; None for "NE", "-", empty or anything unreadable."""
+    text = sub_page_value(text)
+    if text is None or not _COUNT_RE.fullmatch(text):
+        return None
+    return int(re.sub(r"\D", "", text))
+
+
+def parse_period(text):
+    """A period cell (2025-03, 03/2025, 202503, MAR-2025...) as "YYYY-MM", else None."""
+    text = sub_page_value(text)
+    if text is None:
+        return None
+    text = fold(text)
+    if match := _PERIOD_YEAR_FIRST_RE.fullmatch(text):
+        year, month = match.groups()
+    elif match := _PERIOD_MONTH_FIRST_RE.fullmatch(text):
+        month, year = match.groups()
+    elif (match := _PERIOD_MONTH_NAME_RE.fullmatch(text)) and match.group(1) in MONTHS:
+        month, year = MONTHS[match.group(1)], match.group(2)
+    else:
+        return None
+    month = int(month)
+    return f"{int(year):04d}-{month:02d}" if 1 <= month <= 12 else None
+
+
+def _header_words(text):
+    return set(re.sub(r"[^A-Z0-9]+", " ", fold(collapse(text))).split())
+
+
+def _positioned_cells(row):
+    """(column position, cell) for a row's th/td cells, colspans counted."""
+    position = 0
+    for cell in _ROW_CELLS(row):
+        yield position, cell
+        try:
+            position += max(1, int(cell.get("colspan") or 1))
+        except ValueError:
+            position += 1
+
+
+def _column_fields(header_row, columns):
+    """{column position: field} for the header cells that name a known column."""
+    fields = {}
+    for position, cell in _positioned_cells(header_row):
+        words = _header_words(_element_text(cell))
+        field = next((field for field, names in columns if words & names), None)
+        if field is not None and field not in fields.values():
+            fields[position] = field
+    return fields
+
+
+def _sub_page_rows(doc, columns, required):
+    """
+    The rows of the first table whose header row names the `required`
+    columns, as {field: cell text} dicts; None when no table has them.
+    Columns are found by header text, so order and extra columns don't matter.
+    """
+    if doc is None:
+        return None
+    for table in _TABLES(doc):
+        rows = _TABLE_ROWS(table)
+        for index, row in enumerate(rows):
+            fields = _column_fields(row, columns)
+            if required <= set(fields.values()):
+                return _data_rows(rows[index + 1:], fields, columns, required)
+    return None
+
+
+def _data_rows(rows, fields, columns, required):
+    result = []
+    for row in rows:
+        if required <= set(_column_fields(row, columns).values()):
+            continue  # a long table may repeat its header row
+        values = _row_values(row, fields)
+        if values is not None:
+            result.append(values)
+    return result
+
+
+def _row_values(row, fields):
+    """{field: text} for a data row; None for message rows (one cell) and empty rows."""
+    cells = dict(_positioned_cells(row))
+    if len(cells) < 2:
+        return None  # e.g. <td colspan="5">No existe información</td>
+    values = {field: _element_text(cells[pos]) if pos in cells else "" for pos, field in fields.items()}
+    return values if any(sub_page_value(text) for text in values.values()) else None
+
+
+def _representante(values):
+    result = {field: sub_page_value(values.get(field)) for field in REPRESENTANTE_FIELDS}
+    result["fechaDesde"] = parse_date(values.get("fechaDesde"))
+    return result
+
+
+def _trabajadores(values):
+    return {
+        "periodo": parse_period(values.get("periodo")),
+        "trabajadores": parse_count(values.get("trabajadores")),
+        "pensionistas": parse_count(values.get("pensionistas")),
+        "prestadores": parse_count(values.get("prestadores")),
+    }
+
+
+def _require_no_information(doc, html, subject_re, what):
+    """Return if the page is the "no information" variant of the sub-page; else raise ParseError."""
+    if doc is None:
+        raise ParseError(f"Empty page, not a {what} page.")
+    kind = classify_page(html)
+    if kind is not PageKind.UNKNOWN:
+        raise ParseError(f"Not a {what} page: SUNAT answered with a page of kind {kind.value!r}.")
+    text = fold(collapse(" ".join(_PAGE_TEXT_NODES(doc))))
+    if not (subject_re.search(text) and _NO_INFORMATION_RE.search(text)):
+        raise ParseError(f"No {what} table and no 'no information' message in the page.")
+
+
 # Public API ----------------------------------------------------------------
 
 def classify_page(html):
@@ -397,6 +578,38 @@ def _not_found_message(doc):
                 element = element.getparent()
             return _element_text(element) or None
     return None
+
+
+def parse_representantes(html):
+    """
+    Parse a getRepLeg page into [{"tipoDocumento", "numeroDocumento",
+    "nombre", "cargo", "fechaDesde"}, ...] in page order; fechaDesde is
+    YYYY-MM-DD or None. [] for SUNAT's "no information" variant; ParseError
+    for any other page.
+    """
+    doc = _parse_html(html)
+    rows = _sub_page_rows(doc, REPRESENTANTE_COLUMNS, required={"numeroDocumento", "nombre"})
+    if rows is None:
+        _require_no_information(doc, html, _REPRESENTANTES_SUBJECT_RE, "legal representatives")
+        return []
+    return [_representante(values) for values in rows]
+
+
+def parse_trabajadores(html):
+    """
+    Parse a getCantTrab page into [{"periodo": "YYYY-MM", "trabajadores",
+    "pensionistas", "prestadores"}, ...], newest period first whatever order
+    SUNAT uses; counts are ints or None ("NE", "-", empty). [] for the "no
+    information" variant; ParseError for any other page.
+    """
+    doc = _parse_html(html)
+    rows = _sub_page_rows(doc, TRABAJADORES_COLUMNS, required={"periodo", "trabajadores"})
+    if rows is None:
+        _require_no_information(doc, html, _TRABAJADORES_SUBJECT_RE, "workers")
+        return []
+    periods = [_trabajadores(values) for values in rows]
+    # An unreadable periodo (None) sorts last instead of failing the page.
+    return sorted(periods, key=lambda period: period["periodo"] or "", reverse=True)
 
 
 def parse_ruc_page(html):

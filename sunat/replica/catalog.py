@@ -73,16 +73,18 @@ class Catalog:
     def captured_page(self, ruc):
         return self._pages.get(ruc)
 
+    def exists(self, ruc, config):
+        """SUNAT knows ``ruc``: it has a captured page or gets a synthetic one."""
+        if not is_valid_ruc(ruc) or ruc in config.not_found:
+            return False
+        return ruc in self._pages or config.synthetic
+
     def result_page(self, ruc, config):
         """The consPorRuc result for ``ruc``, or None for "no es válido"."""
-        if not is_valid_ruc(ruc) or ruc in config.not_found:
+        if not self.exists(ruc, config):
             return None
         page = self._pages.get(ruc)
-        if page is not None:
-            return page
-        if config.synthetic:
-            return templates.synthetic_result_page(ruc)
-        return None
+        return page if page is not None else templates.synthetic_result_page(ruc)
 
     def name_for(self, ruc):
         page = self._pages.get(ruc)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 # How a jcrS00Alias request is answered.
 MODES = ("ok", "reject", "error", "http401", "http503", "reset", "hang")
+# Fields holding sets of RUCs (frozensets here, sorted lists in JSON).
+RUC_SET_FIELDS = ("not_found", "no_subpage_info")
 
 
 @dataclass
@@ -31,6 +33,9 @@ class ReplicaConfig:
     synthetic: bool = True
     # RUCs with a valid check digit that SUNAT does not know.
     not_found: frozenset = frozenset({"20000000001"})
+    # Existing RUCs whose getRepLeg / getCantTrab pages say "no information"
+    # (persons, RUC 10..., always do).
+    no_subpage_info: frozenset = frozenset()
     # jcrS00Alias demands the session cookie issued by the form page.
     require_cookie: bool = True
     # Firewall rule: a Chrome User-Agent without Sec-CH-UA is rejected.
@@ -76,7 +81,8 @@ class ReplicaConfig:
     def to_dict(self):
         with self._lock:
             data = {name: getattr(self, name) for name in self.field_names()}
-        data["not_found"] = sorted(data["not_found"])
+        for name in RUC_SET_FIELDS:
+            data[name] = sorted(data[name])
         return data
 
     def take_mode(self):
@@ -109,11 +115,11 @@ def _validate(name, value):
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
         return value
-    if name == "not_found":
+    if name in RUC_SET_FIELDS:
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-            raise ValueError(f"not_found must be a list of RUCs, got {value!r}")
+            raise ValueError(f"{name} must be a list of RUCs, got {value!r}")
         rucs = frozenset(value)
         if not all(isinstance(ruc, str) for ruc in rucs):
-            raise ValueError("not_found must hold RUCs as strings")
+            raise ValueError(f"{name} must hold RUCs as strings")
         return rucs
     raise AttributeError(f"ReplicaConfig has no field {name!r}")

@@ -372,8 +372,8 @@ class ReplicaServer:
 
     def stats(self):
         """{"form_page_gets": n, "alias_posts": n (every jcrS00Alias POST),
-        "queries": n (consPorRuc POSTs), "by_accion": {accion: n},
-        "by_ruc": {ruc: n} (consPorRuc), "lookups": [(monotonic time, ruc), ...]}"""
+        "queries": n (consPorRuc POSTs), "by_accion": {accion: n} (sub-pages too),
+        "by_ruc": {ruc: n} (consPorRuc only), "lookups": [(monotonic time, ruc), ...]}"""
         return self.stats_recorder.as_dict()
 
     def reset_stats(self):

@@ -9,6 +9,9 @@ class ReplicaStats:
     """Thread-safe request counters.
 
     Only SUNAT requests are counted, never the /__replica__/ control endpoints.
+    Every jcrS00Alias POST counts in ``by_accion``; ``by_ruc``, ``queries`` and
+    ``lookups`` are about consPorRuc only (sub-pages such as getRepLeg are not
+    lookups of a RUC, and would skew tests of caching and pacing).
     A request is counted when it arrives, before latency or any simulated
     failure, like the rate limiter of the real firewall would see it.
     Timestamps are ``time.monotonic()``: on Linux it is one system-wide clock,

@@ -122,3 +122,58 @@ def synthetic_result_page(ruc, now=None):
     )
     note = f"replica: synthetic consPorRuc result for RUC {ruc}, built on the 2025 company page"
     return result_document(panel, ruc=ruc, name=name, note=note)
+
+
+# -- sub-pages of a result (getRepLeg, getCantTrab) --------------------------------
+
+REP_LEG_SUBJECT = "Representantes Legales"
+CANT_TRAB_SUBJECT = "Cantidad de Trabajadores y/o Prestadores de Servicio"
+# An entity in one message and literal Latin-1 elsewhere, like SUNAT's mix.
+NO_REP_LEG_MESSAGE = "No existe informaci&oacute;n de Representantes Legales."
+NO_CANT_TRAB_MESSAGE = "No existen declaraciones presentadas"
+
+
+def rep_leg_page(ruc, name, representatives):
+    """accion=getRepLeg: the table of ``representatives``, or the "no information" page if empty."""
+    if not representatives:
+        content = _render("sub_page_message.html", message=NO_REP_LEG_MESSAGE)
+    else:
+        rows = [
+            (rep.tipo_documento, rep.numero_documento, rep.nombre, rep.cargo, f"{rep.fecha_desde:%d/%m/%Y}")
+            for rep in representatives
+        ]
+        content = _render("rep_leg_table.html", rows=_table_rows(rows))
+    return _sub_page(REP_LEG_SUBJECT, content, ruc=ruc, name=name, accion="getRepLeg")
+
+
+def cant_trab_page(ruc, name, periods):
+    """accion=getCantTrab: workers per period, or the "no information" page if empty."""
+    if not periods:
+        content = _render("sub_page_message.html", message=NO_CANT_TRAB_MESSAGE)
+    else:
+        rows = [(p.periodo, p.trabajadores, p.pensionistas, p.prestadores) for p in periods]
+        content = _render("cant_trab_table.html", rows=_table_rows(rows))
+    return _sub_page(CANT_TRAB_SUBJECT, content, ruc=ruc, name=name, accion="getCantTrab")
+
+
+def _sub_page(subject, content, *, ruc, name, accion):
+    return _render(
+        "sub_page.html",
+        note=f"replica: {accion} for RUC {html.escape(ruc)}",
+        subject=subject,
+        content=content,
+        ruc=html.escape(ruc),
+        name=html.escape(name),
+        year=_now_in_lima().year,
+    )
+
+
+def _table_rows(rows):
+    """<tr> lines; cells keep SUNAT's ragged whitespace around the values."""
+    indent = " " * 40
+    return "\n".join(
+        f"{indent}<tr>"
+        + "".join(f"\n{indent}    <td>\n{indent}        {html.escape(cell)}   </td>" for cell in row)
+        + f"\n{indent}</tr>"
+        for row in rows
+    )
