@@ -11,14 +11,17 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django_redis.cache import RedisCache
 
+from sunat.clients.base import SECTIONS
+
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "sunat:ruc:"
 _NOT_FOUND = {"notFound": True}
 
 
-def ruc_key(ruc: str) -> str:
-    return f"{KEY_PREFIX}{ruc}"
+def ruc_key(ruc: str, section: str | None = None) -> str:
+    """`sunat:ruc:<ruc>`, or `sunat:ruc:<ruc>:<section>` for a sub-page."""
+    return f"{KEY_PREFIX}{ruc}:{section}" if section else f"{KEY_PREFIX}{ruc}"
 
 
 def uses_redis() -> bool:
@@ -30,17 +33,18 @@ def backend_name() -> str:
     return "redis" if uses_redis() else type(caches["default"]).__name__.lower().removesuffix("cache")
 
 
-def get(ruc: str):
+def get(ruc: str, section: str | None = None):
     """Return the cached answer: a data dict, NOT_FOUND, or None on a miss."""
-    return cache.get(ruc_key(ruc))
+    return cache.get(ruc_key(ruc, section))
 
 
 def is_not_found(value) -> bool:
     return value == _NOT_FOUND
 
 
-def put(ruc: str, data: dict, timeout: int | None = None) -> None:
-    cache.set(ruc_key(ruc), data, timeout=settings.RUC_CACHE_TTL if timeout is None else timeout)
+def put(ruc: str, data: dict, timeout: int | None = None, section: str | None = None) -> None:
+    timeout = settings.RUC_CACHE_TTL if timeout is None else timeout
+    cache.set(ruc_key(ruc, section), data, timeout=timeout)
 
 
 def put_not_found(ruc: str) -> None:
@@ -52,10 +56,10 @@ def contains(ruc: str) -> bool:
 
 
 def evict(rucs) -> int:
-    """Remove these RUCs from the cache; return how many entries were there."""
-    keys = [ruc_key(ruc) for ruc in rucs]
-    present = sum(1 for key in keys if cache.has_key(key))
-    cache.delete_many(keys)
+    """Remove these RUCs and their sub-pages from the cache; return how many RUCs were there."""
+    rucs = list(rucs)
+    present = sum(1 for ruc in rucs if cache.has_key(ruc_key(ruc)))
+    cache.delete_many([ruc_key(ruc, section) for ruc in rucs for section in (None, *SECTIONS)])
     return present
 
 
@@ -70,9 +74,10 @@ def evict_all() -> int:
 
 
 def count() -> int:
+    """How many RUCs are cached (their sub-pages not counted)."""
     if uses_redis():
-        return sum(1 for _ in cache.iter_keys(f"{KEY_PREFIX}*"))
-    return len(_locmem_ruc_keys())
+        return sum(1 for _ in cache.iter_keys(KEY_PREFIX + "?" * 11))
+    return sum(1 for key in _locmem_ruc_keys() if len(key) == len(KEY_PREFIX) + 11)
 
 
 def _locmem_ruc_keys() -> list[str]:

@@ -1,4 +1,4 @@
-"""RUC lookups: cache, then the database record, then SUNAT; and the admin's refresh and evict."""
+"""RUC lookups: cache, then the database record, then SUNAT; and the admin's refresh."""
 
 import logging
 from dataclasses import dataclass
@@ -7,9 +7,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from sunat import cache as ruc_cache
-from sunat.clients import get_client
+from sunat.clients import SECTIONS, Section, get_client
 from sunat.exceptions import RucNotFound, SunatError
-from sunat.models import RucRecord
+from sunat.models import RucRecord, RucSectionRecord, StoredLookup
 from sunat.validators import validate_ruc
 
 logger = logging.getLogger(__name__)
@@ -30,69 +30,87 @@ def lookup_ruc(ruc: str) -> Lookup:
 
     Raises InvalidRuc, RucNotFound, or SunatError when SUNAT fails and nothing is stored.
     """
-    ruc = validate_ruc(ruc)
-    cached = ruc_cache.get(ruc)
+    return _lookup(validate_ruc(ruc))
+
+
+def lookup_section(ruc: str, name: str) -> Lookup:
+    """A RUC's sub-page (SECTIONS: representantes, trabajadores), cached like the main lookup."""
+    main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
+    return _lookup(main.data["ruc"], SECTIONS[name], razon_social=main.data.get("razonSocial") or "")
+
+
+def refresh(ruc: str) -> dict:
+    """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
+    return _fetch(validate_ruc(ruc))
+
+
+def _lookup(ruc: str, section: Section | None = None, razon_social: str = "") -> Lookup:
+    name = section.name if section else None
+    cached = ruc_cache.get(ruc, name)
     if ruc_cache.is_not_found(cached):
         raise RucNotFound(ruc)
     if cached is not None:
         return Lookup(cached, HIT)
 
-    record = _stored_record(ruc)
+    record = _stored_record(ruc, section)
     if record is not None and record.seconds_left() > 0:
         # Another process (or an earlier cache) fetched it; share it through the cache.
-        ruc_cache.put(ruc, record.data, timeout=record.seconds_left())
+        ruc_cache.put(ruc, record.data, timeout=record.seconds_left(), section=name)
         return Lookup(record.data, HIT)
 
     try:
-        data = fetch_from_sunat(ruc)
+        data = _fetch(ruc, section, razon_social)
     except RucNotFound:
         ruc_cache.put_not_found(ruc)
         raise
     except SunatError as exc:
         if record is None:
             raise
-        logger.warning("SUNAT failed for %s (%s); serving the record from %s", ruc, exc, record.fetched_at)
+        logger.warning("SUNAT failed for %s %s (%s); serving the record from %s",
+                       ruc, name or "", exc, record.fetched_at)
         return Lookup(record.data, STALE)
     return Lookup(data, MISS)
 
 
-def fetch_from_sunat(ruc: str) -> dict:
+def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> dict:
     """Ask SUNAT now, then store the answer in the database and the cache."""
     fetched_at = timezone.now()
-    data = get_client().lookup(ruc)
+    if section is None:
+        data = get_client().lookup(ruc)
+    else:
+        data = {"ruc": ruc, section.name: get_client().lookup_section(ruc, section, razon_social)}
     data["fuente"] = "sunat"
     data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    _store(ruc, data, fetched_at)
-    ruc_cache.put(ruc, data)
+    _store(ruc, section, data, fetched_at)
+    ruc_cache.put(ruc, data, section=section.name if section else None)
     return data
 
 
-def refresh(ruc: str) -> dict:
-    """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
-    return fetch_from_sunat(validate_ruc(ruc))
-
-
-def _stored_record(ruc: str) -> RucRecord | None:
+def _stored_record(ruc: str, section: Section | None) -> StoredLookup | None:
     try:
-        return RucRecord.objects.filter(ruc=ruc).first()
+        if section is None:
+            return RucRecord.objects.filter(ruc=ruc).first()
+        return RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first()
     except DatabaseError:
         # The database is a fallback here; a broken one must not stop a lookup.
         logger.exception("could not read the stored record of %s", ruc)
         return None
 
 
-def _store(ruc: str, data: dict, fetched_at) -> None:
+def _store(ruc: str, section: Section | None, data: dict, fetched_at) -> None:
+    stored = {"data": data, "source": data["fuente"], "fetched_at": fetched_at}
     try:
-        RucRecord.objects.update_or_create(
-            ruc=ruc,
-            defaults={
-                "razon_social": data.get("razonSocial") or "",
-                "estado": data.get("estado") or "",
-                "condicion": data.get("condicion") or "",
-                "data": data,
-                "source": data["fuente"],
-                "fetched_at": fetched_at,
-            },
-        )
+        if section is None:
+            RucRecord.objects.update_or_create(
+                ruc=ruc,
+                defaults={
+                    **stored,
+                    "razon_social": data.get("razonSocial") or "",
+                    "estado": data.get("estado") or "",
+                    "condicion": data.get("condicion") or "",
+                },
+            )
+        else:
+            RucSectionRecord.objects.update_or_create(ruc=ruc, section=section.name, defaults=stored)
     except DatabaseError:
         logger.exception("could not store the lookup of %s", ruc)

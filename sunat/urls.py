@@ -1,11 +1,15 @@
 from django.urls import path, re_path
 
 from sunat import views
+from sunat.clients import SECTIONS
 
 app_name = "sunat"
 
+_SECTIONS = "|".join(SECTIONS)
+
 urlpatterns = [
     re_path(r"^api/ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="ruc-detail"),
+    re_path(rf"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{_SECTIONS})/?$", views.ruc_section, name="ruc-section"),
     # The path existing clients already call.
     re_path(r"^obtener-ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="obtener-ruc"),
     path("health", views.health, name="health"),

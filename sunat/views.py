@@ -12,8 +12,18 @@ from sunat.validators import InvalidRuc
 
 @require_get
 def ruc_detail(request, ruc):
+    return _lookup_response(services.lookup_ruc, ruc)
+
+
+@require_get
+def ruc_section(request, ruc, section):
+    return _lookup_response(services.lookup_section, ruc, section)
+
+
+def _lookup_response(lookup, ruc, *args):
+    """Run a lookup and turn its outcome, data or error, into the API's JSON."""
     try:
-        lookup = services.lookup_ruc(ruc)
+        result = lookup(ruc, *args)
     except InvalidRuc as exc:
         return json_error(400, "ruc_invalido", str(exc), ruc=ruc)
     except RucNotFound:
@@ -24,8 +34,8 @@ def ruc_detail(request, ruc):
     except SunatUnavailable as exc:
         return json_error(503, "sunat_no_disponible", "SUNAT no está disponible en este momento. Intente más tarde.",
                           ruc=ruc, retry_after=exc.retry_after)
-    response = json_response(lookup.data)
-    response["X-Cache"] = lookup.cache_status
+    response = json_response(result.data)
+    response["X-Cache"] = result.cache_status
     return response
 
 

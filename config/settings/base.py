@@ -101,6 +101,11 @@ SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=10.0)
 SUNAT_MAX_ATTEMPTS = env.int("SUNAT_MAX_ATTEMPTS", default=3)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.5)
+# Which client asks SUNAT on a miss: "http" (requests) or "selenium" (a real Chromium).
+SUNAT_CLIENT = env("SUNAT_CLIENT", default="http")
+CHROME_BINARY = env("CHROME_BINARY", default="/usr/bin/chromium")
+CHROMEDRIVER_PATH = env("CHROMEDRIVER_PATH", default="/usr/bin/chromedriver")
+SELENIUM_MAX_USES = env.int("SELENIUM_MAX_USES", default=200)
 SUNAT_USER_AGENT = env(
     "SUNAT_USER_AGENT",
     default="ruc-lookup-service/1.0 (Django; consulta RUC con cache)",

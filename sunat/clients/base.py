@@ -4,11 +4,21 @@ import logging
 import secrets
 import string
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
-from sunat.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
+from sunat.parser import (
+    PageKind,
+    ParseError,
+    classify_page,
+    error_message,
+    parse_representantes,
+    parse_ruc_page,
+    parse_trabajadores,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +30,25 @@ _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 def random_token() -> str:
     """The 52 base-36 characters SUNAT's page script puts in `token` (never verified by Google)."""
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(52))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A sub-page of a RUC's result: how SUNAT names it and how to read it."""
+
+    name: str  # the API's name, /api/ruc/<ruc>/<name>
+    accion: str  # jcrS00Alias accion
+    form_name: str  # the form in the result page that asks for it
+    parse: Callable[[str], list]
+
+
+SECTIONS = {
+    section.name: section
+    for section in (
+        Section("representantes", "getRepLeg", "formRepLeg", parse_representantes),
+        Section("trabajadores", "getCantTrab", "formNumTrabajd", parse_trabajadores),
+    )
+}
 
 
 def interpret_ruc_page(html: str, ruc: str) -> dict:
@@ -45,6 +74,13 @@ def _page_error(html: str, ruc: str) -> Exception:
     return SunatUnavailable("SUNAT answered a page this service does not recognise")
 
 
+def interpret_section_page(html: str, ruc: str, section: Section) -> list:
+    try:
+        return section.parse(html)
+    except ParseError:
+        raise _page_error(html, ruc) from None
+
+
 class SunatClient:
     """Fetches a consPorRuc page; subclasses choose how (plain HTTP, a browser)."""
 
@@ -68,14 +104,31 @@ class SunatClient:
         """Return SUNAT's answer to consPorRuc as text; raise SunatError on transport failures."""
         raise NotImplementedError
 
+    def fetch_section_page(self, ruc: str, section: Section, razon_social: str) -> str:
+        """Return SUNAT's sub-page `section` of a RUC as text; raise SunatError on transport failures."""
+        raise NotImplementedError
+
     def reset(self) -> None:
-        """Forget the upstream session (cookies, connections) after a failure."""
+        """Forget the upstream session (cookies) after a failure."""
+
+    def close(self) -> None:
+        """Release what the client holds (a browser, connections)."""
 
     def lookup(self, ruc: str) -> dict:
-        """SUNAT's data for a RUC, retrying transient failures with exponential backoff."""
+        """SUNAT's data for a RUC."""
+        return self._with_retries(ruc, lambda: interpret_ruc_page(self.fetch_ruc_page(ruc), ruc))
+
+    def lookup_section(self, ruc: str, section: Section, razon_social: str = "") -> list:
+        """The rows of a RUC's sub-page (legal representatives, workers)."""
+        return self._with_retries(
+            ruc, lambda: interpret_section_page(self.fetch_section_page(ruc, section, razon_social), ruc, section)
+        )
+
+    def _with_retries(self, ruc: str, attempt_once):
+        """Retry transient SUNAT failures with exponential backoff."""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return interpret_ruc_page(self.fetch_ruc_page(ruc), ruc)
+                return attempt_once()
             except SunatError as exc:
                 self.reset()
                 if not exc.retryable or attempt == self.max_attempts:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from sunat.clients.base import SunatClient, random_token
+from sunat.clients.base import Section, SunatClient, random_token
 from sunat.exceptions import SunatTimeout, SunatUnavailable
 
 _CHUNK = 16 * 1024
@@ -36,6 +36,16 @@ class HttpClient(SunatClient):
             self._local.session = None
 
     def fetch_ruc_page(self, ruc: str) -> str:
+        return self._query(self._query_fields(ruc))
+
+    def fetch_section_page(self, ruc: str, section: Section, razon_social: str) -> str:
+        # What the result page's own form (formRepLeg, formNumTrabajd) posts: no token.
+        return self._query(
+            {"accion": section.accion, "contexto": "ti-it", "modo": "1", "nroRuc": ruc, "desRuc": razon_social}
+        )
+
+    def _query(self, fields: dict) -> str:
+        """POST to jcrS00Alias within a session that has SUNAT's cookie."""
         session = self._session()
         deadline = time.monotonic() + self.timeout
         try:
@@ -44,7 +54,7 @@ class HttpClient(SunatClient):
                 deadline = time.monotonic() + self.timeout
             response = session.post(
                 self.query_url,
-                data=self._query_fields(ruc),
+                data=fields,
                 headers={"Referer": self.form_url, "Origin": self._origin()},
                 timeout=self.timeout,
                 stream=True,
