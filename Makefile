@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean
+.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -33,6 +33,8 @@ system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/bin/chromedriver ] || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "Installing:$$missing"; \
@@ -43,7 +45,7 @@ system-deps:
 # The whole suite twice: SQLite + LocMem, then a real PostgreSQL + a real redis-server.
 test: venv system-deps test-sqlite test-postgres-redis
 
-test-sqlite: venv
+test-sqlite: venv system-deps
 	$(PY) -m pytest
 
 test-postgres-redis: venv system-deps
@@ -51,3 +53,7 @@ test-postgres-redis: venv system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
+
+# Benchmarks (figures for the README and the issue notes; never asserted by tests).
+bench: venv system-deps
+	$(PY) -m sunat.bench.clients

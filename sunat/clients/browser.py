@@ -5,6 +5,7 @@ after SELENIUM_MAX_USES lookups, after a timeout and after a crash; quit at exit
 """
 
 import atexit
+import json
 import logging
 import os
 import threading
@@ -17,10 +18,12 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from sunat.clients.base import Section, SunatClient
-from sunat.clients.browser_processes import OWNER_ENV, kill_browsers_of, kill_orphaned_browsers
+from sunat.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
 from sunat.exceptions import SunatTimeout, SunatUnavailable
+from sunat.parser import PageKind, classify_page
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,23 @@ return /no es v.lido/i.test(document.body ? document.body.innerText : "");
 """
 _ANSWER_READY_JS = 'if (document.readyState !== "loading") return true;' + _ANSWER_IN_DOM_JS
 
+_SUBMIT_SECTION_JS = """
+var form = document.forms[{form}];
+if (!form) {{
+    form = document.createElement("form");
+    form.method = "post";
+    form.action = "jcrS00Alias";
+    var fields = {fields};
+    for (var name in fields) {{
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = name; input.value = fields[name];
+        form.appendChild(input);
+    }}
+    document.body.appendChild(form);
+}}
+form.submit();
+"""
+
 
 class BrowserClient(SunatClient):
     def __init__(self, *args, chrome_binary=None, chromedriver_path=None, max_uses=None, **kwargs):
@@ -68,13 +88,18 @@ class BrowserClient(SunatClient):
 
     def fetch_section_page(self, ruc: str, section: Section, razon_social: str) -> str:
         def open_section(driver, deadline):
-            self._open_result(driver, ruc, deadline)
-            # The result page's own form, as its button does (document.formX.submit()).
-            if not driver.execute_script(f"return !!document.forms[{section.form_name!r}]"):
-                return driver.page_source  # not a result page: let the parser say what it is
-            self._navigate(
-                driver, deadline, lambda: driver.execute_script(f"document.forms[{section.form_name!r}].submit()")
+            result = self._open_result(driver, ruc, deadline)
+            if classify_page(result) is not PageKind.RESULT:
+                return result  # an error page: the caller's parser says which
+            # Submit the result page's own form, as its button does; SUNAT leaves the button out
+            # for some taxpayers, and then the same fields are posted from a form made here.
+            submit = _SUBMIT_SECTION_JS.format(
+                form=json.dumps(section.form_name),
+                fields=json.dumps(
+                    {"accion": section.accion, "contexto": "ti-it", "modo": "1", "nroRuc": ruc, "desRuc": razon_social}
+                ),
             )
+            self._navigate(driver, deadline, lambda: driver.execute_script(submit))
             return driver.page_source
 
         return self._browse(ruc, open_section)
@@ -86,7 +111,7 @@ class BrowserClient(SunatClient):
                 try:
                     self._driver.delete_all_cookies()
                 except WebDriverException:
-                    self._quit()
+                    self._kill()
 
     def close(self) -> None:
         with self._lock:
@@ -100,12 +125,12 @@ class BrowserClient(SunatClient):
             deadline = time.monotonic() + self.timeout
             try:
                 html = steps(driver, deadline)
-            except TimeoutException as exc:
-                self._quit()  # a hung page may have left the browser in any state
+            except (TimeoutException, ReadTimeoutError) as exc:
+                self._kill()  # a hung page or chromedriver: nothing polite will work
                 raise SunatTimeout(f"SUNAT did not answer in {self.timeout:g}s (browser)") from exc
-            except WebDriverException as exc:
-                self._quit()  # renderer crash, browser gone, ...: a fresh one next time
-                raise SunatUnavailable(f"browser failed: {exc.msg or exc.__class__.__name__}") from exc
+            except (WebDriverException, HTTPError, OSError) as exc:
+                self._kill()  # renderer crash, browser or driver gone: a fresh one next time
+                raise SunatUnavailable(f"browser failed: {getattr(exc, 'msg', None) or exc!r}") from exc
             self._uses += 1
             if self._uses >= self.max_uses or self._recycle:
                 self._quit()
@@ -136,11 +161,10 @@ class BrowserClient(SunatClient):
         )
         try:
             driver = webdriver.Chrome(options=options, service=service)
-        except WebDriverException as exc:
-            kill_browsers_of(os.getpid())
-            raise SunatUnavailable(f"cannot start the browser: {exc.msg or exc}") from exc
-        except (OSError, ValueError) as exc:
-            raise SunatUnavailable(f"cannot start the browser: {exc}") from exc
+        except (WebDriverException, OSError, ValueError) as exc:
+            if getattr(service, "process", None) is not None:
+                kill_process_tree(service.process.pid)
+            raise SunatUnavailable(f"cannot start the browser: {getattr(exc, 'msg', None) or exc}") from exc
         driver.set_page_load_timeout(self.timeout)
         driver.set_script_timeout(self.timeout)
         # A stuck chromedriver must not hold a request for Selenium's default 120 s.
@@ -148,15 +172,28 @@ class BrowserClient(SunatClient):
         return driver
 
     def _quit(self) -> None:
-        driver, self._driver = self._driver, None
-        self._recycle = False
-        if driver is None or self._driver_pid != os.getpid():
+        """Close the browser politely (recycling, exit); kill it if it does not go."""
+        driver = self._release()
+        if driver is None:
             return
         try:
             driver.quit()
         except Exception:  # a crashed browser may not quit politely
             logger.warning("browser did not quit cleanly", exc_info=True)
-        kill_browsers_of(os.getpid())  # whatever quit() left behind
+        kill_process_tree(driver.service.process.pid)  # whatever quit() left behind
+
+    def _kill(self) -> None:
+        """Kill the browser at once: after a timeout or a crash it may not answer at all."""
+        driver = self._release()
+        if driver is not None:
+            kill_process_tree(driver.service.process.pid)
+
+    def _release(self):
+        driver, self._driver = self._driver, None
+        self._recycle = False
+        if driver is None or self._driver_pid != os.getpid():
+            return None  # not ours to stop: started by the process we were forked from
+        return driver
 
     # Page steps ---------------------------------------------------------------------------
 

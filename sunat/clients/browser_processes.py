@@ -60,6 +60,24 @@ def _kill(pids) -> int:
     return killed
 
 
+def kill_process_tree(root_pid: int) -> int:
+    """Kill a process and all its descendants (a chromedriver and the Chromium it started)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root_pid]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return _kill(tree)
+
+
 def kill_browsers_of(owner_pid: int) -> int:
     """Kill every browser process started by `owner_pid`; return how many."""
     return _kill(pid for pid, owner in browser_processes().items() if owner == owner_pid)

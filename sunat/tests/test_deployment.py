@@ -2,13 +2,18 @@
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from sunat.clients.browser_processes import browser_processes
+from sunat.replica import make_ruc
 from sunat.tests.servers import free_port, redis_server, stop_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -89,3 +94,68 @@ def test_gunicorn_workers_with_redis_share_the_cache(gunicorn, replica, tmp_path
         assert replica.stats()["queries"] == 1
         health = requests.get(f"{base_url}/health", timeout=5).json()
         assert health["status"] == "ok" and health["cache"]["backend"] == "redis"
+
+
+def worker_pids(master_pid: int) -> set[int]:
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid and fields[0] != "Z":
+            children.add(int(stat.parent.name))
+    return children
+
+
+def wait_until(condition, timeout: float = 30.0, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
+    env = production_env(tmp_path, SUNAT_BASE_URL=replica.url, SUNAT_CLIENT="selenium",
+                         GUNICORN_WORKERS="2", GUNICORN_THREADS="2")
+    assert manage(env, "migrate", "--noinput").returncode == 0
+    port = free_port()
+    env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
+    master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
+                              cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, master)
+        workers = wait_until(lambda: len(worker_pids(master.pid)) == 2 and worker_pids(master.pid), message="workers")
+
+        # Distinct RUCs at once, until both workers run a browser.
+        def owners():
+            return {owner for owner in browser_processes().values() if owner in workers}
+
+        for batch in range(5):
+            with ThreadPoolExecutor(4) as pool:
+                rucs = [make_ruc(f"206{batch}{n:06d}") for n in range(4)]
+                statuses = list(pool.map(lambda r: requests.get(f"http://127.0.0.1:{port}/api/ruc/{r}", timeout=60)
+                                         .status_code, rucs))
+            assert statuses == [200] * 4
+            if owners() == workers:
+                break
+        assert owners() == workers, "both workers should have a browser"
+
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+
+        # The arbiter replaces the workers and kills what the dead ones left behind.
+        wait_until(lambda: not (set(browser_processes().values()) & workers), message="orphaned browsers killed")
+        new_workers = wait_until(lambda: len(worker_pids(master.pid) - workers) == 2 and worker_pids(master.pid),
+                                 message="new workers")
+        assert requests.get(f"http://127.0.0.1:{port}/api/ruc/{make_ruc('2077777777')}", timeout=60).status_code == 200
+
+        master.send_signal(signal.SIGTERM)
+        master.wait(60)
+        everyone = workers | new_workers
+        wait_until(lambda: not (set(browser_processes().values()) & everyone), message="browsers gone at shutdown")
+    finally:
+        stop_process(master)
