@@ -10,6 +10,7 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 HOST = "127.0.0.1"
 
@@ -124,6 +126,74 @@ def _wait_until_accepting(bindir: str, port: int, timeout: float = 30.0) -> None
             return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not accept connections in time")
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NGINX_TEMPLATE = PROJECT_ROOT / "nginx" / "templates" / "default.conf.template"
+
+
+def render_template(text: str, variables: dict) -> str:
+    """What the official nginx image does to a template: envsubst of the given names only."""
+    names = "|".join(re.escape(name) for name in variables)
+    return re.sub(rf"\$\{{({names})\}}|\$({names})\b",
+                  lambda m: str(variables[m.group(1) or m.group(2)]), text)
+
+
+@contextlib.contextmanager
+def nginx_server(variables: dict, workdir: Path):
+    """Real nginx with the project's template rendered for loopback; yields its base URL."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        raise RuntimeError("nginx is not installed (make test installs it)")
+    port = free_port()
+    site = workdir / "default.conf"
+    site.write_text(render_template(NGINX_TEMPLATE.read_text(), {**variables, "NGINX_PORT": port}))
+    main_conf = workdir / "nginx.conf"
+    # As root, nginx workers would run as nobody, who cannot read the tests' private tmp dirs.
+    user = "user root root;" if os.geteuid() == 0 else ""
+    temp_paths = " ".join(f"{kind}_temp_path {workdir}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
+                                                                             "uwsgi", "scgi"))
+    main_conf.write_text(
+        f"""{user}
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+daemon off;
+events {{ worker_connections 512; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {workdir}/access.log;
+    {temp_paths}
+    include {site};
+}}
+"""
+    )
+    check = subprocess.run([nginx, "-t", "-p", str(workdir), "-c", str(main_conf)], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError(f"nginx rejected the rendered config:\n{check.stderr}")
+    process = subprocess.Popen([nginx, "-p", str(workdir), "-c", str(main_conf)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield Server(url=f"http://{HOST}:{port}", port=port, process=process)
+    finally:
+        stop_process(process)
+
+
+@contextlib.contextmanager
+def gunicorn_server(env: dict, workers: int = 2, threads: int = 2):
+    """gunicorn with the project's config file on a free loopback port."""
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers),
+           "GUNICORN_THREADS": str(threads)}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
+                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield Server(url=f"http://{HOST}:{port}", port=port, process=process)
+    finally:
+        stop_process(process)
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,6 @@
 """What a deployer runs: production settings, migrate, gunicorn with several workers."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -14,7 +15,7 @@ import requests
 
 from sunat.clients.browser_processes import browser_processes
 from sunat.replica import make_ruc
-from sunat.tests.servers import free_port, redis_server, stop_process, wait_for_port
+from sunat.tests.servers import gunicorn_server, redis_server
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 COMPANY = "20573215045"
@@ -28,6 +29,8 @@ def production_env(tmp_path, **extra) -> dict:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         USE_REDIS="False",
+        # Straight to gunicorn, without the TLS front that would make requests https.
+        DJANGO_SECURE_SSL_REDIRECT="False",
     )
     env.update(extra)
     return env
@@ -46,23 +49,14 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
-    processes = []
+def gunicorn():
+    with contextlib.ExitStack() as stack:
 
-    def start(env) -> str:
-        assert manage(env, "migrate", "--noinput").returncode == 0
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-            cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        processes.append(process)
-        wait_for_port(port, process)
-        return f"http://127.0.0.1:{port}"
+        def start(env) -> str:
+            assert manage(env, "migrate", "--noinput").returncode == 0
+            return stack.enter_context(gunicorn_server(env)).url
 
-    yield start
-    for process in processes:
-        stop_process(process)
+        yield start
 
 
 def lookups_through(base_url: str, times: int) -> list[requests.Response]:
@@ -119,15 +113,10 @@ def wait_until(condition, timeout: float = 30.0, message: str = "condition"):
 
 
 def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
-    env = production_env(tmp_path, SUNAT_BASE_URL=replica.url, SUNAT_CLIENT="selenium",
-                         GUNICORN_WORKERS="2", GUNICORN_THREADS="2")
+    env = production_env(tmp_path, SUNAT_BASE_URL=replica.url, SUNAT_CLIENT="selenium")
     assert manage(env, "migrate", "--noinput").returncode == 0
-    port = free_port()
-    env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
-    master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
-                              cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, master)
+    with gunicorn_server(env) as gunicorn:
+        master, base_url = gunicorn.process, gunicorn.url
         workers = wait_until(lambda: len(worker_pids(master.pid)) == 2 and worker_pids(master.pid), message="workers")
 
         # Distinct RUCs at once, until both workers run a browser.
@@ -137,7 +126,7 @@ def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
         for batch in range(5):
             with ThreadPoolExecutor(4) as pool:
                 rucs = [make_ruc(f"206{batch}{n:06d}") for n in range(4)]
-                statuses = list(pool.map(lambda r: requests.get(f"http://127.0.0.1:{port}/api/ruc/{r}", timeout=60)
+                statuses = list(pool.map(lambda r: requests.get(f"{base_url}/api/ruc/{r}", timeout=60)
                                          .status_code, rucs))
             assert statuses == [200] * 4
             if owners() == workers:
@@ -151,11 +140,9 @@ def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
         wait_until(lambda: not (set(browser_processes().values()) & workers), message="orphaned browsers killed")
         new_workers = wait_until(lambda: len(worker_pids(master.pid) - workers) == 2 and worker_pids(master.pid),
                                  message="new workers")
-        assert requests.get(f"http://127.0.0.1:{port}/api/ruc/{make_ruc('2077777777')}", timeout=60).status_code == 200
+        assert requests.get(f"{base_url}/api/ruc/{make_ruc('2077777777')}", timeout=60).status_code == 200
 
         master.send_signal(signal.SIGTERM)
         master.wait(60)
         everyone = workers | new_workers
         wait_until(lambda: not (set(browser_processes().values()) & everyone), message="browsers gone at shutdown")
-    finally:
-        stop_process(master)

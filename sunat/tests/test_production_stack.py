@@ -1,0 +1,142 @@
+"""The deployed stack on loopback: nginx (the project's template) -> gunicorn -> Django -> PostgreSQL,
+with LocMem and with a real redis-server."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from sunat.tests.servers import PROJECT_ROOT, gunicorn_server, nginx_server, postgres_server, redis_server
+
+COMPANY = "20573215045"
+HTTPS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # what the TLS front in production sends
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["locmem", "redis"])
+def stack(request, postgres, tmp_path_factory):
+    """nginx -> gunicorn (production settings) -> PostgreSQL, a fresh database each time."""
+    from sunat.replica import ReplicaServer
+
+    workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    database = f"ruc_{request.param}"
+    subprocess.run(["psql", postgres.url, "-qc", f"CREATE DATABASE {database}"], check=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "DATABASE_URL": postgres.url.rsplit("/", 1)[0] + f"/{database}",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "USE_REDIS": "False",
+    }
+    with ReplicaServer() as replica, redis_or_nothing(request.param) as redis:
+        env["SUNAT_BASE_URL"] = replica.url
+        if redis:
+            env.update(USE_REDIS="True", REDIS_URL=redis.url)
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_ROOT, env=env, check=True,
+                           capture_output=True)
+        with gunicorn_server(env) as gunicorn:
+            nginx_vars = {
+                "NGINX_SERVER_NAME": "localhost",
+                "GUNICORN_UPSTREAM": f"127.0.0.1:{gunicorn.port}",
+                "STATIC_ROOT": env["DJANGO_STATIC_ROOT"],
+                "NGINX_PROXY_READ_TIMEOUT": "70",
+                "NGINX_API_RATE": "20r/s",
+                "NGINX_API_BURST": "10",
+            }
+            with nginx_server(nginx_vars, workdir) as nginx:
+                yield {"url": nginx.url, "replica": replica, "cache": request.param}
+
+
+class redis_or_nothing:
+    def __init__(self, mode):
+        self._context = redis_server() if mode == "redis" else None
+
+    def __enter__(self):
+        return self._context.__enter__() if self._context else None
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc) if self._context else False
+
+
+def test_lookup_through_nginx_is_a_miss_then_a_cache_hit(stack):
+    first = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    second = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+
+    assert first.status_code == second.status_code == 200
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert second.json() == first.json()
+    assert second.json()["razonSocial"] == "LEAD WORKING PARTNER SAC"
+
+
+def test_health_reports_the_configured_cache_and_postgresql(stack):
+    body = requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10).json()
+    assert body["status"] == "ok"
+    assert body["cache"]["backend"] == stack["cache"]
+    assert body["database"] == {"vendor": "postgresql", "ok": True}
+
+
+def test_admin_login_page_is_served_with_its_static_files(stack):
+    page = requests.get(f"{stack['url']}/admin/login/", headers=HTTPS, timeout=10)
+    assert page.status_code == 200 and "csrfmiddlewaretoken" in page.text
+
+    css = requests.get(f"{stack['url']}/static/admin/css/base.css", headers={"Host": "localhost"}, timeout=10)
+    assert css.status_code == 200
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_alias_does_not_reach_outside_the_static_root(stack):
+    for path in ("/static../", "/static/../config/settings/base.py", "/static/..%2fmanage.py"):
+        response = requests.get(f"{stack['url']}{path}", headers=HTTPS, timeout=10, allow_redirects=False)
+        assert response.status_code in (400, 403, 404), path
+        assert "DJANGO_SECRET_KEY" not in response.text
+
+
+def test_unknown_host_is_refused(stack):
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers={"Host": "evil.example"}, timeout=10)
+
+
+def test_plain_http_api_requests_are_redirected_to_https_but_health_is_not(stack):
+    api = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers={"Host": "localhost"}, timeout=10,
+                       allow_redirects=False)
+    assert api.status_code == 301 and api.headers["Location"].startswith("https://localhost/")
+    health = requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10)
+    assert health.status_code == 200
+
+
+def test_security_headers_are_set(stack):
+    response = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert "Server" not in response.headers or "nginx/" not in response.headers["Server"]
+
+
+def test_api_rate_limit_answers_429_in_json(stack):
+    requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    with requests.Session() as session:
+        statuses, limited = [], None
+        for _ in range(60):  # far above 20 r/s with a burst of 10, sent back to back
+            response = session.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                limited = response
+    assert limited is not None, statuses
+    assert limited.json()["error"] == "demasiadas_solicitudes"
+    assert limited.headers["Content-Type"].startswith("application/json")
+    assert limited.headers["Retry-After"] == "1"
+    assert set(statuses) <= {200, 429}
+    # Not the rest of the site: health checks are never rate-limited.
+    assert requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10).status_code == 200
