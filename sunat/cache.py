@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django_redis.cache import RedisCache
 
-from sunat.clients.base import SECTIONS
+from sunat.sections import SECTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,18 @@ def ruc_key(ruc: str, section: str | None = None) -> str:
 def uses_redis() -> bool:
     # `cache` is a proxy; the backend class is on the object it stands for.
     return isinstance(caches["default"], RedisCache)
+
+
+def redis_connection():
+    """A raw Redis client when the cache is Redis and answering, else None (use local means)."""
+    if not uses_redis():
+        return None
+    backend = caches["default"]
+    if getattr(backend, "circuit_open", lambda: False)():
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
 
 
 def backend_name() -> str:

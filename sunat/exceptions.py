@@ -28,6 +28,12 @@ class SunatRejected(SunatUnavailable):
     retryable = False
 
 
+class SunatBlocked(SunatUnavailable):
+    """We stopped asking SUNAT for a while after its firewall rejected us."""
+
+    retryable = False
+
+
 class SunatTimeout(SunatError):
     """SUNAT did not answer within SUNAT_TIMEOUT."""
 

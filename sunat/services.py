@@ -3,9 +3,12 @@
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
+from sunat import background, singleflight
 from sunat import cache as ruc_cache
 from sunat.clients import SECTIONS, Section, get_client
 from sunat.exceptions import RucNotFound, SunatError
@@ -25,18 +28,20 @@ class Lookup:
     cache_status: str  # HIT, MISS or STALE: the X-Cache header
 
 
-def lookup_ruc(ruc: str) -> Lookup:
+def lookup_ruc(ruc: str, fresh: bool = False) -> Lookup:
     """SUNAT's data for a RUC, as cheaply as it can be had.
 
-    Raises InvalidRuc, RucNotFound, or SunatError when SUNAT fails and nothing is stored.
+    An entry older than RUC_CACHE_TTL is served at once as STALE while one refresh runs in
+    the background, unless `fresh` asks to wait for SUNAT. Raises InvalidRuc, RucNotFound,
+    or SunatError when SUNAT fails and nothing is stored.
     """
-    return _lookup(validate_ruc(ruc))
+    return _lookup(validate_ruc(ruc), fresh=fresh)
 
 
-def lookup_section(ruc: str, name: str) -> Lookup:
+def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
     """A RUC's sub-page (SECTIONS: representantes, trabajadores), cached like the main lookup."""
     main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
-    return _lookup(main.data["ruc"], SECTIONS[name], razon_social=main.data.get("razonSocial") or "")
+    return _lookup(main.data["ruc"], SECTIONS[name], razon_social=main.data.get("razonSocial") or "", fresh=fresh)
 
 
 def refresh(ruc: str) -> dict:
@@ -44,7 +49,7 @@ def refresh(ruc: str) -> dict:
     return _fetch(validate_ruc(ruc))
 
 
-def _lookup(ruc: str, section: Section | None = None, razon_social: str = "") -> Lookup:
+def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fresh: bool = False) -> Lookup:
     name = section.name if section else None
     cached = ruc_cache.get(ruc, name)
     if ruc_cache.is_not_found(cached):
@@ -57,12 +62,12 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "") ->
         # Another process (or an earlier cache) fetched it; share it through the cache.
         ruc_cache.put(ruc, record.data, timeout=record.seconds_left(), section=name)
         return Lookup(record.data, HIT)
+    if record is not None and not fresh:
+        _refresh_in_background(ruc, section, razon_social)
+        return Lookup(record.data, STALE)
 
     try:
-        data = _fetch(ruc, section, razon_social)
-    except RucNotFound:
-        ruc_cache.put_not_found(ruc)
-        raise
+        data = _fetch_once(ruc, section, razon_social)
     except SunatError as exc:
         if record is None:
             raise
@@ -72,17 +77,48 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "") ->
     return Lookup(data, MISS)
 
 
+def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
+    """_fetch, but one request at a time per RUC (and section) however many callers ask."""
+    name = section.name if section else None
+
+    def stored_result():
+        value = ruc_cache.get(ruc, name)
+        if ruc_cache.is_not_found(value):
+            raise RucNotFound(ruc)
+        return value
+
+    return singleflight.run_once(
+        ruc_cache.ruc_key(ruc, name),
+        lambda: _fetch(ruc, section, razon_social),
+        read_result=stored_result,
+        wait=settings.SUNAT_TIMEOUT * (settings.SUNAT_MAX_ATTEMPTS + 1),
+    )
+
+
+def _refresh_in_background(ruc: str, section: Section | None, razon_social: str) -> None:
+    key = ruc_cache.ruc_key(ruc, section.name if section else None)
+    # After a failed refresh, the stale entry is served for a while without asking again.
+    if cache.add(f"sunat:refresh:{key}", True, timeout=settings.RUC_REFRESH_RETRY):
+        background.submit_once(key, _fetch_once, ruc, section, razon_social)
+
+
 def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> dict:
     """Ask SUNAT now, then store the answer in the database and the cache."""
     fetched_at = timezone.now()
-    if section is None:
-        data = get_client().lookup(ruc)
-    else:
-        data = {"ruc": ruc, section.name: get_client().lookup_section(ruc, section, razon_social)}
+    name = section.name if section else None
+    try:
+        if section is None:
+            data = get_client().lookup(ruc)
+        else:
+            data = {"ruc": ruc, section.name: get_client().lookup_section(ruc, section, razon_social)}
+    except RucNotFound:
+        ruc_cache.put_not_found(ruc)
+        raise
     data["fuente"] = "sunat"
     data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     _store(ruc, section, data, fetched_at)
-    ruc_cache.put(ruc, data, section=section.name if section else None)
+    ruc_cache.put(ruc, data, section=name)
+    cache.delete(f"sunat:refresh:{ruc_cache.ruc_key(ruc, name)}")
     return data
 
 

@@ -10,20 +10,27 @@ from sunat.responses import json_error, json_response, require_get
 from sunat.validators import InvalidRuc
 
 
+_TRUE = {"1", "true"}
+_FALSE = {"", "0", "false"}
+
+
 @require_get
 def ruc_detail(request, ruc):
-    return _lookup_response(services.lookup_ruc, ruc)
+    return _lookup_response(request, services.lookup_ruc, ruc)
 
 
 @require_get
 def ruc_section(request, ruc, section):
-    return _lookup_response(services.lookup_section, ruc, section)
+    return _lookup_response(request, services.lookup_section, ruc, section)
 
 
-def _lookup_response(lookup, ruc, *args):
+def _lookup_response(request, lookup, ruc, *args):
     """Run a lookup and turn its outcome, data or error, into the API's JSON."""
+    fresh = request.GET.get("fresh", "").lower()
+    if fresh not in _TRUE | _FALSE:
+        return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).", ruc=ruc)
     try:
-        result = lookup(ruc, *args)
+        result = lookup(ruc, *args, fresh=fresh in _TRUE)
     except InvalidRuc as exc:
         return json_error(400, "ruc_invalido", str(exc), ruc=ruc)
     except RucNotFound:

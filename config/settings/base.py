@@ -101,6 +101,12 @@ SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=10.0)
 SUNAT_MAX_ATTEMPTS = env.int("SUNAT_MAX_ATTEMPTS", default=3)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.5)
+# Pacing and firewall: SUNAT blocks an IP for minutes after a burst.
+SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=1.0)  # seconds between requests, deployment-wide
+SUNAT_BLOCK_COOLDOWN = env.int("SUNAT_BLOCK_COOLDOWN", default=300)  # seconds without asking after a rejection
+# A failed background refresh of a stale entry is not tried again for this long.
+RUC_REFRESH_RETRY = env.int("RUC_REFRESH_RETRY", default=60)
+
 # Which client asks SUNAT on a miss: "http" (requests) or "selenium" (a real Chromium).
 SUNAT_CLIENT = env("SUNAT_CLIENT", default="http")
 CHROME_BINARY = env("CHROME_BINARY", default="/usr/bin/chromium")

@@ -11,3 +11,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Retries must not make the suite slow.
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=2.0)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.01)
+# No pacing between upstream requests unless a test asks for it.
+SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=0.0)

@@ -4,21 +4,13 @@ import logging
 import secrets
 import string
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 
+from sunat import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
-from sunat.parser import (
-    PageKind,
-    ParseError,
-    classify_page,
-    error_message,
-    parse_representantes,
-    parse_ruc_page,
-    parse_trabajadores,
-)
+from sunat.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
+from sunat.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)
 
 logger = logging.getLogger(__name__)
 
@@ -30,25 +22,6 @@ _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 def random_token() -> str:
     """The 52 base-36 characters SUNAT's page script puts in `token` (never verified by Google)."""
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(52))
-
-
-@dataclass(frozen=True)
-class Section:
-    """A sub-page of a RUC's result: how SUNAT names it and how to read it."""
-
-    name: str  # the API's name, /api/ruc/<ruc>/<name>
-    accion: str  # jcrS00Alias accion
-    form_name: str  # the form in the result page that asks for it
-    parse: Callable[[str], list]
-
-
-SECTIONS = {
-    section.name: section
-    for section in (
-        Section("representantes", "getRepLeg", "formRepLeg", parse_representantes),
-        Section("trabajadores", "getCantTrab", "formNumTrabajd", parse_trabajadores),
-    )
-}
 
 
 def interpret_ruc_page(html: str, ruc: str) -> dict:
@@ -131,6 +104,8 @@ class SunatClient:
                 return attempt_once()
             except SunatError as exc:
                 self.reset()
+                if isinstance(exc, SunatRejected):
+                    throttle.block_for()  # asking again soon would only make the block longer
                 if not exc.retryable or attempt == self.max_attempts:
                     raise
                 delay = self.backoff * 2 ** (attempt - 1)

@@ -20,9 +20,10 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
+from sunat import throttle
 from sunat.clients.base import Section, SunatClient
 from sunat.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
-from sunat.exceptions import SunatTimeout, SunatUnavailable
+from sunat.exceptions import SunatRejected, SunatTimeout, SunatUnavailable
 from sunat.parser import PageKind, classify_page
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,9 @@ class BrowserClient(SunatClient):
     # Page steps ---------------------------------------------------------------------------
 
     def _open_result(self, driver, ruc: str, deadline: float) -> str:
+        throttle.wait_for_turn()
         driver.get(self.form_url)
+        self._check_reached(driver)
         ruc_field = self._wait(driver, deadline).until(EC.element_to_be_clickable((By.ID, "txtRuc")))
         ruc_field.clear()
         ruc_field.send_keys(ruc)
@@ -208,6 +211,7 @@ class BrowserClient(SunatClient):
     def _navigate(self, driver, deadline: float, leave_page) -> None:
         """Leave the current page (click, submit) and wait until the next one holds SUNAT's answer."""
         page = driver.find_element(By.TAG_NAME, "html")
+        throttle.wait_for_turn()
         try:
             leave_page()
             wait = self._wait(driver, deadline)
@@ -220,8 +224,15 @@ class BrowserClient(SunatClient):
                 raise
             logger.info("SUNAT kept the page loading; using what arrived")
             self._recycle = True  # a browser that hit its page load timeout is not trusted again
-        driver.execute_script("window.stop()")
+        driver.execute_script("window.stop()")  # don't wait for a connection SUNAT keeps open
+        self._check_reached(driver)
+
+    @staticmethod
+    def _check_reached(driver) -> None:
+        """Raise if the browser shows its own network error page instead of SUNAT's."""
         if driver.execute_script("return document.documentURI").startswith("chrome-error://"):
+            if "ERR_CONNECTION_RESET" in driver.page_source:
+                raise SunatRejected("SUNAT reset the connection (its firewall does that)")
             raise SunatUnavailable("the browser could not reach SUNAT")
 
     @staticmethod

@@ -8,7 +8,8 @@ import requests
 from django.conf import settings
 
 from sunat.clients.base import Section, SunatClient, random_token
-from sunat.exceptions import SunatTimeout, SunatUnavailable
+from sunat import throttle
+from sunat.exceptions import SunatRejected, SunatTimeout, SunatUnavailable
 
 _CHUNK = 16 * 1024
 _HTML_END = b"</html>"
@@ -50,8 +51,10 @@ class HttpClient(SunatClient):
         deadline = time.monotonic() + self.timeout
         try:
             if not session.cookies:
+                throttle.wait_for_turn()
                 self._read_page(session.get(self.form_url, timeout=self.timeout, stream=True), deadline)
                 deadline = time.monotonic() + self.timeout
+            throttle.wait_for_turn()
             response = session.post(
                 self.query_url,
                 data=fields,
@@ -63,6 +66,8 @@ class HttpClient(SunatClient):
         except requests.Timeout as exc:
             raise SunatTimeout(f"SUNAT did not answer in {self.timeout:g}s") from exc
         except requests.RequestException as exc:
+            if _was_reset(exc):
+                raise SunatRejected("SUNAT reset the connection (its firewall does that)") from exc
             raise SunatUnavailable(f"cannot reach SUNAT: {exc.__class__.__name__}") from exc
 
     def _origin(self) -> str:
@@ -104,3 +109,18 @@ class HttpClient(SunatClient):
                     raise requests.Timeout("SUNAT kept sending past the timeout")
             # The HTTP header is the truth (ISO-8859-1); the page's meta tag claims utf-8.
             return bytes(body).decode(response.encoding or "iso-8859-1", errors="replace")
+
+
+def _was_reset(exc: BaseException) -> bool:
+    """Whether a TCP reset is somewhere in the exception's chain (requests wraps it twice)."""
+    seen, pending = set(), [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionResetError):
+            return True
+        pending.extend([current.__cause__, current.__context__,
+                        *(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))])
+    return False

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from sunat import background
 from sunat.models import RucRecord
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,7 @@ def test_firewall_rejection_is_503_with_retry_after_and_not_retried(client, repl
     assert sunat_requests(replica) == 1
 
 
-@pytest.mark.parametrize("mode", ["error", "http401", "http503", "reset"])
+@pytest.mark.parametrize("mode", ["error", "http401", "http503"])
 def test_transient_failure_is_retried_and_then_succeeds(client, replica, mode):
     replica.config.mode = mode
     replica.config.fail_next = 1
@@ -128,7 +129,7 @@ def test_transient_failure_is_retried_and_then_succeeds(client, replica, mode):
     assert sunat_requests(replica) == 2
 
 
-@pytest.mark.parametrize("mode", ["error", "http503", "reset"])
+@pytest.mark.parametrize("mode", ["error", "http503"])
 def test_persistent_failure_is_503_after_max_attempts(client, replica, settings, mode):
     settings.SUNAT_MAX_ATTEMPTS = 3
     replica.config.mode = mode
@@ -177,31 +178,66 @@ def test_fresh_database_record_answers_without_sunat_and_refills_the_cache(clien
     assert cache.get(f"sunat:ruc:{COMPANY}") is not None
 
 
-def test_record_older_than_ttl_is_fetched_again(client, replica):
+@pytest.mark.django_db(transaction=True)
+def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs(client, replica):
     client.get(f"/api/ruc/{COMPANY}")
     RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
     cache.clear()
 
-    response = client.get(f"/api/ruc/{COMPANY}")
+    responses = [client.get(f"/api/ruc/{COMPANY}") for _ in range(3)]
+    background.wait_idle()
 
-    assert response["X-Cache"] == "MISS"
-    assert sunat_requests(replica) == 2
+    assert [r["X-Cache"] for r in responses] == ["STALE"] * 3
+    assert sunat_requests(replica) == 2  # the first lookup, then exactly one refresh
     assert RucRecord.objects.get(ruc=COMPANY).seconds_left() > 0
+    assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "HIT"
 
 
-def test_old_record_is_served_stale_when_sunat_fails_and_is_kept_intact(client, replica):
+def test_fresh_parameter_waits_for_sunat_instead_of_serving_stale(client, replica):
+    client.get(f"/api/ruc/{COMPANY}")
+    RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
+    cache.clear()
+
+    response = client.get(f"/api/ruc/{COMPANY}?fresh=1")
+
+    assert response.status_code == 200 and response["X-Cache"] == "MISS"
+    assert sunat_requests(replica) == 2
+
+
+def test_old_record_is_served_stale_when_a_fresh_lookup_fails_and_is_kept_intact(client, replica):
     first = client.get(f"/api/ruc/{COMPANY}").json()
     RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
     before = RucRecord.objects.get(ruc=COMPANY)
     cache.clear()
     replica.config.mode = "error"
 
-    response = client.get(f"/api/ruc/{COMPANY}")
+    response = client.get(f"/api/ruc/{COMPANY}?fresh=true")
 
     assert response.status_code == 200 and response["X-Cache"] == "STALE"
     assert response.json() == first
     after = RucRecord.objects.get(ruc=COMPANY)
     assert (after.data, after.fetched_at) == (before.data, before.fetched_at)
+
+
+@pytest.mark.parametrize("value", ["2", "yes please", "x" * 300])
+def test_invalid_fresh_parameter_is_a_400(client, replica, value):
+    response = client.get(f"/api/ruc/{COMPANY}", {"fresh": value})
+    assert response.status_code == 400
+    assert response.json()["error"] == "parametro_invalido"
+    assert sunat_requests(replica) == 0
+
+
+def test_connection_reset_is_taken_as_the_firewall_and_sunat_is_left_alone(client, replica, settings):
+    settings.SUNAT_BLOCK_COOLDOWN = 300
+    replica.config.mode = "reset"
+
+    first = client.get(f"/api/ruc/{COMPANY}")
+    replica.config.mode = "ok"
+    second = client.get("/api/ruc/20550263948")
+
+    assert first.status_code == second.status_code == 503
+    assert sunat_requests(replica) == 1  # not retried, and nothing asked during the cooldown
+    assert 0 < int(second["Retry-After"]) <= 300
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

@@ -78,10 +78,19 @@ def test_error_answer_is_unavailable(browser, sunat):
         browser.lookup(SYNTHETIC)
 
 
-def test_connection_reset_is_unavailable(browser, sunat):
+def test_connection_reset_is_taken_as_the_firewall(browser, sunat):
     sunat.config.mode = "reset"
-    with pytest.raises(SunatUnavailable, match="could not reach"):
+    with pytest.raises(SunatRejected, match="reset"):
         browser.lookup(SYNTHETIC)
+
+
+def test_unreachable_sunat_is_unavailable(sunat):
+    client = BrowserClient(base_url="http://127.0.0.1:9/cl-ti-itmrconsruc/", timeout=5, max_attempts=1)
+    try:
+        with pytest.raises(SunatUnavailable, match="could not reach"):
+            client.lookup(SYNTHETIC)
+    finally:
+        client.close()
 
 
 def test_page_held_open_is_still_read(sunat):

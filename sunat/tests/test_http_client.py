@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
+from sunat import throttle
 from sunat.clients.base import interpret_ruc_page
 from sunat.clients.http import HttpClient
 from sunat.exceptions import RucNotFound, SunatRejected, SunatUnavailable
@@ -78,6 +80,9 @@ def test_a_fake_browser_user_agent_is_rejected_and_the_honest_default_is_not(rep
     fake = HttpClient(base_url=replica.url, timeout=2, user_agent="Mozilla/5.0 Chrome/120.0 Safari/537.36")
     with pytest.raises(SunatRejected):
         fake.lookup(COMPANY)
+    assert throttle.blocked_for() > 0  # a rejection starts the firewall cooldown
+    cache.delete(throttle.BLOCK_KEY)  # ... which has run out
+
     assert client_for.lookup(COMPANY)["ruc"] == COMPANY
 
 
