@@ -168,8 +168,12 @@ class BrowserClient(SunatClient):
             raise SunatUnavailable(f"cannot start the browser: {getattr(exc, 'msg', None) or exc}") from exc
         driver.set_page_load_timeout(self.timeout)
         driver.set_script_timeout(self.timeout)
-        # A stuck chromedriver must not hold a request for Selenium's default 120 s.
-        driver.command_executor.client_config.timeout = self.timeout + 10
+        # A stuck chromedriver must not hold a request for Selenium's default 120 s, nor for
+        # urllib3's three retries of it: what did not answer in time will not answer a retry.
+        executor = driver.command_executor
+        executor.client_config.timeout = self.timeout + 5
+        executor._conn.connection_pool_kw["retries"] = False  # no public setting after creation
+        executor._conn.clear()  # pools are rebuilt with it on the next command
         return driver
 
     def _quit(self) -> None:
