@@ -29,12 +29,14 @@ def uses_redis() -> bool:
     return isinstance(caches["default"], RedisCache)
 
 
+def circuit_open() -> bool:
+    """Whether Redis is configured but its circuit breaker has it out of use now."""
+    return uses_redis() and getattr(caches["default"], "circuit_open", lambda: False)()
+
+
 def redis_connection():
     """A raw Redis client when the cache is Redis and answering, else None (use local means)."""
-    if not uses_redis():
-        return None
-    backend = caches["default"]
-    if getattr(backend, "circuit_open", lambda: False)():
+    if not uses_redis() or circuit_open():
         return None
     from django_redis import get_redis_connection
 
@@ -116,15 +118,14 @@ def probe() -> bool:
 
 def status() -> dict:
     """Backend, reachability and, on Redis, the RUC key count and memory used."""
-    info = {"backend": backend_name(), "reachable": probe()}
+    info = {"backend": backend_name(), "reachable": probe() and not circuit_open()}
     if not info["reachable"]:
         return info
     try:
         info["ruc_keys"] = count()
-        if uses_redis():
-            from django_redis import get_redis_connection
-
-            memory = get_redis_connection("default").info("memory")
+        connection = redis_connection()
+        if connection is not None:
+            memory = connection.info("memory")
             info["used_memory"] = memory.get("used_memory")
             info["used_memory_human"] = memory.get("used_memory_human")
     except Exception:

@@ -1,5 +1,6 @@
 """HTTP views: thin wrappers around sunat.services."""
 
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.views.decorators.cache import never_cache
 
@@ -50,16 +51,22 @@ def _lookup_response(request, lookup, ruc, *args):
 @require_get
 def health(request):
     database_ok = _database_answers()
-    cache_ok = ruc_cache.probe()
+    cache_ok = ruc_cache.probe() and not ruc_cache.circuit_open()
     if not database_ok:
         status = "error"
     elif not cache_ok:
         status = "degraded"
     else:
         status = "ok"
+    cache_info = {"backend": ruc_cache.backend_name(), "ok": cache_ok}
+    circuit_status = getattr(caches["default"], "circuit_status", None)
+    if circuit_status is not None:
+        circuit = circuit_status()
+        # While Redis is out, lookups run on an in-process memory cache and the database.
+        cache_info["circuit"] = {"state": circuit["state"], "since": circuit["since"]}
     body = {
         "status": status,
-        "cache": {"backend": ruc_cache.backend_name(), "ok": cache_ok},
+        "cache": cache_info,
         "database": {"vendor": connection.vendor, "ok": database_ok},
     }
     return json_response(body, status=200 if database_ok else 503)

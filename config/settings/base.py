@@ -65,22 +65,23 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 if USE_REDIS:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis behind a circuit breaker: when Redis fails or hangs, calls go to an
+            # in-process memory cache (and the database behind it) until Redis answers again.
+            "BACKEND": "sunat.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 # JSON so that `redis-cli GET` shows readable data.
                 "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
-                # Short timeouts: a hung Redis must not hold a request for long.
+                # Short timeouts: a hung Redis costs one timeout, then the breaker opens.
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-                # A Redis failure degrades to "no cache" instead of a 500.
-                "IGNORE_EXCEPTIONS": True,
+                "FALLBACK_MAX_ENTRIES": env.int("LOCMEM_MAX_ENTRIES", default=10_000),
+                # How often Redis is probed while the breaker is open.
+                "RETRY_INTERVAL": env.float("REDIS_RETRY_INTERVAL", default=2.0),
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    DJANGO_REDIS_LOGGER = "sunat.cache"
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {

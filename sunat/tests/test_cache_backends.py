@@ -18,13 +18,13 @@ requires_redis = pytest.mark.skipif(not django_settings.USE_REDIS, reason="runs 
 def dead_redis_caches():
     return {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "sunat.resilient_cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
             "OPTIONS": {
                 "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
                 "SOCKET_CONNECT_TIMEOUT": 0.2,
                 "SOCKET_TIMEOUT": 0.2,
-                "IGNORE_EXCEPTIONS": True,
+                "RETRY_INTERVAL": 0.2,
             },
         }
     }
@@ -49,7 +49,8 @@ def test_health_is_degraded_but_200_when_redis_is_down(client, settings):
 
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
-    assert response.json()["cache"] == {"backend": "redis", "ok": False}
+    cache = response.json()["cache"]
+    assert (cache["backend"], cache["ok"], cache["circuit"]["state"]) == ("redis", False, "open")
 
 
 def test_status_says_unreachable_when_redis_is_down(settings):
