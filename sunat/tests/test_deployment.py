@@ -2,10 +2,7 @@
 
 import contextlib
 import os
-import secrets
 import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,30 +12,15 @@ import requests
 
 from sunat.clients.browser_processes import browser_processes
 from sunat.replica import make_ruc
+from sunat.tests import deployments
+from sunat.tests.deployments import manage
 from sunat.tests.servers import gunicorn_server, redis_server
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 COMPANY = "20573215045"
 
 
 def production_env(tmp_path, **extra) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        USE_REDIS="False",
-        # Straight to gunicorn, without the TLS front that would make requests https.
-        DJANGO_SECURE_SSL_REDIRECT="False",
-    )
-    env.update(extra)
-    return env
-
-
-def manage(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", **extra)
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):

@@ -1,15 +1,13 @@
 """The deployed stack on loopback: nginx (the project's template) -> gunicorn -> Django -> PostgreSQL,
 with LocMem and with a real redis-server."""
 
-import os
-import secrets
-import subprocess
-import sys
+from contextlib import nullcontext
 
 import pytest
 import requests
 
-from sunat.tests.servers import PROJECT_ROOT, gunicorn_server, nginx_server, postgres_server, redis_server
+from sunat.tests.deployments import create_database, manage, production_env
+from sunat.tests.servers import gunicorn_server, nginx_server, postgres_server, redis_server
 
 COMPANY = "20573215045"
 HTTPS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # what the TLS front in production sends
@@ -27,24 +25,18 @@ def stack(request, postgres, tmp_path_factory):
     from sunat.replica import ReplicaServer
 
     workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
-    database = f"ruc_{request.param}"
-    subprocess.run(["psql", postgres.url, "-qc", f"CREATE DATABASE {database}"], check=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": postgres.url.rsplit("/", 1)[0] + f"/{database}",
-        "DJANGO_STATIC_ROOT": str(workdir / "static"),
-        "USE_REDIS": "False",
-    }
-    with ReplicaServer() as replica, redis_or_nothing(request.param) as redis:
+    env = production_env(
+        create_database(postgres.url, f"ruc_{request.param}"),
+        DJANGO_ALLOWED_HOSTS="localhost",
+        DJANGO_SECURE_SSL_REDIRECT="True",  # nginx and a TLS front, as deployed
+        DJANGO_STATIC_ROOT=str(workdir / "static"),
+    )
+    with ReplicaServer() as replica, (redis_server() if request.param == "redis" else nullcontext()) as redis:
         env["SUNAT_BASE_URL"] = replica.url
         if redis:
             env.update(USE_REDIS="True", REDIS_URL=redis.url)
         for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_ROOT, env=env, check=True,
-                           capture_output=True)
+            assert manage(env, *command).returncode == 0
         with gunicorn_server(env) as gunicorn:
             nginx_vars = {
                 "NGINX_SERVER_NAME": "localhost",
@@ -56,17 +48,6 @@ def stack(request, postgres, tmp_path_factory):
             }
             with nginx_server(nginx_vars, workdir) as nginx:
                 yield {"url": nginx.url, "replica": replica, "cache": request.param}
-
-
-class redis_or_nothing:
-    def __init__(self, mode):
-        self._context = redis_server() if mode == "redis" else None
-
-    def __enter__(self):
-        return self._context.__enter__() if self._context else None
-
-    def __exit__(self, *exc):
-        return self._context.__exit__(*exc) if self._context else False
 
 
 def test_lookup_through_nginx_is_a_miss_then_a_cache_hit(stack):
