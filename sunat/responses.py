@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 _MAX_ECHO = 64  # never echo back an arbitrarily long input
@@ -23,8 +24,13 @@ def json_error(status: int, code: str, detail: str, *, ruc=None, retry_after: in
 
 
 def require_get(view):
-    """Like django.views.decorators.http.require_GET, but the 405 is JSON."""
+    """An API view: GET/HEAD only, with a JSON 405 for anything else.
 
+    CSRF-exempt: the API uses no cookies, and without this CsrfViewMiddleware would answer a
+    POST with its HTML 403 before the JSON 405 could.
+    """
+
+    @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):

@@ -41,7 +41,8 @@ def wait_for_turn() -> None:
     """Sleep until this process may send the next request to SUNAT.
 
     Raises SunatBlocked while the firewall cooldown lasts, and SunatUnavailable when the
-    queue is longer than SUNAT_TIMEOUT (better a quick 503 than a request held for ages).
+    queue is longer than a lookup's own time budget (SUNAT_TIMEOUT x SUNAT_MAX_ATTEMPTS):
+    better a quick 503 than a request held past every proxy's timeout.
     """
     remaining = blocked_for()
     if remaining:
@@ -49,9 +50,10 @@ def wait_for_turn() -> None:
     interval = settings.SUNAT_MIN_INTERVAL
     if interval <= 0:
         return
-    wait = _reserve_shared_slot(interval, settings.SUNAT_TIMEOUT)
+    max_wait = settings.SUNAT_TIMEOUT * settings.SUNAT_MAX_ATTEMPTS
+    wait = _reserve_shared_slot(interval, max_wait)
     if wait is None:
-        wait = _reserve_local_slot(interval, settings.SUNAT_TIMEOUT)
+        wait = _reserve_local_slot(interval, max_wait)
     if wait < 0:
         raise SunatUnavailable("too many SUNAT requests queued", retry_after=int(-wait) + 1)
     if wait:

@@ -58,11 +58,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def redis_server():
+def redis_server(port: int | None = None):
+    """redis-server without persistence; `port` to restart one where an earlier one was."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (make test installs it)")
-    port = free_port()
+    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="redis-test-") as workdir:
         process = subprocess.Popen(
             [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
