@@ -44,14 +44,15 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# The whole suite twice: SQLite + LocMem, then a real PostgreSQL + a real redis-server.
+# The whole suite on SQLite + LocMem, then again on a real PostgreSQL + a real redis-server
+# (less the standalone tests, which bring their own servers or touch neither).
 test: venv system-deps test-sqlite test-postgres-redis
 
 test-sqlite: venv system-deps
 	$(PY) -m pytest
 
 test-postgres-redis: venv system-deps
-	$(PY) -m sunat.tests.servers --postgres --redis -- $(PY) -m pytest
+	$(PY) -m sunat.tests.servers --postgres --redis -- $(PY) -m pytest -m "not standalone"
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
@@ -59,3 +60,4 @@ clean:
 # Benchmarks (figures for the README and the issue notes; never asserted by tests).
 bench: venv system-deps
 	$(PY) -m sunat.bench.clients
+	$(PY) -m sunat.bench.resilience

@@ -13,6 +13,9 @@ from sunat.clients.http import HttpClient
 from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable
 from sunat.replica import PERSON_RUC, ReplicaServer, make_ruc
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 CAPTURED = ["20573215045", "20146806679", "20440374248", "20550263948", "10401510465", PERSON_RUC]
 SYNTHETIC = make_ruc("2060000012")
 

@@ -1,11 +1,15 @@
 """test-cache-config.py, the deployer's check of the cache configuration."""
 
+import pytest
 import os
 import secrets
 import subprocess
 import sys
 
 from sunat.tests.servers import PROJECT_ROOT, free_port, redis_server
+
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
 
 SCRIPT = PROJECT_ROOT / "test-cache-config.py"
 

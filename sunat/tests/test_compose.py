@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 yaml = pytest.importorskip("yaml", reason="PyYAML is in requirements/test.txt")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

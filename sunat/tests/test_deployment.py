@@ -16,6 +16,9 @@ from sunat.tests import deployments
 from sunat.tests.deployments import manage
 from sunat.tests.servers import gunicorn_server, redis_server
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 COMPANY = "20573215045"
 
 

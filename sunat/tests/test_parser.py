@@ -8,6 +8,9 @@ from sunat.parser import (
     split_address, split_estado,
 )
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 PAGES = Path(__file__).resolve().parent.parent / "replica" / "pages"
 
 COMPANY_2025 = "consPorRuc_20573215045_company_2025.html"

@@ -18,6 +18,9 @@ from sunat.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, su
 from sunat.replica.actions import answer_alias
 from sunat.replica.catalog import Catalog
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 PAGES = Path(__file__).resolve().parent.parent / "replica" / "pages"
 CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page

@@ -9,6 +9,9 @@ import requests
 from sunat.tests.deployments import create_database, manage, production_env
 from sunat.tests.servers import gunicorn_server, nginx_server, postgres_server, redis_server
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 COMPANY = "20573215045"
 HTTPS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # what the TLS front in production sends
 

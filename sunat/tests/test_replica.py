@@ -22,6 +22,9 @@ import requests
 
 from sunat.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, is_valid_ruc, make_ruc
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAGES_DIR = PROJECT_ROOT / "sunat" / "replica" / "pages"
 COMPANY_RUC = "20573215045"  # consPorRuc_20573215045_company_2025.html

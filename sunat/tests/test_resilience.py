@@ -16,6 +16,9 @@ from sunat.replica import make_ruc
 from sunat.tests.deployments import create_database, manage, production_env
 from sunat.tests.servers import gunicorn_server, postgres_server, redis_server
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 CACHED = ["20573215045", "20146806679", "20440374248", "20550263948", "10123456781"]
 _databases = iter(range(1000))
 

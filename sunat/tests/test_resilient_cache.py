@@ -22,6 +22,9 @@ import redis
 from sunat.resilient_cache import ResilientRedisCache, breaker_state
 from sunat.tests.servers import HOST, free_port, redis_server, stop_process, wait_for_port
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 TIMEOUT = 0.2  # socket timeouts, seconds
 RETRY_INTERVAL = 0.2
 LOGGER = "sunat.resilient_cache"

@@ -2,6 +2,9 @@ import pytest
 
 from sunat.validators import InvalidRuc, ruc_check_digit, validate_ruc
 
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
 VALID = ["20131312955", "20100055237", "20100070970", "20330791412", "20516020301", "20110768151",
          "10401510465", "20000000001"]
 
