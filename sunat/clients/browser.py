@@ -68,6 +68,25 @@ form.submit();
 """
 
 
+def _left(page):
+    """Wait condition: the browser has left `page` (its old <html> element is gone).
+
+    Chromium reports a replaced document either as a stale element or, mid-navigation, as
+    "Node ... does not belong to the document": both mean the page changed.
+    """
+
+    def condition(driver):
+        try:
+            page.is_enabled()
+        except TimeoutException:
+            raise
+        except WebDriverException:
+            return True
+        return False
+
+    return condition
+
+
 class BrowserClient(SunatClient):
     def __init__(self, *args, chrome_binary=None, chromedriver_path=None, max_uses=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,12 +238,16 @@ class BrowserClient(SunatClient):
         try:
             leave_page()
             wait = self._wait(driver, deadline)
-            wait.until(EC.staleness_of(page))
+            wait.until(_left(page))
             wait.until(lambda d: d.execute_script(_ANSWER_READY_JS))
         except TimeoutException:
             # SUNAT may keep the connection open after </html>: the page never finishes loading,
             # and the browser gives up at its page load timeout with the answer already there.
-            if not (EC.staleness_of(page)(driver) and driver.execute_script(_ANSWER_IN_DOM_JS)):
+            try:
+                arrived = _left(page)(driver) and driver.execute_script(_ANSWER_IN_DOM_JS)
+            except WebDriverException:
+                arrived = False
+            if not arrived:
                 raise
             logger.info("SUNAT kept the page loading; using what arrived")
             self._recycle = True  # a browser that hit its page load timeout is not trusted again
