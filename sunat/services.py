@@ -13,6 +13,7 @@ from sunat import cache as ruc_cache
 from sunat.clients import SECTIONS, Section, get_client
 from sunat.exceptions import RucNotFound, SunatError
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from sunat.parser import FIELDS
 from sunat.validators import validate_ruc
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,14 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
         return Lookup(cached, HIT)
 
     record = _stored_record(ruc, section)
+    stored = _in_api_order(record.data, section) if record is not None else None
     if record is not None and record.seconds_left() > 0:
         # Another process (or an earlier cache) fetched it; share it through the cache.
-        ruc_cache.put(ruc, record.data, timeout=record.seconds_left(), section=name)
-        return Lookup(record.data, HIT)
+        ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=name)
+        return Lookup(stored, HIT)
     if record is not None and not fresh:
         _refresh_in_background(ruc, section, razon_social)
-        return Lookup(record.data, STALE)
+        return Lookup(stored, STALE)
 
     try:
         data = _fetch_once(ruc, section, razon_social)
@@ -73,7 +75,7 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
             raise
         logger.warning("SUNAT failed for %s %s (%s); serving the record from %s",
                        ruc, name or "", exc, record.fetched_at)
-        return Lookup(record.data, STALE)
+        return Lookup(stored, STALE)
     return Lookup(data, MISS)
 
 
@@ -120,6 +122,12 @@ def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> 
     ruc_cache.put(ruc, data, section=name)
     cache.delete(f"sunat:refresh:{ruc_cache.ruc_key(ruc, name)}")
     return data
+
+
+def _in_api_order(data: dict, section: Section | None) -> dict:
+    """The stored answer with its keys in the API's order (PostgreSQL's jsonb does not keep it)."""
+    keys = (*FIELDS, "fuente", "actualizadoEn") if section is None else ("ruc", section.name, "fuente", "actualizadoEn")
+    return {key: data[key] for key in keys if key in data}
 
 
 def _stored_record(ruc: str, section: Section | None) -> StoredLookup | None:
