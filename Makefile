@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench
+.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -58,6 +58,16 @@ clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
 
 # Benchmarks (figures for the README and the issue notes; never asserted by tests).
-bench: venv system-deps
+bench: venv system-deps bench-deps
 	$(PY) -m sunat.bench.clients
 	$(PY) -m sunat.bench.resilience
+	$(PY) -m sunat.bench.stack
+
+# The load generator of sunat.bench.stack (redis-benchmark comes with redis-server).
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "Installing: wrk"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk; \
+	fi
