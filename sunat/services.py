@@ -100,8 +100,13 @@ def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
 def _refresh_in_background(ruc: str, section: Section | None, razon_social: str) -> None:
     key = ruc_cache.ruc_key(ruc, section.name if section else None)
     # After a failed refresh, the stale entry is served for a while without asking again.
-    if cache.add(f"sunat:refresh:{key}", True, timeout=settings.RUC_REFRESH_RETRY):
+    if cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         background.submit_once(key, _fetch_once, ruc, section, razon_social)
+
+
+def _refresh_marker(key: str) -> str:
+    """Present while a refresh of `key` runs or recently failed; removed by a successful fetch."""
+    return f"sunat:refresh:{key}"
 
 
 def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> dict:
@@ -120,7 +125,7 @@ def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> 
     data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     _store(ruc, section, data, fetched_at)
     ruc_cache.put(ruc, data, section=name)
-    cache.delete(f"sunat:refresh:{ruc_cache.ruc_key(ruc, name)}")
+    cache.delete(_refresh_marker(ruc_cache.ruc_key(ruc, name)))
     return data
 
 
