@@ -2,10 +2,17 @@
 
 The same functions work on django-redis and on LocMemCache. LocMem lives inside each
 process: what one process writes or evicts, the others never see.
+
+With Redis, each process also keeps what it read for RUC_LOCAL_TTL seconds (a few), so that a
+popular RUC costs no Redis round trip at all; another process's eviction reaches it within
+that time.
 """
 
 import logging
+import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -49,7 +56,64 @@ def backend_name() -> str:
 
 def get(ruc: str, section: str | None = None):
     """Return the cached answer: a data dict, NOT_FOUND, or None on a miss."""
-    return cache.get(ruc_key(ruc, section))
+    key = ruc_key(ruc, section)
+    if not _local_copies():
+        return cache.get(key)
+    value = _local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            _local.put(key, value)
+    return value
+
+
+class _LocalCopies:
+    """This process's recent reads from Redis: bounded, each kept RUC_LOCAL_TTL seconds."""
+
+    MAX_ENTRIES = 5_000
+
+    def __init__(self):
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + settings.RUC_LOCAL_TTL, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def discard(self, keys) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_local = _LocalCopies()
+
+
+def clear_local_copies() -> None:
+    """Forget this process's copies of Redis reads (tests; a process that must re-read now)."""
+    _local.clear()
+
+
+def _local_copies() -> bool:
+    # LocMem is already in the process; only a Redis read is worth keeping.
+    return settings.RUC_LOCAL_TTL > 0 and uses_redis()
 
 
 def is_not_found(value) -> bool:
@@ -58,10 +122,13 @@ def is_not_found(value) -> bool:
 
 def put(ruc: str, data: dict, timeout: int | None = None, section: str | None = None) -> None:
     timeout = settings.RUC_CACHE_TTL if timeout is None else timeout
-    cache.set(ruc_key(ruc, section), data, timeout=timeout)
+    key = ruc_key(ruc, section)
+    _local.discard([key])
+    cache.set(key, data, timeout=timeout)
 
 
 def put_not_found(ruc: str) -> None:
+    _local.discard([ruc_key(ruc)])
     cache.set(ruc_key(ruc), _NOT_FOUND, timeout=settings.RUC_NOT_FOUND_TTL)
 
 
@@ -73,12 +140,15 @@ def evict(rucs) -> int:
     """Remove these RUCs and their sub-pages from the cache; return how many RUCs were there."""
     rucs = list(rucs)
     present = sum(1 for ruc in rucs if cache.has_key(ruc_key(ruc)))
-    cache.delete_many([ruc_key(ruc, section) for ruc in rucs for section in (None, *SECTIONS)])
+    keys = [ruc_key(ruc, section) for ruc in rucs for section in (None, *SECTIONS)]
+    _local.discard(keys)
+    cache.delete_many(keys)
     return present
 
 
 def evict_all() -> int:
     """Remove every `sunat:ruc:*` entry and nothing else; return how many."""
+    _local.clear()
     if uses_redis():
         # delete_pattern walks the keyspace with SCAN, never KEYS or FLUSHALL.
         return cache.delete_pattern(f"{KEY_PREFIX}*") or 0

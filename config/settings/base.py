@@ -96,6 +96,9 @@ else:
 # RUC lookups
 RUC_CACHE_TTL = env.int("RUC_CACHE_TTL", default=7 * 24 * 3600)
 RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
+# With Redis: seconds each process keeps what it read, to skip the round trip for popular
+# RUCs (an eviction in another process reaches this one within that time). 0: off.
+RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
 
 # SUNAT upstream
 SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.pe/cl-ti-itmrconsruc/")

@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from sunat import cache as ruc_cache
+
 from sunat.replica import ReplicaServer
 
 
@@ -8,8 +10,10 @@ from sunat.replica import ReplicaServer
 def empty_cache():
     # Tests own the cache: LocMem per process, or the private redis-server the runner started.
     cache.clear()
+    ruc_cache.clear_local_copies()
     yield
     cache.clear()
+    ruc_cache.clear_local_copies()
 
 
 @pytest.fixture

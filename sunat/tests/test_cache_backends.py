@@ -1,6 +1,7 @@
 """Cache behaviour on both backends, and with a Redis that is configured but down."""
 
 import json
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -99,3 +100,57 @@ def test_sessions_are_cached_db_with_redis(settings):
 @pytest.mark.skipif(django_settings.USE_REDIS, reason="runs in the LocMem pass of make test")
 def test_sessions_are_in_the_database_with_locmem(settings):
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+def redis_gets() -> int:
+    from django_redis import get_redis_connection
+
+    stats = get_redis_connection("default").info("commandstats")
+    return stats.get("cmdstat_get", {}).get("calls", 0)
+
+
+@requires_redis
+def test_popular_ruc_is_answered_from_the_process_copy_without_a_redis_round_trip(client, replica, settings):
+    settings.RUC_LOCAL_TTL = 5
+    client.get(f"/api/ruc/{COMPANY}")
+    client.get(f"/api/ruc/{COMPANY}")  # read from Redis once, kept in the process
+    before = redis_gets()
+
+    responses = [client.get(f"/api/ruc/{COMPANY}") for _ in range(5)]
+
+    assert {r["X-Cache"] for r in responses} == {"HIT"}
+    assert redis_gets() == before
+
+
+@requires_redis
+def test_eviction_in_this_process_drops_its_copy_at_once(client, replica, settings):
+    settings.RUC_LOCAL_TTL = 5
+    client.get(f"/api/ruc/{COMPANY}")
+    assert ruc_cache.get(COMPANY) is not None
+
+    ruc_cache.evict([COMPANY])
+
+    assert ruc_cache.get(COMPANY) is None
+
+
+@requires_redis
+def test_eviction_by_another_process_arrives_within_the_local_ttl(client, replica, settings):
+    from django_redis import get_redis_connection
+
+    settings.RUC_LOCAL_TTL = 1
+    client.get(f"/api/ruc/{COMPANY}")
+    assert ruc_cache.get(COMPANY) is not None
+    get_redis_connection("default").delete(cache.make_key(ruc_cache.ruc_key(COMPANY)))  # elsewhere
+
+    assert ruc_cache.get(COMPANY) is not None  # this process's copy, for at most 1 s
+    time.sleep(1.1)
+    assert ruc_cache.get(COMPANY) is None
+
+
+def test_locmem_keeps_no_second_copy(client, replica, settings):
+    settings.RUC_LOCAL_TTL = 5
+    client.get(f"/api/ruc/{COMPANY}")
+    assert ruc_cache.get(COMPANY) is not None  # with Redis, this read is kept in the process
+    cache.delete(ruc_cache.ruc_key(COMPANY))
+    # With Redis the copy still answers; with LocMem the cache is the process's own.
+    assert (ruc_cache.get(COMPANY) is None) != ruc_cache.uses_redis()
