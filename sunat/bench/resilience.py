@@ -19,9 +19,10 @@ from pathlib import Path
 
 import requests
 
+from sunat.bench import percentile
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import manage, production_env
-from sunat.tests.servers import gunicorn_server, redis_server
+from sunat.tests.servers import gunicorn_server, redis_server, wait_until
 
 RUCS = [make_ruc(f"2071{n:06d}") for n in range(20)]
 
@@ -54,18 +55,14 @@ def _fire(base_url: str, total: int, concurrency: int) -> dict:
         "errors": errors,
         "requests_per_s": round(len(ordered) / duration, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))] * 1000, 2),
+        "p99_ms": round(percentile(ordered, 0.99) * 1000, 2),
         "max_ms": round(ordered[-1] * 1000, 2),
     }
 
 
-def _wait_health(base_url: str, status: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if requests.get(f"{base_url}/health", timeout=10).json()["status"] == status:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"/health never said {status}")
+def _wait_health(base_url: str, status: str) -> None:
+    wait_until(lambda: requests.get(f"{base_url}/health", timeout=10).json()["status"] == status,
+               20, f"/health saying {status}")
 
 
 def run(total: int, concurrency: int) -> list[dict]:

@@ -29,15 +29,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+def wait_until(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.1):
+    """Poll condition() until it returns something truthy, and return that; TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"{what}: not within {timeout}s")
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before listening")
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {HOST}:{port} after {timeout}s")
+            return True
+        return False
+
+    wait_until(listening, timeout, f"something listening on {HOST}:{port}", interval=0.05)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -58,6 +69,18 @@ class Server:
 
 
 @contextlib.contextmanager
+def _serving(process: subprocess.Popen, port: int, url: str, ready=None):
+    """Wait until `process` listens on `port` (and `ready()` passes), yield it, stop it at the end."""
+    try:
+        wait_for_port(port, process)
+        if ready is not None:
+            ready()
+        yield Server(url=url, port=port, process=process)
+    finally:
+        stop_process(process)
+
+
+@contextlib.contextmanager
 def redis_server(port: int | None = None):
     """redis-server without persistence; `port` to restart one where an earlier one was."""
     binary = shutil.which("redis-server")
@@ -70,11 +93,8 @@ def redis_server(port: int | None = None):
              "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")],
             stdout=subprocess.DEVNULL,
         )
-        try:
-            wait_for_port(port, process)
-            yield Server(url=f"redis://{HOST}:{port}/0", port=port, process=process)
-        finally:
-            stop_process(process)
+        with _serving(process, port, f"redis://{HOST}:{port}/0") as server:
+            yield server
 
 
 def _postgres_bindir() -> str:
@@ -111,22 +131,13 @@ def postgres_server():
                  "-c", "full_page_writes=off"],
                 stdout=subprocess.DEVNULL, stderr=log, **run_as,
             )
-        try:
-            wait_for_port(port, process)
-            _wait_until_accepting(bindir, port)
-            yield Server(url=f"postgres://postgres@{HOST}:{port}/postgres", port=port, process=process)
-        finally:
-            stop_process(process)
+        def accepting():
+            wait_until(lambda: subprocess.run([f"{bindir}/pg_isready", "-h", HOST, "-p", str(port)],
+                                              capture_output=True).returncode == 0,
+                       what="PostgreSQL accepting connections")
 
-
-def _wait_until_accepting(bindir: str, port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready = subprocess.run([f"{bindir}/pg_isready", "-h", HOST, "-p", str(port)], capture_output=True)
-        if ready.returncode == 0:
-            return
-        time.sleep(0.1)
-    raise RuntimeError("PostgreSQL did not accept connections in time")
+        with _serving(process, port, f"postgres://postgres@{HOST}:{port}/postgres", ready=accepting) as server:
+            yield server
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -175,11 +186,8 @@ http {{
         raise RuntimeError(f"nginx rejected the rendered config:\n{check.stderr}")
     process = subprocess.Popen([nginx, "-p", str(workdir), "-c", str(main_conf)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process)
-        yield Server(url=f"http://{HOST}:{port}", port=port, process=process)
-    finally:
-        stop_process(process)
+    with _serving(process, port, f"http://{HOST}:{port}") as server:
+        yield server
 
 
 @contextlib.contextmanager
@@ -190,11 +198,8 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int = 2):
            "GUNICORN_THREADS": str(threads)}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process)
-        yield Server(url=f"http://{HOST}:{port}", port=port, process=process)
-    finally:
-        stop_process(process)
+    with _serving(process, port, f"http://{HOST}:{port}") as server:
+        yield server
 
 
 def main(argv=None) -> int:

@@ -3,7 +3,6 @@
 import contextlib
 import os
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from sunat.clients.browser_processes import browser_processes
 from sunat.replica import make_ruc
 from sunat.tests import deployments
 from sunat.tests.deployments import manage
-from sunat.tests.servers import gunicorn_server, redis_server
+from sunat.tests.servers import gunicorn_server, redis_server, wait_until
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone
@@ -87,22 +86,12 @@ def worker_pids(master_pid: int) -> set[int]:
     return children
 
 
-def wait_until(condition, timeout: float = 30.0, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
-
-
 def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
     env = production_env(tmp_path, SUNAT_BASE_URL=replica.url, SUNAT_CLIENT="selenium")
     assert manage(env, "migrate", "--noinput").returncode == 0
     with gunicorn_server(env) as gunicorn:
         master, base_url = gunicorn.process, gunicorn.url
-        workers = wait_until(lambda: len(worker_pids(master.pid)) == 2 and worker_pids(master.pid), message="workers")
+        workers = wait_until(lambda: len(worker_pids(master.pid)) == 2 and worker_pids(master.pid), what="workers")
 
         # Distinct RUCs at once, until both workers run a browser.
         def owners():
@@ -122,12 +111,12 @@ def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
             os.kill(pid, signal.SIGKILL)
 
         # The arbiter replaces the workers and kills what the dead ones left behind.
-        wait_until(lambda: not (set(browser_processes().values()) & workers), message="orphaned browsers killed")
+        wait_until(lambda: not (set(browser_processes().values()) & workers), what="orphaned browsers killed")
         new_workers = wait_until(lambda: len(worker_pids(master.pid) - workers) == 2 and worker_pids(master.pid),
-                                 message="new workers")
+                                 what="new workers")
         assert requests.get(f"{base_url}/api/ruc/{make_ruc('2077777777')}", timeout=60).status_code == 200
 
         master.send_signal(signal.SIGTERM)
         master.wait(60)
         everyone = workers | new_workers
-        wait_until(lambda: not (set(browser_processes().values()) & everyone), message="browsers gone at shutdown")
+        wait_until(lambda: not (set(browser_processes().values()) & everyone), what="browsers gone at shutdown")
