@@ -14,7 +14,7 @@ import requests
 
 from sunat.replica import make_ruc
 from sunat.tests.deployments import create_database, manage, production_env
-from sunat.tests.servers import gunicorn_server, postgres_server, redis_server
+from sunat.tests.servers import gunicorn_server, postgres_server, redis_server, wait_until
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone
@@ -99,15 +99,6 @@ def health(base_url: str) -> dict:
     return requests.get(f"{base_url}/health", timeout=10).json()
 
 
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
 def test_redis_killed_then_restarted_under_load(start_service):
     with redis_server() as redis:
         port = redis.port
@@ -117,12 +108,12 @@ def test_redis_killed_then_restarted_under_load(start_service):
             time.sleep(1)
             redis.process.kill()
             redis.process.wait()
-            wait_for(lambda: health(base_url)["cache"]["circuit"]["state"] == "open", 10, "circuit opens")
+            wait_until(lambda: health(base_url)["cache"]["circuit"]["state"] == "open", 10, "circuit opens")
             time.sleep(2)
             assert health(base_url)["status"] == "degraded"
             with redis_server(port=port) as restarted:
                 # REDIS_RETRY_INTERVAL is 0.5 s: back on Redis within a few seconds.
-                wait_for(lambda: health(base_url)["status"] == "ok", 10, "back on Redis")
+                wait_until(lambda: health(base_url)["status"] == "ok", 10, "back on Redis")
                 time.sleep(1)
             lookups_after = len(load.results)
         assert lookups_after > 50
@@ -140,10 +131,10 @@ def test_redis_frozen_then_resumed_under_load(start_service):
             with Load(base_url, CACHED) as load:
                 time.sleep(1)
                 redis.process.send_signal(signal.SIGSTOP)
-                wait_for(lambda: health(base_url)["cache"]["circuit"]["state"] == "open", 10, "circuit opens")
+                wait_until(lambda: health(base_url)["cache"]["circuit"]["state"] == "open", 10, "circuit opens")
                 time.sleep(2)
                 redis.process.send_signal(signal.SIGCONT)
-                wait_for(lambda: health(base_url)["status"] == "ok", 10, "back on Redis")
+                wait_until(lambda: health(base_url)["status"] == "ok", 10, "back on Redis")
                 time.sleep(1)
         finally:
             redis.process.send_signal(signal.SIGCONT)
@@ -228,9 +219,10 @@ def test_burst_of_misses_reaches_sunat_paced(start_service, replica):
     arrivals = sorted(t for t, _ in replica.stats()["lookups"])
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     assert len(arrivals) == 20
-    # Slots are reserved on Redis's clock; a few ms of scheduling jitter at arrival is allowed.
+    # Slots are reserved on Redis's clock; arrivals are timed on the replica's, after the
+    # network and the scheduler: a few ms of jitter either way is allowed, never a burst.
     assert min(gaps) >= interval * 0.9, gaps
-    assert sorted(gaps)[len(gaps) // 2] >= interval
+    assert sorted(gaps)[len(gaps) // 2] >= interval - 0.005, gaps
 
 
 def test_admin_sessions_survive_losing_redis(start_service):
