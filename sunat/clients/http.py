@@ -19,18 +19,23 @@ class HttpClient(SunatClient):
     def __init__(self, *args, user_agent=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_agent = user_agent or settings.SUNAT_USER_AGENT
-        # requests.Session is not thread-safe; gthread workers get one session per thread.
+        # requests.Session is not thread-safe, so gthread workers get one per thread; they share
+        # one SUNAT session cookie (the jar locks itself), so that a new thread does not cost
+        # another paced request for the form page.
         self._local = threading.local()
+        self._cookies = requests.cookies.RequestsCookieJar()
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
             session.headers.update({"User-Agent": self.user_agent, "Accept-Language": "es-PE,es;q=0.9"})
+            session.cookies = self._cookies
             self._local.session = session
         return session
 
     def reset(self) -> None:
+        self._cookies.clear()  # the next attempt starts a new SUNAT session
         session = getattr(self._local, "session", None)
         if session is not None:
             session.close()
