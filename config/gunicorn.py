@@ -12,7 +12,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Longer than the slowest miss: every attempt timing out, plus the backoff between them.
 timeout = int(float(os.environ.get("SUNAT_TIMEOUT", "10")) * int(os.environ.get("SUNAT_MAX_ATTEMPTS", "3")) + 30)
 graceful_timeout = 30
-accesslog = "-"
+# nginx already logs every request; gunicorn's own line costs ~10% of a cached hit's CPU.
+# GUNICORN_ACCESS_LOG=- prints it (to stdout) when gunicorn runs without nginx.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 
 

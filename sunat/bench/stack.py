@@ -11,6 +11,8 @@ concurrency level (wrk threads: min(c, 2)). In the same run it measures:
   2. the same with LocMem (gunicorn restarted with USE_REDIS=False, its own database)
   3. /bench/constant: a view answering the same bytes with the same json_response and
      require_get, without the lookup (the framework's ceiling; sunat/bench/views.py)
+ 3b. the same gunicorn and nginx serving those bytes from a bare WSGI callable, no Django in
+     the request (gunicorn's ceiling; sunat/bench/bare.py)
   4. nginx serving a static file of the same bytes (the proxy's ceiling)
   5. redis-benchmark GET of a value of the same size on the same redis-server (Redis's ceiling)
   6. cold misses, one connection, a new valid RUC on each request (sunat/bench/wrk/cold.lua),
@@ -18,8 +20,9 @@ concurrency level (wrk threads: min(c, 2)). In the same run it measures:
 
 Every request carries Host: localhost and X-Forwarded-Proto: https, what the TLS front sends in
 production, so Django's HTTPS redirect stays on (sunat/bench/wrk/report.lua). The cache is
-warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). Before
-any load, the harness checks that (1), (3) and (4) answer the very same bytes.
+warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). (1) and
+(3) take turns at each level, so that a drift of a shared machine weighs on both alike. Before
+any load, the harness checks that (1), (3), (3b) and (4) answer the very same bytes.
 
 errors = wrk's socket errors (connect, read, write, timeout) + non-2xx answers. wrk itself
 counts only statuses >= 400, so for the proxied targets the non-2xx answers are counted from
@@ -34,7 +37,8 @@ is not quiet. The run also reports how much CPU other processes on the machine u
 and warns when it was more than 5% of the machine: then the figures are not comparable.
 
 Prints a table and writes it, with the machine and the setup, as JSON (bench-results/stack.json),
-including ratio_cached_redis_to_constant per level: req/s of (1) / req/s of (3).
+including ratio_cached_redis_to_constant per level: req/s of (1) / req/s of (3), and
+cpu_ratio_constant_to_cached_redis: the workers' CPU ms per answer of (3) / that of (1).
 The load generator shares the machine's cores with the servers it measures.
 """
 
@@ -68,10 +72,12 @@ WORKERS, THREADS = 2, 4  # the documented defaults of config/gunicorn.py
 LOOKUP = "cached lookup, Redis"
 LOOKUP_LOCMEM = "cached lookup, LocMem"
 CONSTANT = "constant view"
+BARE = "bare WSGI, no Django"
+BARE_APP = "sunat.bench.bare:application"
 STATIC = "nginx static file"
 REDIS_GET = "redis-benchmark GET"
 COLD = "cold miss"
-ORDER = [LOOKUP, LOOKUP_LOCMEM, CONSTANT, STATIC, REDIS_GET, COLD]
+ORDER = [LOOKUP, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS_GET, COLD]
 
 # What the warm-up runs in `manage.py shell`: a lookup through the project's own services (a
 # miss: the replica, the database, the cache), then the exact bytes the API answers for it.
@@ -249,29 +255,34 @@ def _row(target: str, connections: int, result: dict, errors: int, peak_mb: floa
     }
 
 
-def measure(target: str, url: str, sampler: RssSampler, levels, duration: int, warmup: int,
+def measure(targets: list[tuple[str, str]], sampler: RssSampler, levels, duration: int, warmup: int,
             log: AccessLog | None) -> list[dict]:
-    """wrk at each level, the same fixed request; one unrecorded warm-up run first."""
+    """wrk at each level for each (target, url), the same fixed request; one unrecorded warm-up run
+    per target first. Targets take turns at each level, so that a drift of the machine (another
+    tenant, the CPU's clock) weighs on all of them alike rather than on whichever ran last."""
     rows = []
-    if warmup > 0:
-        wrk(url, 16, warmup)
+    for _, url in targets:
+        if warmup > 0:
+            wrk(url, 16, warmup)
     if log:
         log.non_2xx_since_last()
     for connections in levels:
-        pids = sampler.pids()
-        start, cpu = time.monotonic(), cpu_seconds(pids)
-        result = wrk(url, connections, duration)
-        cpu = cpu_seconds(pids) - cpu
-        peak = sampler.peak_between(start, time.monotonic())
-        socket_errors = sum(v for k, v in result["errors"].items() if k != "status")
-        if log:
-            non_2xx, logged = log.non_2xx_since_last()
-        else:
-            non_2xx, logged = result["errors"]["status"], None
-        rows.append(_row(target, connections, result, socket_errors + non_2xx, peak, cpu, non_2xx=non_2xx,
-                         nginx_logged=logged))
-        print(f"  {target:<22} c={connections:<3} {rows[-1]['requests_per_s']:>9} req/s  "
-              f"p50 {rows[-1]['p50_ms']} ms  p99 {rows[-1]['p99_ms']} ms  errors {rows[-1]['errors']}", flush=True)
+        for target, url in targets:
+            pids = sampler.pids()
+            start, cpu = time.monotonic(), cpu_seconds(pids)
+            result = wrk(url, connections, duration)
+            cpu = cpu_seconds(pids) - cpu
+            peak = sampler.peak_between(start, time.monotonic())
+            socket_errors = sum(v for k, v in result["errors"].items() if k != "status")
+            if log:
+                non_2xx, logged = log.non_2xx_since_last()
+            else:
+                non_2xx, logged = result["errors"]["status"], None
+            rows.append(_row(target, connections, result, socket_errors + non_2xx, peak, cpu, non_2xx=non_2xx,
+                             nginx_logged=logged))
+            print(f"  {target:<22} c={connections:<3} {rows[-1]['requests_per_s']:>9} req/s  "
+                  f"p50 {rows[-1]['p50_ms']} ms  p99 {rows[-1]['p99_ms']} ms  errors {rows[-1]['errors']}",
+                  flush=True)
     return rows
 
 
@@ -305,9 +316,9 @@ def _migrated(env: dict, postgres_url: str, database: str) -> dict:
 
 
 @contextlib.contextmanager
-def _serve(env: dict, constant: Path, static_root: Path, workdir: Path):
-    """gunicorn (config/gunicorn.py) and nginx (the project's template) in front of it."""
-    with gunicorn_server({**env, "BENCH_CONSTANT_JSON": str(constant)}, WORKERS, THREADS) as gunicorn:
+def _serve(env: dict, constant: Path, static_root: Path, workdir: Path, app: str = "config.wsgi"):
+    """gunicorn (config/gunicorn.py) serving `app`, and nginx (the project's template) in front of it."""
+    with gunicorn_server({**env, "BENCH_CONSTANT_JSON": str(constant)}, WORKERS, THREADS, app) as gunicorn:
         variables = {
             "NGINX_SERVER_NAME": "localhost",
             "GUNICORN_UPSTREAM": f"{HOST}:{gunicorn.port}",
@@ -409,12 +420,12 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             log = AccessLog(workdir / "nginx-redis" / "access.log")
             workers = _gunicorn_workers(gunicorn.process.pid)
 
-            for target, url in ((LOOKUP, lookup_url), (CONSTANT, constant_url)):
-                with RssSampler(workers) as sampler:
-                    rows += measure(target, url, sampler, levels, duration, warmup, log)
-                memory[target] = {"of": "gunicorn workers", **sampler.summary()}
+            with RssSampler(workers) as sampler:
+                rows += measure([(LOOKUP, lookup_url), (CONSTANT, constant_url)], sampler, levels, duration,
+                                warmup, log)
+            memory[f"{LOOKUP} + {CONSTANT}"] = {"of": "gunicorn workers", **sampler.summary()}
             with RssSampler(_nginx_processes(nginx.process.pid)) as sampler:
-                rows += measure(STATIC, static_url, sampler, levels, duration, warmup, None)
+                rows += measure([(STATIC, static_url)], sampler, levels, duration, warmup, None)
             memory[STATIC] = {"of": "nginx (master + worker)", **sampler.summary()}
 
             # (5) redis-benchmark GETs the key "key:__rand_int__" (no -r): set it to the answer's size.
@@ -442,9 +453,9 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
 
             # (6) cold misses: the replica answers after `latency`; one connection, a new RUC each time.
             replica.config.latency = latency
+            if warmup > 0:  # a requests.Session per gunicorn thread, its cookie: not what is measured
+                wrk(f"{nginx.url}/", 1, warmup, "cold.lua", args=[500000])
             with RssSampler(workers) as sampler:
-                if warmup > 0:  # a requests.Session per gunicorn thread, its cookie: not what is measured
-                    wrk(f"{nginx.url}/", 1, warmup, "cold.lua", args=[500000])
                 log.non_2xx_since_last()
                 replica.reset_stats()
                 pids = sampler.pids()
@@ -478,15 +489,28 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             _check_same_answer(lookup_url, answer, LOOKUP_LOCMEM, exact=False)
             log = AccessLog(workdir / "nginx-locmem" / "access.log")
             with RssSampler(_gunicorn_workers(gunicorn.process.pid)) as sampler:
-                rows += measure(LOOKUP_LOCMEM, lookup_url, sampler, levels, duration, warmup, log)
+                rows += measure([(LOOKUP_LOCMEM, lookup_url)], sampler, levels, duration, warmup, log)
             memory[LOOKUP_LOCMEM] = {"of": "gunicorn workers", **sampler.summary()}
             _check_same_answer(lookup_url, answer, LOOKUP_LOCMEM, exact=False)
+
+        # -- (3b) the same gunicorn and nginx with a bare WSGI callable: no Django ---------------
+        print("gunicorn with a bare WSGI app (sunat/bench/bare.py)", flush=True)
+        with _serve(env, constant_path, static_root, workdir / "nginx-bare", app=BARE_APP) as (gunicorn, nginx):
+            bare_url = f"{nginx.url}/api/ruc/{RUC}"
+            _check_same_answer(bare_url, answer, BARE)
+            log = AccessLog(workdir / "nginx-bare" / "access.log")
+            with RssSampler(_gunicorn_workers(gunicorn.process.pid)) as sampler:
+                rows += measure([(BARE, bare_url)], sampler, levels, duration, warmup, log)
+            memory[BARE] = {"of": "gunicorn workers", **sampler.summary()}
 
     rows.sort(key=lambda row: (ORDER.index(row["target"]), row["concurrency"]))
     rps = {(row["target"], row["concurrency"]): row["requests_per_s"] for row in rows}
     ratios = {str(c): round(rps[(LOOKUP, c)] / rps[(CONSTANT, c)], 3) for c in levels}
+    # The same comparison by the workers' CPU per answer, which a busy neighbour disturbs less.
+    cpu = {(row["target"], row["concurrency"]): row["cpu_ms_per_request"] for row in rows}
+    cpu_ratios = {str(c): round(cpu[(CONSTANT, c)] / cpu[(LOOKUP, c)], 3) for c in levels}
     return {"answer_bytes": len(answer), "redis_value_bytes": stored, "rows": rows, "memory": memory,
-            "ratio_cached_redis_to_constant": ratios}
+            "ratio_cached_redis_to_constant": ratios, "cpu_ratio_constant_to_cached_redis": cpu_ratios}
 
 
 def print_table(report: dict) -> None:
@@ -507,6 +531,8 @@ def print_table(report: dict) -> None:
         f"{target}: {m['start_mb']} -> {m['end_mb']} (peak {m['peak_mb']})" for target, m in report["memory"].items()))
     print("cached lookup (Redis) / constant view, req/s: " + ", ".join(
         f"c={c}: {ratio}" for c, ratio in report["ratio_cached_redis_to_constant"].items()))
+    print("the same by CPU per answer, constant view / cached lookup (Redis): " + ", ".join(
+        f"c={c}: {ratio}" for c, ratio in report["cpu_ratio_constant_to_cached_redis"].items()))
     cold = next(row for row in report["rows"] if row["target"] == COLD)
     others = report["other_processes"]
     print(f"other processes on the machine used {others['cpu_s']} CPU s during the run "
