@@ -1,12 +1,13 @@
 import json
 
 from django.contrib import admin, messages
+from django.db.models import Subquery
 from django.utils.html import format_html
 
 from sunat import cache as ruc_cache
 from sunat import services
 from sunat.exceptions import RucNotFound, SunatError
-from sunat.models import RucRecord
+from sunat.models import PadronVersion, RucRecord
 
 
 @admin.register(RucRecord)
@@ -56,3 +57,27 @@ class RucRecordAdmin(admin.ModelAdmin):
         removed = ruc_cache.evict(queryset.values_list("ruc", flat=True))
         note = "" if ruc_cache.uses_redis() else " (LocMem: solo en el proceso que atendió esta acción)"
         self.message_user(request, f"{removed} entrada(s) quitadas de la caché{note}.", messages.SUCCESS)
+
+
+@admin.register(PadronVersion)
+class PadronVersionAdmin(admin.ModelAdmin):
+    """The imports of the Padrón Reducido (manage.py import_padron); the latest is in use."""
+
+    list_display = ("imported_at", "file_date", "rows", "seconds", "source", "in_use")
+    date_hierarchy = "imported_at"
+    fields = ("imported_at", "file_date", "rows", "seconds", "source")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # versions come from import_padron only
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        latest = PadronVersion.objects.order_by("-imported_at").values("id")[:1]
+        return super().get_queryset(request).annotate(latest_id=Subquery(latest))
+
+    @admin.display(boolean=True, description="en uso")
+    def in_use(self, obj):
+        return obj.id == obj.latest_id

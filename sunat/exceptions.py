@@ -5,6 +5,10 @@ class RucNotFound(Exception):
     """SUNAT says the RUC does not exist ("consultado no es válido")."""
 
 
+class NotInPadron(RucNotFound):
+    """The imported Padrón Reducido has no row for the RUC (asked with ?fuente=padron)."""
+
+
 class SunatError(Exception):
     """SUNAT could not answer; `retry_after` (seconds) is what we suggest to the caller."""
 

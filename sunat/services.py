@@ -11,8 +11,9 @@ from django.utils import timezone
 from sunat import background, singleflight
 from sunat import cache as ruc_cache
 from sunat.clients import SECTIONS, Section, get_client
-from sunat.exceptions import RucNotFound, SunatError
+from sunat.exceptions import NotInPadron, RucNotFound, SunatError
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from sunat.padron.queries import padron_answer
 from sunat.parser import FIELDS
 from sunat.validators import validate_ruc
 
@@ -22,6 +23,13 @@ HIT = "HIT"
 MISS = "MISS"
 STALE = "STALE"
 
+# Where a lookup may be answered from (?fuente=): any (the padrón when nothing fuller is
+# stored), SUNAT's full page only, or the imported padrón only.
+ANY_SOURCE = ""
+SUNAT = "sunat"
+PADRON = "padron"
+SOURCES = (ANY_SOURCE, SUNAT, PADRON)
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -29,14 +37,19 @@ class Lookup:
     cache_status: str  # HIT, MISS or STALE: the X-Cache header
 
 
-def lookup_ruc(ruc: str, fresh: bool = False) -> Lookup:
+def lookup_ruc(ruc: str, fresh: bool = False, source: str = ANY_SOURCE) -> Lookup:
     """SUNAT's data for a RUC, as cheaply as it can be had.
 
     An entry older than RUC_CACHE_TTL is served at once as STALE while one refresh runs in
-    the background, unless `fresh` asks to wait for SUNAT. Raises InvalidRuc, RucNotFound,
-    or SunatError when SUNAT fails and nothing is stored.
+    the background, unless `fresh` asks to wait for SUNAT. With nothing stored, the imported
+    padrón answers (fuente "padron") before SUNAT is asked; `source` SUNAT skips it, PADRON
+    asks nothing else. Raises InvalidRuc, RucNotFound (NotInPadron), or SunatError when
+    SUNAT fails and nothing is stored.
     """
-    return _lookup(validate_ruc(ruc), fresh=fresh)
+    ruc = validate_ruc(ruc)
+    if source == PADRON:
+        return _from_padron(ruc)
+    return _lookup(ruc, fresh=fresh, padron=source == ANY_SOURCE)
 
 
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
@@ -50,7 +63,19 @@ def refresh(ruc: str) -> dict:
     return _fetch(validate_ruc(ruc))
 
 
-def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fresh: bool = False) -> Lookup:
+def _from_padron(ruc: str) -> Lookup:
+    try:
+        answer = padron_answer(ruc)
+    except DatabaseError:
+        logger.exception("could not read the padrón row of %s", ruc)
+        answer = None
+    if answer is None:
+        raise NotInPadron(ruc)
+    return Lookup(answer, HIT)
+
+
+def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fresh: bool = False,
+            padron: bool = False) -> Lookup:
     name = section.name if section else None
     cached = ruc_cache.get(ruc, name)
     if ruc_cache.is_not_found(cached):
@@ -67,6 +92,11 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
     if record is not None and not fresh:
         _refresh_in_background(ruc, section, razon_social)
         return Lookup(stored, STALE)
+    if padron and record is None and not fresh:
+        try:
+            return _from_padron(ruc)
+        except NotInPadron:
+            pass
 
     try:
         data = _fetch_once(ruc, section, razon_social)

@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(rf"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{_SECTIONS})/?$", views.ruc_section, name="ruc-section"),
     # The path existing clients already call.
     re_path(r"^obtener-ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="obtener-ruc"),
+    re_path(r"^api/buscar/?$", views.search, name="search"),
     path("health", views.health, name="health"),
 ]

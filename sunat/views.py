@@ -1,23 +1,37 @@
 """HTTP views: thin wrappers around sunat.services."""
 
+import logging
+
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.views.decorators.cache import never_cache
 
 from sunat import cache as ruc_cache
 from sunat import services
-from sunat.exceptions import RucNotFound, SunatTimeout, SunatUnavailable
+from sunat.exceptions import NotInPadron, RucNotFound, SunatTimeout, SunatUnavailable
+from sunat.padron import queries as padron_queries
 from sunat.responses import json_error, json_response, require_get
 from sunat.validators import InvalidRuc
 
 
+logger = logging.getLogger(__name__)
+
 _TRUE = {"1", "true"}
 _FALSE = {"", "0", "false"}
+# Search by name: pages of at most MAX_PER_PAGE hits, no deeper than MAX_PAGE (an OFFSET
+# that large is a crawl, not a search).
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100
+MAX_QUERY_LENGTH = 200
 
 
 @require_get
 def ruc_detail(request, ruc):
-    return _lookup_response(request, services.lookup_ruc, ruc)
+    source = request.GET.get("fuente", "").lower()
+    if source not in services.SOURCES:
+        return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", ruc=ruc)
+    return _lookup_response(request, services.lookup_ruc, ruc, source=source)
 
 
 @require_get
@@ -25,15 +39,52 @@ def ruc_section(request, ruc, section):
     return _lookup_response(request, services.lookup_section, ruc, section)
 
 
-def _lookup_response(request, lookup, ruc, *args):
+@require_get
+def search(request):
+    text = request.GET.get("q", "").strip()
+    if len(text) < padron_queries.MIN_QUERY_LENGTH:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro q debe tener al menos {padron_queries.MIN_QUERY_LENGTH} caracteres.")
+    if len(text) > MAX_QUERY_LENGTH:
+        return json_error(400, "parametro_invalido", f"El parámetro q admite hasta {MAX_QUERY_LENGTH} caracteres.")
+    page = _positive_int(request.GET.get("pagina", "1"), maximum=MAX_PAGE)
+    per_page = _positive_int(request.GET.get("por_pagina", str(DEFAULT_PER_PAGE)), maximum=MAX_PER_PAGE)
+    if page is None:
+        return json_error(400, "parametro_invalido", f"El parámetro pagina debe ser un entero entre 1 y {MAX_PAGE}.")
+    if per_page is None:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro por_pagina debe ser un entero entre 1 y {MAX_PER_PAGE}.")
+    try:
+        found = padron_queries.search(text, page, per_page)
+    except DatabaseError:
+        logger.exception("padrón search failed for %r", text)
+        return json_error(503, "busqueda_no_disponible", "La búsqueda no está disponible en este momento.",
+                          retry_after=30)
+    return json_response({
+        "q": text, "pagina": found.page, "porPagina": found.per_page, "hayMas": found.has_more,
+        "resultados": found.results,
+    })
+
+
+def _positive_int(value: str, maximum: int) -> int | None:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
+        return None
+    number = int(value)
+    return number if 1 <= number <= maximum else None
+
+
+def _lookup_response(request, lookup, ruc, *args, **kwargs):
     """Run a lookup and turn its outcome, data or error, into the API's JSON."""
     fresh = request.GET.get("fresh", "").lower()
     if fresh not in _TRUE | _FALSE:
         return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).", ruc=ruc)
     try:
-        result = lookup(ruc, *args, fresh=fresh in _TRUE)
+        result = lookup(ruc, *args, fresh=fresh in _TRUE, **kwargs)
     except InvalidRuc as exc:
         return json_error(400, "ruc_invalido", str(exc), ruc=ruc)
+    except NotInPadron:
+        return json_error(404, "ruc_no_encontrado_en_padron", "El padrón reducido importado no tiene este RUC.",
+                          ruc=ruc)
     except RucNotFound:
         return json_error(404, "ruc_no_encontrado", "SUNAT no tiene registrado este RUC.", ruc=ruc)
     except SunatTimeout as exc:

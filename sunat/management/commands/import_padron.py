@@ -1,0 +1,59 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sunat.padron.importer import Progress, import_padron
+from sunat.padron.reader import PadronError
+
+PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Import SUNAT's Padrón Reducido RUC (a .zip or the bare .txt; a path or an http(s) URL) and "
+        "swap it in whole. On any error the register in use is left as it was."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="path or URL of padron_reducido_ruc.zip (or .txt)")
+
+    def handle(self, *args, source, **options):
+        self._tty = self.stdout.isatty()
+        self._last_line = 0.0
+        try:
+            version = import_padron(source, progress=self._show)
+        except PadronError as exc:
+            self._end_bar()
+            raise CommandError(f"No se importó el padrón ({source}): {exc}. El padrón en uso no cambió.")
+        except KeyboardInterrupt:
+            self._end_bar()
+            raise CommandError("Importación interrumpida. El padrón en uso no cambió.")
+        self._end_bar()
+        rate = version.rows / version.seconds if version.seconds else 0
+        self.stdout.write(self.style.SUCCESS(
+            f"Padrón importado: {version.rows:,} filas en {version.seconds:.1f} s ({rate:,.0f} filas/s)."
+        ))
+
+    def _show(self, progress: Progress):
+        rate = progress.rows / progress.seconds if progress.seconds else 0
+        share = progress.bytes_read / progress.total_bytes if progress.total_bytes else None
+        if self._tty:
+            done = int(BAR_WIDTH * (share or 0))
+            bar = "#" * done + "-" * (BAR_WIDTH - done)
+            percent = f"{share:6.1%}" if share is not None else "   ?  "
+            self.stdout.write(f"\r[{bar}] {percent} {progress.rows:>12,} filas {rate:>10,.0f} filas/s  "
+                              f"{progress.phase:<10}", ending="")
+            self.stdout.flush()
+            return
+        now = time.monotonic()
+        if progress.phase == "cargando" and now - self._last_line < PLAIN_EVERY:
+            return
+        self._last_line = now
+        percent = f" ({share:.0%})" if share is not None else ""
+        self.stdout.write(f"padrón: {progress.phase}, {progress.rows:,} filas{percent}, {rate:,.0f} filas/s, "
+                          f"{progress.seconds:.1f} s")
+
+    def _end_bar(self):
+        if self._tty:
+            self.stdout.write("")
