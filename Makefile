@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps
+.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -62,6 +62,10 @@ bench: venv system-deps bench-deps
 	$(PY) -m sunat.bench.clients
 	$(PY) -m sunat.bench.resilience
 	$(PY) -m sunat.bench.stack
+
+# Importing a generated 2-million-row Padrón Reducido into PostgreSQL, next to a plain COPY (~1 min).
+bench-padron: venv system-deps
+	$(PY) -m sunat.bench.padron
 
 # The load generator of sunat.bench.stack (redis-benchmark comes with redis-server).
 bench-deps:
