@@ -8,10 +8,9 @@ from django.views.decorators.cache import never_cache
 
 from sunat import cache as ruc_cache
 from sunat import services
-from sunat.exceptions import NotInPadron, RucNotFound, SunatTimeout, SunatUnavailable
+from sunat.api_errors import LOOKUP_ERRORS, lookup_error
 from sunat.padron import queries as padron_queries
 from sunat.responses import json_error, json_response, require_get
-from sunat.validators import InvalidRuc
 
 
 logger = logging.getLogger(__name__)
@@ -80,19 +79,9 @@ def _lookup_response(request, lookup, ruc, *args, **kwargs):
         return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).", ruc=ruc)
     try:
         result = lookup(ruc, *args, fresh=fresh in _TRUE, **kwargs)
-    except InvalidRuc as exc:
-        return json_error(400, "ruc_invalido", str(exc), ruc=ruc)
-    except NotInPadron:
-        return json_error(404, "ruc_no_encontrado_en_padron", "El padrón reducido importado no tiene este RUC.",
-                          ruc=ruc)
-    except RucNotFound:
-        return json_error(404, "ruc_no_encontrado", "SUNAT no tiene registrado este RUC.", ruc=ruc)
-    except SunatTimeout as exc:
-        return json_error(504, "sunat_timeout", "SUNAT no respondió a tiempo. Intente nuevamente.",
-                          ruc=ruc, retry_after=exc.retry_after)
-    except SunatUnavailable as exc:
-        return json_error(503, "sunat_no_disponible", "SUNAT no está disponible en este momento. Intente más tarde.",
-                          ruc=ruc, retry_after=exc.retry_after)
+    except LOOKUP_ERRORS as exc:
+        error = lookup_error(exc)
+        return json_error(error.status, error.code, error.detail, ruc=ruc, retry_after=error.retry_after)
     response = json_response(result.data)
     response["X-Cache"] = result.cache_status
     return response
