@@ -17,6 +17,8 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from sunat.ubigeo import ubigeo_for
+
 __all__ = [
     "PageKind", "ParseError", "classify_page", "error_message", "parse_representantes",
     "parse_ruc_page", "parse_trabajadores",
@@ -118,7 +120,7 @@ COMPROBANTES_PAGO_PREFIX = "comprobantes de pago"
 FIELDS = (
     "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento",
     "estado", "condicion", "fechaInscripcion", "fechaInicioActividades", "fechaBaja",
-    "direccion", "departamento", "provincia", "distrito", "sistemaEmision",
+    "direccion", "departamento", "provincia", "distrito", "ubigeo", "sistemaEmision",
     "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
     "comprobantesPago", "sistemaEmisionElectronica", "emisorElectronicoDesde",
     "comprobantesElectronicos", "afiliadoPleDesde", "padrones",
@@ -626,4 +628,6 @@ def parse_ruc_page(html):
     if result["ruc"] is None:
         raise ParseError("The result panel has an empty RUC row.")
     result["departamento"], result["provincia"], result["distrito"] = split_address(result["direccion"])
+    # INEI's code for the district named there; None when SUNAT withholds the address.
+    result["ubigeo"] = ubigeo_for(result["departamento"], result["provincia"], result["distrito"])
     return result

@@ -15,6 +15,7 @@ from sunat.exceptions import NotInPadron, RucNotFound, SunatError
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
 from sunat.padron.queries import padron_answer
 from sunat.parser import FIELDS
+from sunat.ubigeo import ubigeo_for
 from sunat.validators import validate_ruc
 
 logger = logging.getLogger(__name__)
@@ -161,6 +162,8 @@ def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> 
 
 def _in_api_order(data: dict, section: Section | None) -> dict:
     """The stored answer with its keys in the API's order (PostgreSQL's jsonb does not keep it)."""
+    if section is None and "ubigeo" not in data:  # stored before answers carried it
+        data = {**data, "ubigeo": ubigeo_for(data.get("departamento"), data.get("provincia"), data.get("distrito"))}
     keys = (*FIELDS, "fuente", "actualizadoEn") if section is None else ("ruc", section.name, "fuente", "actualizadoEn")
     return {key: data[key] for key in keys if key in data}
 

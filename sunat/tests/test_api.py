@@ -18,7 +18,7 @@ UNKNOWN = "20000000001"
 API_KEYS = [
     "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "estado", "condicion",
     "fechaInscripcion", "fechaInicioActividades", "fechaBaja", "direccion", "departamento", "provincia",
-    "distrito", "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
+    "distrito", "ubigeo", "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
     "comprobantesPago", "sistemaEmisionElectronica", "emisorElectronicoDesde", "comprobantesElectronicos",
     "afiliadoPleDesde", "padrones", "fuente", "actualizadoEn",
 ]
@@ -48,6 +48,7 @@ def test_answer_has_exactly_the_documented_keys_and_sunat_values(client, replica
     assert data["estado"] == "ACTIVO" and data["condicion"] == "HABIDO"
     assert data["fechaInscripcion"] == "2014-02-05"
     assert (data["departamento"], data["provincia"], data["distrito"]) == ("HUANUCO", "LEONCIO PRADO", "RUPA-RUPA")
+    assert data["ubigeo"] == "100601"  # INEI's code for that district
     # Latin-1 bytes from SUNAT come out as the right letters.
     assert data["actividadesEconomicas"][0]["descripcion"].startswith("CONSULTORÍA DE INFORMÁTICA")
     assert data["fuente"] == "sunat"
@@ -68,6 +69,7 @@ def test_person_ruc_is_served(client, replica):
     data = client.get(f"/api/ruc/{PERSON}").json()
     assert data["ruc"] == PERSON
     assert data["direccion"] is None and data["departamento"] is None
+    assert data["ubigeo"] is None  # no address, no district
 
 
 def test_successful_lookup_is_stored_and_cached_under_the_documented_key(client, replica):
@@ -177,6 +179,19 @@ def test_fresh_database_record_answers_without_sunat_and_refills_the_cache(clien
     assert list(response.json()) == API_KEYS  # PostgreSQL's jsonb does not keep key order
     assert sunat_requests(replica) == 1
     assert cache.get(f"sunat:ruc:{COMPANY}") is not None
+
+
+def test_record_stored_before_answers_had_ubigeo_is_served_with_it(client, replica):
+    client.get(f"/api/ruc/{COMPANY}")
+    record = RucRecord.objects.get(ruc=COMPANY)
+    record.data = {key: value for key, value in record.data.items() if key != "ubigeo"}
+    record.save()
+    cache.clear()
+
+    data = client.get(f"/api/ruc/{COMPANY}").json()
+
+    assert list(data) == API_KEYS and data["ubigeo"] == "100601"
+    assert sunat_requests(replica) == 1
 
 
 @pytest.mark.django_db(transaction=True)
