@@ -15,6 +15,8 @@ class ApiError:
 
 
 LOOKUP_ERRORS = (InvalidRuc, RucNotFound, SunatTimeout, SunatUnavailable)
+# GET /api/dni/<dni>: what "no such RUC" becomes when the RUC was made from a DNI.
+DNI_WITHOUT_RUC = ApiError(404, "dni_sin_ruc", "SUNAT no tiene un RUC para este DNI.")
 
 
 def lookup_error(exc: Exception) -> ApiError:

@@ -13,10 +13,10 @@ def json_response(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
 
 
-def json_error(status: int, code: str, detail: str, *, ruc=None, retry_after: int | None = None) -> JsonResponse:
+def json_error(status: int, code: str, detail: str, *, retry_after: int | None = None, **echo: str | None) -> JsonResponse:
+    """An error body: the code, a Spanish detail, and the input it is about (echo: ruc=..., dni=...)."""
     body = {"error": code, "detail": detail}
-    if ruc is not None:
-        body["ruc"] = ruc[:_MAX_ECHO]
+    body.update({name: value[:_MAX_ECHO] for name, value in echo.items() if value is not None})
     response = json_response(body, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)

@@ -16,5 +16,6 @@ urlpatterns = [
     # The path existing clients already call.
     re_path(r"^obtener-ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="obtener-ruc"),
     re_path(r"^api/buscar/?$", views.search, name="search"),
+    re_path(r"^api/dni/(?P<dni>[^/]*)/?$", views.dni_detail, name="dni-detail"),
     path("health", views.health, name="health"),
 ]

@@ -8,9 +8,10 @@ from django.views.decorators.cache import never_cache
 
 from sunat import cache as ruc_cache
 from sunat import services
-from sunat.api_errors import LOOKUP_ERRORS, lookup_error
+from sunat.api_errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.padron import queries as padron_queries
 from sunat.responses import json_error, json_response, require_get
+from sunat.validators import InvalidDni, ruc_for_dni
 
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,24 @@ MAX_QUERY_LENGTH = 200
 
 @require_get
 def ruc_detail(request, ruc):
+    return _ruc_response(request, ruc)
+
+
+@require_get
+def dni_detail(request, dni):
+    """A person's RUC 10, looked up like any RUC, from the DNI it is made of."""
+    try:
+        ruc = ruc_for_dni(dni)
+    except InvalidDni as exc:
+        return json_error(400, "dni_invalido", str(exc), dni=dni)
+    return _ruc_response(request, ruc, dni=dni)
+
+
+def _ruc_response(request, ruc, dni=None):
     source = request.GET.get("fuente", "").lower()
     if source not in services.SOURCES:
-        return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", ruc=ruc)
-    return _lookup_response(request, services.lookup_ruc, ruc, source=source)
+        return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", dni=dni, ruc=ruc)
+    return _lookup_response(request, services.lookup_ruc, ruc, source=source, dni=dni)
 
 
 @require_get
@@ -72,8 +87,9 @@ def _positive_int(value: str, maximum: int) -> int | None:
     return number if 1 <= number <= maximum else None
 
 
-def _lookup_response(request, lookup, ruc, *args, **kwargs):
-    """Run a lookup and turn its outcome, data or error, into the API's JSON."""
+def _lookup_response(request, lookup, ruc, *args, dni=None, **kwargs):
+    """Run a lookup and turn its outcome, data or error, into the API's JSON (for a DNI's RUC,
+    `dni`: echoed in errors, and "no such RUC" said of the DNI)."""
     fresh = request.GET.get("fresh", "").lower()
     if fresh not in _TRUE | _FALSE:
         return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).", ruc=ruc)
@@ -81,7 +97,9 @@ def _lookup_response(request, lookup, ruc, *args, **kwargs):
         result = lookup(ruc, *args, fresh=fresh in _TRUE, **kwargs)
     except LOOKUP_ERRORS as exc:
         error = lookup_error(exc)
-        return json_error(error.status, error.code, error.detail, ruc=ruc, retry_after=error.retry_after)
+        if dni is not None and error.code == "ruc_no_encontrado":
+            error = DNI_WITHOUT_RUC
+        return json_error(error.status, error.code, error.detail, dni=dni, ruc=ruc, retry_after=error.retry_after)
     response = json_response(result.data)
     response["X-Cache"] = result.cache_status
     return response
