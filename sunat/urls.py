@@ -11,6 +11,7 @@ urlpatterns = [
     # No RUC at all is a JSON 400 too, not APPEND_SLASH's HTML redirect.
     re_path(r"^api/ruc/?$", views.ruc_detail, {"ruc": ""}),
     re_path(r"^obtener-ruc/?$", views.ruc_detail, {"ruc": ""}),
+    re_path(r"^api/ruc/lote/?$", views.ruc_batch, name="ruc-batch"),
     re_path(r"^api/ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="ruc-detail"),
     re_path(rf"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{_SECTIONS})/?$", views.ruc_section, name="ruc-section"),
     # The path existing clients already call.

@@ -1,11 +1,15 @@
 """HTTP views: thin wrappers around sunat.services."""
 
+import json
 import logging
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
+from sunat import api_keys, batch
 from sunat import cache as ruc_cache
 from sunat import services
 from sunat.api_errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
@@ -46,6 +50,37 @@ def _ruc_response(request, ruc, dni=None):
     if source not in services.SOURCES:
         return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", dni=dni, ruc=ruc)
     return _lookup_response(request, services.lookup_ruc, ruc, source=source, dni=dni)
+
+
+@csrf_exempt  # the API uses no cookies; a key or nothing authenticates it
+def ruc_batch(request):
+    """POST {"rucs": [...]}: every RUC's data or error, keyed by RUC, within LOTE_TIMEOUT."""
+    if request.method != "POST":
+        response = json_error(405, "metodo_no_permitido", "Solo se admite el método POST.")
+        response["Allow"] = "POST"
+        return response
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return json_error(400, "json_invalido", 'El cuerpo debe ser JSON: {"rucs": ["20100070970", ...]}.')
+    if not isinstance(body, dict) or "rucs" not in body:
+        return json_error(400, "parametro_invalido", 'El cuerpo debe ser un objeto con el campo "rucs".')
+    key = getattr(request, "api_key", None)
+
+    def charge(count):
+        # The middleware counted the request as one; a batch costs one per distinct RUC.
+        if key is not None and count > 1:
+            api_keys.charge(key, count - 1)
+
+    try:
+        result = batch.lookup_many(body["rucs"], timeout=settings.LOTE_TIMEOUT, charge=charge)
+    except batch.LoteInvalido as exc:
+        return json_error(400, exc.code, exc.detail)
+    except api_keys.QuotaExceeded as exc:
+        return json_error(429, "cuota_excedida",
+                          f"El lote excede la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
+                          retry_after=exc.retry_after)
+    return json_response(result)
 
 
 @require_get

@@ -27,6 +27,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sunat.middleware.ApiKeyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -99,6 +100,16 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # With Redis: seconds each process keeps what it read, to skip the round trip for popular
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
+
+# API keys (sunat.api_keys): created in the admin, sent as "Authorization: Bearer <key>".
+# Off by default so that `make run` answers at once; a key that is sent is always checked.
+API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=False)
+API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's quotas (editable per key)
+API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
+
+# POST /api/ruc/lote answers within this many seconds; what is not done by then is "pendiente"
+# (and keeps running). Below gunicorn's timeout and nginx's NGINX_PROXY_READ_TIMEOUT.
+LOTE_TIMEOUT = env.float("LOTE_TIMEOUT", default=20.0)
 
 # SUNAT upstream
 SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.pe/cl-ti-itmrconsruc/")

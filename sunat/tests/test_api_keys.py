@@ -1,0 +1,187 @@
+"""API keys: issued in the admin (shown once, stored hashed), revoked there, checked on every
+API path, with per-minute and per-day quotas counted in the cache."""
+
+import hashlib
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+
+from sunat import api_keys
+from sunat.models import ApiKey
+
+pytestmark = pytest.mark.django_db
+
+COMPANY = "20573215045"
+
+
+def bearer(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_created_key_is_stored_only_as_its_hash():
+    key, plain = api_keys.create_key("ERP del cliente")
+
+    assert re.fullmatch(r"rk_[0-9a-f]{8}_[A-Za-z0-9_-]{40,}", plain)
+    stored = ApiKey.objects.get(pk=key.pk)
+    assert stored.key_hash == hashlib.sha256(plain.encode()).hexdigest()
+    assert plain not in {str(value) for value in ApiKey.objects.values().get(pk=key.pk).values()}
+
+
+def test_admin_creates_a_key_and_shows_it_once(admin_client):
+    response = admin_client.post("/admin/sunat/apikey/add/", {"name": "Facturador", "per_minute": 5,
+                                                              "per_day": 100}, follow=True)
+
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    plain = re.search(r"rk_[0-9a-f]{8}_[A-Za-z0-9_-]+", " ".join(shown)).group(0)
+    key = ApiKey.objects.get(name="Facturador")
+    assert (key.per_minute, key.per_day) == (5, 100)
+    assert key.key_hash == hashlib.sha256(plain.encode()).hexdigest()
+    change_page = admin_client.get(f"/admin/sunat/apikey/{key.pk}/change/").content.decode()
+    assert plain not in change_page and f"rk_{key.prefix}_" in change_page
+
+
+def test_a_valid_key_is_served(client, replica):
+    _, plain = api_keys.create_key("ERP")
+
+    response = client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
+
+    assert response.status_code == 200 and response.json()["ruc"] == COMPANY
+    assert response["X-RateLimit-Remaining-Minute"] == "59"
+
+
+def test_without_a_key_the_api_is_open_unless_keys_are_required(client, replica, settings):
+    assert client.get(f"/api/ruc/{COMPANY}").status_code == 200
+
+    settings.API_KEYS_REQUIRED = True
+    response = client.get(f"/api/ruc/{COMPANY}")
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "api_key_requerida" and "Authorization" in response.json()["detail"]
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize("header", [
+    "Bearer rk_00000000_nope", "Bearer nothing", "Basic dXNlcjpwYXNz", "Bearer ", "rk_00000000_x",
+])
+def test_an_unknown_or_malformed_key_is_401_even_when_keys_are_optional(client, replica, header):
+    api_keys.create_key("ERP")
+
+    response = client.get(f"/api/ruc/{COMPANY}", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401 and response.json()["error"] == "api_key_invalida"
+    assert replica.stats()["queries"] == 0
+
+
+def test_a_key_with_the_right_prefix_and_a_wrong_secret_is_refused(client, replica):
+    _, plain = api_keys.create_key("ERP")
+
+    response = client.get(f"/api/ruc/{COMPANY}", **bearer(plain[:-4] + "AAAA"))
+
+    assert response.status_code == 401
+
+
+def test_a_revoked_key_is_refused_at_once(client, replica):
+    key, plain = api_keys.create_key("ERP")
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 200  # its row is now cached
+
+    api_keys.revoke(key)
+
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 401
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
+
+
+def test_admin_action_revokes(admin_client, client, replica):
+    key, plain = api_keys.create_key("ERP")
+
+    admin_client.post("/admin/sunat/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
+
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 401
+
+
+def test_per_minute_quota_is_429_with_retry_after_and_json(client, replica):
+    _, plain = api_keys.create_key("ERP", per_minute=3)
+    answers = [client.get(f"/api/ruc/{COMPANY}", **bearer(plain)) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.json()["error"] == "cuota_excedida" and "3 solicitudes por minuto" in refused.json()["detail"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert [a["X-RateLimit-Remaining-Minute"] for a in answers[:3]] == ["2", "1", "0"]
+
+
+def test_per_day_quota_is_429_until_lima_midnight(client, replica):
+    _, plain = api_keys.create_key("ERP", per_minute=100, per_day=2)
+    answers = [client.get(f"/api/ruc/{COMPANY}", **bearer(plain)) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "2 solicitudes por día" in answers[-1].json()["detail"]
+    assert 1 <= int(answers[-1]["Retry-After"]) <= 24 * 3600
+
+
+def test_refused_requests_do_not_use_up_the_quota(client, replica):
+    key, plain = api_keys.create_key("ERP", per_minute=2)
+    for _ in range(5):
+        client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
+
+    assert api_keys.usage(key.prefix).minute == 2
+
+
+def test_quotas_are_per_key(client, replica):
+    _, first = api_keys.create_key("A", per_minute=1)
+    _, second = api_keys.create_key("B", per_minute=1)
+
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(first)).status_code == 200
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(first)).status_code == 429
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(second)).status_code == 200
+
+
+def test_a_quota_change_in_the_admin_applies_at_once(admin_client, client, replica):
+    key, plain = api_keys.create_key("ERP", per_minute=1)
+    client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
+
+    admin_client.post(f"/admin/sunat/apikey/{key.pk}/change/", {"name": "ERP", "per_minute": 10, "per_day": 100})
+
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # the batch's lookups run in other threads
+def test_a_batch_costs_one_request_per_distinct_ruc(client, replica):
+    key, plain = api_keys.create_key("ERP", per_minute=2)
+
+    over = client.post("/api/ruc/lote", {"rucs": [COMPANY, "20100070970", "20131312955", COMPANY]},
+                       content_type="application/json", **bearer(plain))
+    within = client.post("/api/ruc/lote", {"rucs": [COMPANY, COMPANY]}, content_type="application/json",
+                         **bearer(plain))
+
+    assert over.status_code == 429 and over.json()["error"] == "cuota_excedida"
+    assert within.status_code == 200
+    assert replica.stats()["by_ruc"].get("20100070970", 0) == 0  # refused before any lookup
+
+
+def test_admin_shows_each_keys_use(admin_client, client, replica):
+    key, plain = api_keys.create_key("ERP")
+    for _ in range(3):
+        client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
+
+    page = admin_client.get("/admin/sunat/apikey/").content.decode()
+
+    assert "ERP" in page and f"rk_{key.prefix}_" in page
+    assert api_keys.usage(key.prefix).day == 3
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+
+
+@pytest.mark.parametrize("path", ["/health", "/admin/login/"])
+def test_paths_outside_the_api_need_no_key(client, settings, path):
+    settings.API_KEYS_REQUIRED = True
+
+    assert client.get(path).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("path", [
+    f"/obtener-ruc/{COMPANY}", "/api/buscar?q=abc", "/api/dni/12345678", f"/api/ruc/{COMPANY}/representantes",
+])
+def test_every_api_path_needs_the_key_when_required(client, settings, path):
+    settings.API_KEYS_REQUIRED = True
+
+    assert client.get(path).status_code == 401
