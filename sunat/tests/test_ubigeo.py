@@ -147,6 +147,7 @@ def test_missing_or_unmatched_names_give_none(departamento, provincia, distrito)
     ("consPorRuc_10401510465_person_2021.html", None),        # address withheld
     ("consPorRuc_person_redacted_2026.html", None),           # Domicilio Fiscal "-"
 ])
-def test_addresses_of_the_captured_pages(page, code):
+def test_every_captured_page_answers_the_ubigeo_of_its_address(page, code):
     data = parse_ruc_page((PAGES / page).read_text(encoding="utf-8"))
     assert ubigeo_for(data["departamento"], data["provincia"], data["distrito"]) == code
+    assert data["ubigeo"] == code
