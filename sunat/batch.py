@@ -80,10 +80,21 @@ def _fold(rucs) -> dict:
     for item in rucs:
         # Keys are echoed back: cut long junk like the single lookup does (nothing valid is cut).
         key = (item.strip() if isinstance(item, str) else str(item))[:64]
+        if not _encodable(key):  # a lone surrogate ("\\ud800") would break the JSON answer
+            key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            item = None
         items.setdefault(key, key if isinstance(item, str) else None)
     if len(items) > MAX_RUCS:
         raise LoteInvalido("demasiados_rucs", f"Se admiten hasta {MAX_RUCS} RUC por lote.")
     return items
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _answerable_now(ruc: str) -> bool:

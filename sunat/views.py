@@ -2,14 +2,16 @@
 
 import json
 import logging
+import re
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, connection
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from sunat import api_keys, batch
+from sunat import api_keys, batch, openapi
 from sunat import cache as ruc_cache
 from sunat import services
 from sunat.api_errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
@@ -28,6 +30,7 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100
 MAX_QUERY_LENGTH = 200
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @require_get
@@ -61,7 +64,7 @@ def ruc_batch(request):
         return response
     try:
         body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return json_error(400, "json_invalido", 'El cuerpo debe ser JSON: {"rucs": ["20100070970", ...]}.')
     if not isinstance(body, dict) or "rucs" not in body:
         return json_error(400, "parametro_invalido", 'El cuerpo debe ser un objeto con el campo "rucs".')
@@ -96,6 +99,9 @@ def search(request):
                           f"El parámetro q debe tener al menos {padron_queries.MIN_QUERY_LENGTH} caracteres.")
     if len(text) > MAX_QUERY_LENGTH:
         return json_error(400, "parametro_invalido", f"El parámetro q admite hasta {MAX_QUERY_LENGTH} caracteres.")
+    if _CONTROL_CHARACTERS.search(text):
+        # No name has them, and PostgreSQL refuses a NUL in text outright.
+        return json_error(400, "parametro_invalido", "El parámetro q no admite caracteres de control.")
     page = _positive_int(request.GET.get("pagina", "1"), maximum=MAX_PAGE)
     per_page = _positive_int(request.GET.get("por_pagina", str(DEFAULT_PER_PAGE)), maximum=MAX_PER_PAGE)
     if page is None:
@@ -127,7 +133,8 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, **kwargs):
     `dni`: echoed in errors, and "no such RUC" said of the DNI)."""
     fresh = request.GET.get("fresh", "").lower()
     if fresh not in _TRUE | _FALSE:
-        return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).", ruc=ruc)
+        return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).",
+                          dni=dni, ruc=ruc)
     try:
         result = lookup(ruc, *args, fresh=fresh in _TRUE, **kwargs)
     except LOOKUP_ERRORS as exc:
@@ -172,6 +179,18 @@ def _database_answers() -> bool:
             return cursor.fetchone() == (1,)
     except DatabaseError:
         return False
+
+
+@require_get
+def api_schema(request):
+    """The OpenAPI description of the API (sunat.openapi), open without an API key."""
+    return json_response(openapi.schema())
+
+
+@require_get
+def api_docs(request):
+    """The same description as a self-contained HTML page (no JavaScript, no external assets)."""
+    return render(request, "sunat/api_docs.html", openapi.docs_context())
 
 
 # JSON versions of Django's error pages: API clients never get an HTML debug page.

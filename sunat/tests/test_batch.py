@@ -124,6 +124,21 @@ def test_long_junk_is_keyed_by_its_first_64_characters(replica):
                                                "detail": "El RUC debe tener exactamente 11 dígitos (0-9)."}}
 
 
+def test_item_that_is_not_valid_unicode_is_an_invalid_ruc_keyed_by_its_escape(replica):
+    answer = lookup_many(["\ud800", "\udcff1"], timeout=10)
+
+    assert list(answer["resultados"]) == ["\\ud800", "\\udcff1"]
+    assert {entry["error"] for entry in answer["resultados"].values()} == {"ruc_invalido"}
+    assert replica.stats()["queries"] == 0
+
+
+def test_endpoint_answers_an_item_with_a_lone_surrogate_as_invalid(client, replica):
+    response = client.post("/api/ruc/lote", '{"rucs": ["\\ud800"]}', content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json()["resultados"]["\\ud800"]["error"] == "ruc_invalido"
+
+
 def test_sunat_failing_half_way_fails_only_those_rucs(replica, settings):
     settings.SUNAT_MAX_ATTEMPTS = 1  # each failed request is one failed RUC
     # Another thread's failure resets the shared SUNAT session; without the cookie check that
@@ -257,6 +272,7 @@ def test_endpoint_never_hangs_past_lote_timeout(client, replica, settings):
     ('{"rucs": "20573215045"}', "parametro_invalido"),
     ('{"rucs": []}', "parametro_invalido"),
     ("\xff\xfe", "json_invalido"),
+    ("[" * 100_000 + "]" * 100_000, "json_invalido"),  # json.loads' RecursionError: a 500 once
 ])
 def test_endpoint_refuses_a_body_that_is_not_a_batch_with_400_json(client, replica, body, code):
     response = client.generic("POST", "/api/ruc/lote", body.encode("latin-1"), content_type="application/json")

@@ -59,6 +59,14 @@ def test_malformed_dni_is_400_and_sunat_is_not_asked(client, replica, dni):
     assert replica.stats()["queries"] == 0
 
 
+def test_bad_fresh_parameter_is_400_naming_the_dni(client, replica):
+    response = client.get(f"/api/dni/{PERSON_DNI}?fresh=x")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "parametro_invalido" and response.json()["dni"] == PERSON_DNI
+    assert replica.stats()["queries"] == 0
+
+
 def test_dni_path_without_a_dni_is_400_json(client, replica):
     response = client.get("/api/dni/")
 

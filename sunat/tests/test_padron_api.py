@@ -325,6 +325,8 @@ BAD_SEARCHES = {
     "q-of-2": {"q": "ab"},
     "q-of-2-padded": {"q": "  ab   "},
     "q-of-201": {"q": "A" * 201},
+    "q-with-nul": {"q": "VOL\x00VO"},  # PostgreSQL refuses NUL in text: a 503 once
+    "q-with-control-character": {"q": "VOL\x1bVO"},
     "pagina-0": {"q": "andina", "pagina": "0"},
     "pagina-101": {"q": "andina", "pagina": "101"},
     "pagina-negative": {"q": "andina", "pagina": "-1"},
