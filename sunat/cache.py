@@ -5,7 +5,7 @@ process: what one process writes or evicts, the others never see.
 
 With Redis, each process also keeps what it read for RUC_LOCAL_TTL seconds (a few), so that a
 popular RUC costs no Redis round trip at all; another process's eviction reaches it within
-that time.
+that time. read() and forget() give other hot entries (API keys) the same treatment.
 """
 
 import logging
@@ -56,7 +56,11 @@ def backend_name() -> str:
 
 def get(ruc: str, section: str | None = None):
     """Return the cached answer: a data dict, NOT_FOUND, or None on a miss."""
-    key = ruc_key(ruc, section)
+    return read(ruc_key(ruc, section))
+
+
+def read(key: str):
+    """cache.get(key), served from this process's copy of a Redis read while it is fresh."""
     if not _local_copies():
         return cache.get(key)
     value = _local.get(key)
@@ -114,6 +118,12 @@ def clear_local_copies() -> None:
 def _local_copies() -> bool:
     # LocMem is already in the process; only a Redis read is worth keeping.
     return settings.RUC_LOCAL_TTL > 0 and uses_redis()
+
+
+def forget(key: str) -> None:
+    """Delete a key read through read(): from the cache, and from this process's copies."""
+    _local.discard([key])
+    cache.delete(key)
 
 
 def is_not_found(value) -> bool:

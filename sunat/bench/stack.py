@@ -8,6 +8,8 @@ redis-server and the SUNAT replica, and drives it with wrk (Debian's) for a fixe
 concurrency level (wrk threads: min(c, 2)). In the same run it measures:
 
   1. cached lookups, /api/ruc/<RUC>, Redis cache
+ 1k. the same with an API key (Authorization: Bearer): what a key's check and quota cost
+ 1b. POST /api/ruc/lote with 100 cached RUCs (sunat/bench/wrk/batch.lua): batches/s and RUC/s
   2. the same with LocMem (gunicorn restarted with USE_REDIS=False, its own database)
   3. /bench/constant: a view answering the same bytes with the same json_response and
      require_get, without the lookup (the framework's ceiling; sunat/bench/views.py)
@@ -20,8 +22,8 @@ concurrency level (wrk threads: min(c, 2)). In the same run it measures:
 
 Every request carries Host: localhost and X-Forwarded-Proto: https, what the TLS front sends in
 production, so Django's HTTPS redirect stays on (sunat/bench/wrk/report.lua). The cache is
-warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). (1) and
-(3) take turns at each level, so that a drift of a shared machine weighs on both alike. Before
+warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). (1), (1k)
+and (3) take turns at each level, so that a drift of a shared machine weighs on both alike. Before
 any load, the harness checks that (1), (3), (3b) and (4) answer the very same bytes.
 
 errors = wrk's socket errors (connect, read, write, timeout) + non-2xx answers. wrk itself
@@ -37,8 +39,9 @@ is not quiet. The run also reports how much CPU other processes on the machine u
 and warns when it was more than 5% of the machine: then the figures are not comparable.
 
 Prints a table and writes it, with the machine and the setup, as JSON (bench-results/stack.json),
-including ratio_cached_redis_to_constant per level: req/s of (1) / req/s of (3), and
-cpu_ratio_constant_to_cached_redis: the workers' CPU ms per answer of (3) / that of (1).
+including ratio_cached_redis_to_constant per level: req/s of (1) / req/s of (3),
+cpu_ratio_constant_to_cached_redis: the workers' CPU ms per answer of (3) / that of (1), and
+api_key_cpu_ms_per_request: the workers' CPU ms per answer of (1k) minus that of (1).
 The load generator shares the machine's cores with the servers it measures.
 """
 
@@ -56,11 +59,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import redis as redis_py
 import requests
 
-from sunat.replica import ReplicaServer
+from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import create_database, manage, production_env
 from sunat.tests.servers import HOST, gunicorn_server, nginx_server, postgres_server, redis_server
 
@@ -70,6 +74,9 @@ HEADERS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # as report.lua s
 STATIC_NAME = "bench/ruc.json"
 WORKERS, THREADS = 2, 4  # the documented defaults of config/gunicorn.py
 LOOKUP = "cached lookup, Redis"
+LOOKUP_KEY = "cached lookup, API key"
+BATCH = "lote of 100 cached"
+BATCH_SIZE = 100
 LOOKUP_LOCMEM = "cached lookup, LocMem"
 CONSTANT = "constant view"
 BARE = "bare WSGI, no Django"
@@ -77,7 +84,7 @@ BARE_APP = "sunat.bench.bare:application"
 STATIC = "nginx static file"
 REDIS_GET = "redis-benchmark GET"
 COLD = "cold miss"
-ORDER = [LOOKUP, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS_GET, COLD]
+ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS_GET, COLD]
 
 # What the warm-up runs in `manage.py shell`: a lookup through the project's own services (a
 # miss: the replica, the database, the cache), then the exact bytes the API answers for it.
@@ -87,6 +94,17 @@ from sunat.services import lookup_ruc
 result = lookup_ruc({ruc!r})
 open({path!r}, "wb").write(json_response(result.data).content)
 print(result.cache_status)
+"""
+# The RUCs of (1b), each a miss now (the replica) and a cache hit in the batches.
+_WARM_BATCH = """
+from sunat.services import lookup_ruc
+for ruc in {rucs!r}:
+    lookup_ruc(ruc)
+"""
+# A key for (1k) whose quotas the run cannot exhaust; the plain key is printed once.
+_CREATE_KEY = """
+from sunat.api_keys import create_key
+print(create_key("bench", per_minute=2_000_000_000, per_day=2_000_000_000)[1])
 """
 
 
@@ -196,10 +214,26 @@ class AccessLog:
         return sum(1 for s in statuses if not 200 <= s < 300 and s != 499), len(statuses)
 
 
-def wrk(url: str, connections: int, duration: int, script: str = "fixed.lua", args=()) -> dict:
+class Load(NamedTuple):
+    """One benchmark target: what wrk sends to `url` (a script of sunat/bench/wrk, its args, headers)."""
+
+    target: str
+    url: str
+    script: str = "fixed.lua"
+    args: tuple = ()
+    headers: dict | None = None
+
+    def run(self, connections: int, duration: int) -> dict:
+        return wrk(self.url, connections, duration, self.script, self.args, self.headers)
+
+
+def wrk(url: str, connections: int, duration: int, script: str = "fixed.lua", args=(), headers=None) -> dict:
     threads = min(connections, 2)
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
-               "--timeout", "10s", "-s", str(WRK_DIR / script), url]
+               "--timeout", "10s", "-s", str(WRK_DIR / script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(url)
     if args:
         command += ["--", *map(str, args)]
     env = {**os.environ, "LUA_PATH": f"{WRK_DIR}/?.lua;;"}
@@ -255,22 +289,22 @@ def _row(target: str, connections: int, result: dict, errors: int, peak_mb: floa
     }
 
 
-def measure(targets: list[tuple[str, str]], sampler: RssSampler, levels, duration: int, warmup: int,
+def measure(targets: list[Load], sampler: RssSampler, levels, duration: int, warmup: int,
             log: AccessLog | None) -> list[dict]:
-    """wrk at each level for each (target, url), the same fixed request; one unrecorded warm-up run
-    per target first. Targets take turns at each level, so that a drift of the machine (another
+    """wrk at each level for each target; one unrecorded warm-up run per target first. Targets take turns at each level, so that a drift of the machine (another
     tenant, the CPU's clock) weighs on all of them alike rather than on whichever ran last."""
     rows = []
-    for _, url in targets:
+    for load in targets:
         if warmup > 0:
-            wrk(url, 16, warmup)
+            load.run(16, warmup)
     if log:
         log.non_2xx_since_last()
     for connections in levels:
-        for target, url in targets:
+        for load in targets:
+            target = load.target
             pids = sampler.pids()
             start, cpu = time.monotonic(), cpu_seconds(pids)
-            result = wrk(url, connections, duration)
+            result = load.run(connections, duration)
             cpu = cpu_seconds(pids) - cpu
             peak = sampler.peak_between(start, time.monotonic())
             socket_errors = sum(v for k, v in result["errors"].items() if k != "status")
@@ -286,8 +320,9 @@ def measure(targets: list[tuple[str, str]], sampler: RssSampler, levels, duratio
     return rows
 
 
-def _check_same_answer(url: str, expected: bytes, what: str, exact: bool = True) -> requests.Response:
-    response = requests.get(url, headers=HEADERS, timeout=30)
+def _check_same_answer(url: str, expected: bytes, what: str, exact: bool = True,
+                       headers=None) -> requests.Response:
+    response = requests.get(url, headers={**HEADERS, **(headers or {})}, timeout=30)
     if response.status_code != 200:
         raise RuntimeError(f"{what}: {url} answered {response.status_code}, not 200:\n{response.text[:500]}")
     if exact and response.content != expected:
@@ -401,9 +436,17 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
         collected = manage(env, "collectstatic", "--noinput")
         if collected.returncode != 0:
             raise RuntimeError(f"collectstatic failed:\n{collected.stderr}")
-        warmed = manage(env, "shell", "-c", _WARM.format(ruc=RUC, path=str(constant_path)))
-        if warmed.returncode != 0:
-            raise RuntimeError(f"warming the cache failed:\n{warmed.stdout}\n{warmed.stderr}")
+        batch_rucs = [make_ruc(f"2074{n:06d}") for n in range(BATCH_SIZE)]
+        for script in (_WARM.format(ruc=RUC, path=str(constant_path)), _WARM_BATCH.format(rucs=batch_rucs)):
+            warmed = manage(env, "shell", "-c", script)
+            if warmed.returncode != 0:
+                raise RuntimeError(f"warming the cache failed:\n{warmed.stdout}\n{warmed.stderr}")
+        created = manage(env, "shell", "-c", _CREATE_KEY)
+        if created.returncode != 0:
+            raise RuntimeError(f"creating the API key failed:\n{created.stdout}\n{created.stderr}")
+        key_headers = {"Authorization": f"Bearer {created.stdout.split()[-1]}"}
+        batch_body = workdir / "lote.json"
+        batch_body.write_text(json.dumps({"rucs": batch_rucs}))
         answer = constant_path.read_bytes()
         (static_root / STATIC_NAME).parent.mkdir(parents=True, exist_ok=True)
         (static_root / STATIC_NAME).write_bytes(answer)
@@ -415,17 +458,28 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             hit = _check_same_answer(lookup_url, answer, LOOKUP)
             if hit.headers.get("X-Cache") != "HIT":
                 raise RuntimeError(f"the warmed lookup was not a cache hit: X-Cache {hit.headers.get('X-Cache')}")
+            keyed = _check_same_answer(lookup_url, answer, LOOKUP_KEY, headers=key_headers)
+            if "X-RateLimit-Remaining-Minute" not in keyed.headers:
+                raise RuntimeError(f"{LOOKUP_KEY}: the key was not counted (no X-RateLimit-Remaining-Minute)")
+            _check_batch(f"{nginx.url}/api/ruc/lote", batch_body)
             _check_same_answer(constant_url, answer, CONSTANT)
             _check_same_answer(static_url, answer, STATIC)
             log = AccessLog(workdir / "nginx-redis" / "access.log")
             workers = _gunicorn_workers(gunicorn.process.pid)
 
             with RssSampler(workers) as sampler:
-                rows += measure([(LOOKUP, lookup_url), (CONSTANT, constant_url)], sampler, levels, duration,
-                                warmup, log)
-            memory[f"{LOOKUP} + {CONSTANT}"] = {"of": "gunicorn workers", **sampler.summary()}
+                rows += measure([Load(LOOKUP, lookup_url), Load(LOOKUP_KEY, lookup_url, headers=key_headers),
+                                 Load(CONSTANT, constant_url)], sampler, levels, duration, warmup, log)
+            memory[f"{LOOKUP} + {LOOKUP_KEY} + {CONSTANT}"] = {"of": "gunicorn workers", **sampler.summary()}
+            with RssSampler(workers) as sampler:
+                batch_rows = measure([Load(BATCH, f"{nginx.url}/api/ruc/lote", "batch.lua", (batch_body,))],
+                                     sampler, levels, duration, warmup, log)
+            for row in batch_rows:
+                row["rucs_per_s"] = round(row["requests_per_s"] * BATCH_SIZE, 1)
+            rows += batch_rows
+            memory[BATCH] = {"of": "gunicorn workers", **sampler.summary()}
             with RssSampler(_nginx_processes(nginx.process.pid)) as sampler:
-                rows += measure([(STATIC, static_url)], sampler, levels, duration, warmup, None)
+                rows += measure([Load(STATIC, static_url)], sampler, levels, duration, warmup, None)
             memory[STATIC] = {"of": "nginx (master + worker)", **sampler.summary()}
 
             # (5) redis-benchmark GETs the key "key:__rand_int__" (no -r): set it to the answer's size.
@@ -489,7 +543,7 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             _check_same_answer(lookup_url, answer, LOOKUP_LOCMEM, exact=False)
             log = AccessLog(workdir / "nginx-locmem" / "access.log")
             with RssSampler(_gunicorn_workers(gunicorn.process.pid)) as sampler:
-                rows += measure([(LOOKUP_LOCMEM, lookup_url)], sampler, levels, duration, warmup, log)
+                rows += measure([Load(LOOKUP_LOCMEM, lookup_url)], sampler, levels, duration, warmup, log)
             memory[LOOKUP_LOCMEM] = {"of": "gunicorn workers", **sampler.summary()}
             _check_same_answer(lookup_url, answer, LOOKUP_LOCMEM, exact=False)
 
@@ -500,7 +554,7 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             _check_same_answer(bare_url, answer, BARE)
             log = AccessLog(workdir / "nginx-bare" / "access.log")
             with RssSampler(_gunicorn_workers(gunicorn.process.pid)) as sampler:
-                rows += measure([(BARE, bare_url)], sampler, levels, duration, warmup, log)
+                rows += measure([Load(BARE, bare_url)], sampler, levels, duration, warmup, log)
             memory[BARE] = {"of": "gunicorn workers", **sampler.summary()}
 
     rows.sort(key=lambda row: (ORDER.index(row["target"]), row["concurrency"]))
@@ -509,8 +563,19 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
     # The same comparison by the workers' CPU per answer, which a busy neighbour disturbs less.
     cpu = {(row["target"], row["concurrency"]): row["cpu_ms_per_request"] for row in rows}
     cpu_ratios = {str(c): round(cpu[(CONSTANT, c)] / cpu[(LOOKUP, c)], 3) for c in levels}
+    key_cost = {str(c): round(cpu[(LOOKUP_KEY, c)] - cpu[(LOOKUP, c)], 3) for c in levels}
     return {"answer_bytes": len(answer), "redis_value_bytes": stored, "rows": rows, "memory": memory,
-            "ratio_cached_redis_to_constant": ratios, "cpu_ratio_constant_to_cached_redis": cpu_ratios}
+            "ratio_cached_redis_to_constant": ratios, "cpu_ratio_constant_to_cached_redis": cpu_ratios,
+            "api_key_cpu_ms_per_request": key_cost}
+
+
+def _check_batch(url: str, body: Path) -> None:
+    """Every RUC of the (1b) batch is answered from the cache at once: none pending, none failed."""
+    response = requests.post(url, data=body.read_bytes(), timeout=30,
+                             headers={**HEADERS, "Content-Type": "application/json"})
+    summary = response.json().get("resumen") if response.status_code == 200 else None
+    if summary != {"total": BATCH_SIZE, "ok": BATCH_SIZE, "error": 0, "pendiente": 0}:
+        raise RuntimeError(f"{BATCH}: {url} answered {response.status_code} {response.text[:500]}")
 
 
 def print_table(report: dict) -> None:
@@ -533,6 +598,10 @@ def print_table(report: dict) -> None:
         f"c={c}: {ratio}" for c, ratio in report["ratio_cached_redis_to_constant"].items()))
     print("the same by CPU per answer, constant view / cached lookup (Redis): " + ", ".join(
         f"c={c}: {ratio}" for c, ratio in report["cpu_ratio_constant_to_cached_redis"].items()))
+    print("an API key's cost, CPU ms per answer above the cached lookup: " + ", ".join(
+        f"c={c}: {cost}" for c, cost in report["api_key_cpu_ms_per_request"].items()))
+    print(f"{BATCH}: " + ", ".join(f"c={row['concurrency']}: {row['rucs_per_s']} RUC/s"
+                                    for row in report["rows"] if row["target"] == BATCH))
     cold = next(row for row in report["rows"] if row["target"] == COLD)
     others = report["other_processes"]
     print(f"other processes on the machine used {others['cpu_s']} CPU s during the run "

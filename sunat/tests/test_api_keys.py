@@ -3,9 +3,12 @@ API path, with per-minute and per-day quotas counted in the cache."""
 
 import hashlib
 import re
+import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 
 from sunat import api_keys
 from sunat.models import ApiKey
@@ -13,6 +16,7 @@ from sunat.models import ApiKey
 pytestmark = pytest.mark.django_db
 
 COMPANY = "20573215045"
+requires_redis = pytest.mark.skipif(not django_settings.USE_REDIS, reason="runs in the Redis pass of make test")
 
 
 def bearer(key: str) -> dict:
@@ -125,6 +129,38 @@ def test_refused_requests_do_not_use_up_the_quota(client, replica):
         client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
 
     assert api_keys.usage(key.prefix).minute == 2
+
+
+@requires_redis
+def test_with_redis_both_counters_are_in_redis_with_their_expiry(client, replica):
+    from django_redis import get_redis_connection
+
+    key, plain = api_keys.create_key("ERP")
+    for _ in range(3):
+        client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
+
+    redis = get_redis_connection("default")
+    counters = {k.decode(): int(redis.get(k)) for k in redis.scan_iter(f"*sunat:quota:{key.prefix}:*")}
+    assert sorted(counters.values()) == [3, 3]  # every worker counts in the same place
+    assert {0 < redis.ttl(k) <= 2 * 24 * 3600 for k in counters} == {True}
+    assert api_keys.usage(key.prefix) == api_keys.Usage(minute=3, day=3)  # what the admin shows
+
+
+@requires_redis
+def test_with_redis_a_revocation_elsewhere_reaches_a_worker_within_the_local_ttl(client, replica, settings):
+    from django_redis import get_redis_connection
+
+    settings.RUC_LOCAL_TTL = 1
+    key, plain = api_keys.create_key("ERP")
+    for _ in range(2):  # the first reads the database, the second reads Redis and keeps the row here
+        assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 200
+    # What revoke() does in another process: the row, then the shared cached copy.
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at="2026-01-01T00:00:00Z")
+    get_redis_connection("default").delete(cache.make_key(f"sunat:apikey:{key.prefix}"))
+
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 200  # this worker's copy
+    time.sleep(1.1)
+    assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 401
 
 
 def test_quotas_are_per_key(client, replica):
