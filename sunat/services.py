@@ -82,6 +82,8 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
     if ruc_cache.is_not_found(cached):
         raise RucNotFound(ruc)
     if cached is not None:
+        if section is None and "ubigeo" not in cached:  # cached before answers carried it
+            cached = _in_api_order(cached, section)
         return Lookup(cached, HIT)
 
     record = _stored_record(ruc, section)

@@ -194,6 +194,17 @@ def test_record_stored_before_answers_had_ubigeo_is_served_with_it(client, repli
     assert sunat_requests(replica) == 1
 
 
+def test_answer_cached_before_answers_had_ubigeo_is_served_with_it(client, replica):
+    data = client.get(f"/api/ruc/{COMPANY}").json()
+    cache.set(f"sunat:ruc:{COMPANY}", {key: value for key, value in data.items() if key != "ubigeo"})
+
+    response = client.get(f"/api/ruc/{COMPANY}")
+
+    assert response["X-Cache"] == "HIT" and response.json() == data
+    assert list(response.json()) == API_KEYS
+    assert sunat_requests(replica) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs(client, replica):
     client.get(f"/api/ruc/{COMPANY}")
