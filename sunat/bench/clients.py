@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from sunat.bench import percentile
+from sunat.tests.servers import stop_on_sigterm
 
 
 def _setup_django():
@@ -109,6 +110,7 @@ def print_table(results: list[dict], latency: float) -> None:
 
 
 def main(argv=None) -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.2, help="replica latency in seconds")
     parser.add_argument("--lookups", type=int, default=20)

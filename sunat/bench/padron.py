@@ -36,7 +36,7 @@ from sunat.bench.stack import RssSampler, machine
 from sunat.padron.generator import write_padron
 from sunat.padron.reader import COLUMNS
 from sunat.tests.deployments import create_database, manage, production_env
-from sunat.tests.servers import PROJECT_ROOT, postgres_server
+from sunat.tests.servers import PROJECT_ROOT, postgres_server, stop_on_sigterm
 
 _PHASE = re.compile(r"padrón: (?P<phase>\w+), (?P<rows>[\d,]+) filas.*?, (?P<seconds>[\d.]+) s$")
 
@@ -135,6 +135,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv=None) -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--small-rows", type=int, default=200_000)

@@ -22,7 +22,7 @@ import requests
 from sunat.bench import percentile
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import manage, production_env
-from sunat.tests.servers import gunicorn_server, redis_server, wait_until
+from sunat.tests.servers import gunicorn_server, redis_server, stop_on_sigterm, wait_until
 
 RUCS = [make_ruc(f"2071{n:06d}") for n in range(20)]
 
@@ -90,6 +90,7 @@ def run(total: int, concurrency: int) -> list[dict]:
 
 
 def main(argv=None) -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)

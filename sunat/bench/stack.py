@@ -66,7 +66,8 @@ import requests
 
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import create_database, manage, production_env
-from sunat.tests.servers import HOST, gunicorn_server, nginx_server, postgres_server, redis_server
+from sunat.tests.servers import (HOST, gunicorn_server, nginx_server, postgres_server, redis_server,
+                                 stop_on_sigterm)
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 RUC = "20573215045"  # a captured SUNAT page in the replica: a real answer's keys and sizes
@@ -613,6 +614,7 @@ def print_table(report: dict) -> None:
 
 
 def main(argv=None) -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (wrk takes whole seconds)")
     parser.add_argument("--levels", default="1,16,64", help="concurrency levels (wrk connections)")

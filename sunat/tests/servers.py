@@ -12,6 +12,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +28,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so that servers started in `with` blocks are stopped
+    (Python's default for SIGTERM ends the process without running them: orphans)."""
+    def unwind(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, unwind)
 
 
 def wait_until(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.1):
@@ -203,6 +213,7 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int = 2, app: str = "c
 
 
 def main(argv=None) -> int:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--redis", action="store_true", help="start redis-server and set USE_REDIS, REDIS_URL")
     parser.add_argument("--postgres", action="store_true", help="start PostgreSQL and set DATABASE_URL")
