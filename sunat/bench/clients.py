@@ -8,13 +8,12 @@ Prints a table and writes it as JSON.
 """
 
 import argparse
-import json
 import os
 import statistics
 import time
 from pathlib import Path
 
-from sunat.bench import percentile
+from sunat.bench import percentile, write_report
 from sunat.tests.servers import stop_on_sigterm
 
 
@@ -119,10 +118,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     results = run(args.latency, args.lookups, args.cold)
     print_table(results, args.latency)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({"latency_s": args.latency, "results": results}, indent=2))
-    print(f"written to {output}")
+    write_report({"latency_s": args.latency, "results": results}, args.output)
 
 
 if __name__ == "__main__":

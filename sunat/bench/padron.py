@@ -21,7 +21,6 @@ Prints a table and writes it as JSON (bench-results/padron.json).
 """
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 
+from sunat.bench import write_report
 from sunat.bench.stack import RssSampler, machine
 from sunat.padron.generator import write_padron
 from sunat.padron.reader import COLUMNS
@@ -146,10 +146,7 @@ def main(argv=None) -> None:
     report["total_s"] = round(time.monotonic() - started, 1)
     print_table(report)
     print(f"total {report['total_s']} s")
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"written to {output}")
+    write_report(report, args.output)
 
 
 if __name__ == "__main__":

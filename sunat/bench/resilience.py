@@ -8,18 +8,16 @@ cached lookups three times: Redis up, Redis killed (SIGKILL), Redis frozen (SIGS
 """
 
 import argparse
-import json
 import signal
 import statistics
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
-from sunat.bench import percentile
+from sunat.bench import percentile, write_report
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import manage, production_env
 from sunat.tests.servers import gunicorn_server, redis_server, stop_on_sigterm, wait_until
@@ -102,10 +100,7 @@ def main(argv=None) -> None:
     for row in results:
         print(f"{row['redis']:<18}{row['requests']:>9}{row['errors']:>8}{row['requests_per_s']:>9}"
               f"{row['p50_ms']:>9}{row['p99_ms']:>9}{row['max_ms']:>9}")
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps({"results": results}, indent=2))
-    print(f"written to {output}")
+    write_report({"results": results}, args.output)
 
 
 if __name__ == "__main__":

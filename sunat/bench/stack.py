@@ -64,6 +64,7 @@ from typing import NamedTuple
 import redis as redis_py
 import requests
 
+from sunat.bench import write_report
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import create_database, manage, production_env
 from sunat.tests.servers import (HOST, gunicorn_server, nginx_server, postgres_server, redis_server,
@@ -645,12 +646,7 @@ def main(argv=None) -> None:
                                  "busy": share > 0.05}
     print_table(report)
     print(f"total {report['total_s']} s")
-    output = Path(args.output)
-    if not output.is_absolute():
-        output = Path.cwd() / output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"written to {output}")
+    write_report(report, args.output)
 
 
 if __name__ == "__main__":
