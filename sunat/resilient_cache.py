@@ -10,9 +10,11 @@ puts a circuit breaker in front of Redis, one per process and per LOCATION:
   Redis. A daemon thread PINGs Redis every RETRY_INTERVAL seconds over its own short-timeout
   connection; when Redis answers, the breaker closes (one INFO) and calls go to Redis again.
 
-While open, each process has its own fallback: what one process writes or deletes, the others
-and Redis never see. The fallback only holds what was written during the current outage: it is
-emptied when the breaker opens and when it closes.
+While open, each process has its own fallback: what one process writes, the others and Redis
+never see. The fallback only holds what was written during the current outage: it is emptied
+when the breaker opens and when it closes. Deletions are different: an eviction must not be
+undone by Redis coming back with the old entry, so the keys and patterns deleted while open are
+deleted from Redis too before the breaker closes (up to FALLBACK_MAX_ENTRIES of them).
 
     CACHES = {"default": {
         "BACKEND": "sunat.resilient_cache.ResilientRedisCache",
@@ -25,6 +27,7 @@ waits forever, and so does the probe.
 """
 
 import fnmatch
+import itertools
 import logging
 import os
 import re
@@ -102,6 +105,10 @@ class _Breaker:
         self.last_error: str | None = None
         self.prober: threading.Thread | None = None
         self.prober_pid: int | None = None
+        # Raw Redis keys and glob patterns deleted while open: deleted from Redis before closing.
+        self.unsent_deletes: set[str] = set()
+        self.unsent_patterns: set[str] = set()
+        self.max_unsent = fallback._max_entries
 
     def status(self) -> dict:
         with self.lock:
@@ -121,6 +128,18 @@ class _Breaker:
         if opened:
             logger.warning("Redis at %s failed (%s): serving the cache from process memory, probing every %ss",
                            _redact(self.location), self.last_error, self.retry_interval)
+
+    def remember_deletes(self, raw_keys=(), raw_patterns=()) -> None:
+        """Deletions made on the fallback: Redis must get them too when it answers again."""
+        with self.lock:
+            for pending, items in ((self.unsent_deletes, raw_keys), (self.unsent_patterns, raw_patterns)):
+                pending.update(items)
+                if len(pending) > self.max_unsent:
+                    # Not worth more memory than the fallback itself: some evictions will only end at their TTL.
+                    logger.warning("more than %s deletions while Redis is out: not all will reach it",
+                                   self.max_unsent)
+                    for _ in range(len(pending) - self.max_unsent):
+                        pending.pop()
 
     def ensure_prober(self) -> None:
         """Called on every call while open: after a fork the child must probe for itself."""
@@ -146,8 +165,10 @@ class _Breaker:
         while True:
             self.wake.wait(self.retry_interval)
             self.wake.clear()
-            error = self._ping()
+            error = self._ping_and_send_deletes()
             with self.lock:
+                if error is None and (self.unsent_deletes or self.unsent_patterns):
+                    continue  # deleted meanwhile: send those too before closing
                 if error is None:
                     opened_since = self.since
                     self.is_open = False
@@ -159,17 +180,35 @@ class _Breaker:
         logger.info("Redis at %s answers again (breaker open since %s): cache back on Redis",
                     _redact(self.location), opened_since)
 
-    def _ping(self) -> str | None:
-        """PING over a connection of its own, so a hung pool cannot block it. None if it answered."""
+    def _ping_and_send_deletes(self) -> str | None:
+        """PING, then the deletions made while open, over a connection of its own (a hung pool cannot
+        block it). None if Redis answered all of it; what was not sent is kept for the next try."""
+        with self.lock:
+            keys, patterns = self.unsent_deletes, self.unsent_patterns
+            self.unsent_deletes, self.unsent_patterns = set(), set()
         try:
             client = redis.Redis.from_url(self.url, **self.probe_kwargs)
             try:
                 client.ping()
+                for pattern in list(patterns):
+                    for chunk in _chunks(client.scan_iter(match=pattern, count=1000), 1000):
+                        client.delete(*chunk)
+                    patterns.discard(pattern)
+                for chunk in _chunks(list(keys), 1000):
+                    client.delete(*chunk)
+                    keys.difference_update(chunk)
             finally:
                 client.close()
-        except Exception as exc:  # whatever stops PING from answering means "still down"
+        except Exception as exc:  # whatever stops Redis from answering means "still down"
+            self.remember_deletes(keys, patterns)
             return _describe(exc)
         return None
+
+
+def _chunks(items, size: int):
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 _breakers: dict[str, _Breaker] = {}
@@ -322,7 +361,11 @@ class ResilientRedisCache(RedisCache):
         self._fallback.set_many({key: self._encode(value) for key, value in data.items()}, timeout, version=version)
         return []
 
+    def _fallback_delete(self, key, version):
+        return self._fallback_delete_many([key], version) > 0
+
     def _fallback_delete_many(self, keys, version):
+        self._breaker.remember_deletes(raw_keys=[str(self.make_key(key, version=version)) for key in keys])
         return sum(1 for key in keys if self._fallback.delete(key, version=version))
 
     def _fallback_incr(self, key, delta, version, ignore_key_check=False):
@@ -353,7 +396,9 @@ class ResilientRedisCache(RedisCache):
         return [self.client.reverse_key(key) for key in raw_keys if fnmatch.fnmatchcase(key, pattern)]
 
     def _fallback_delete_pattern(self, pattern, version=None, prefix=None):
-        pattern = _fnmatch_pattern(self.client.make_pattern(pattern, version=version, prefix=prefix))
+        redis_glob = str(self.client.make_pattern(pattern, version=version, prefix=prefix))
+        self._breaker.remember_deletes(raw_patterns=[redis_glob])
+        pattern = _fnmatch_pattern(redis_glob)
         fallback = self._fallback
         with fallback._lock:
             matching = [key for key in fallback._cache if fnmatch.fnmatchcase(key, pattern)]
@@ -390,7 +435,7 @@ class ResilientRedisCache(RedisCache):
 
     def delete(self, key, version=None, prefix=None, client=None):
         return self._route(partial(RedisCache.delete, self, key, version=version, prefix=prefix, client=client),
-                           partial(self._fallback.delete, key, version=version))
+                           partial(self._fallback_delete, key, version))
 
     def get_many(self, keys, version=None, client=None):
         keys = list(keys)

@@ -228,6 +228,40 @@ def test_redis_restarted_on_the_same_port_closes_the_breaker_by_itself():
         assert raw_json(port, cache, "after-restart") == ["ok"]
 
 
+def test_deletions_while_redis_is_out_reach_it_before_the_breaker_closes():
+    with redis_server() as server:
+        cache = backend(location(server.port))
+        cache.set_many({"evicted": 1, "also-evicted": 2, "page:1": 3, "page:2": 4, "kept": 5}, 60)
+
+        with frozen(server.process):
+            cache.delete("evicted")  # times out, opens the breaker, deletes on the fallback
+            cache.delete_many(["also-evicted"])
+            cache.delete_pattern("page:*")
+            assert cache.circuit_status()["state"] == "open"
+        wait_for_state(cache, "closed")
+
+        raw = redis.Redis(host=HOST, port=server.port, socket_timeout=2)
+        assert [raw.exists(cache.make_key(key)) for key in ("evicted", "also-evicted", "page:1", "page:2")] == [0] * 4
+        assert cache.get("kept") == 5
+
+
+def test_deletions_stay_pending_through_failed_probes():
+    with redis_server() as server:
+        cache = backend(location(server.port))
+        cache.set_many({"page:1": 1, "page:2": 2}, 60)
+
+        # A pattern, not a key: a DEL sent before the timeout would still run when Redis wakes up,
+        # but delete_pattern only got as far as its first SCAN.
+        with frozen(server.process):
+            cache.delete_pattern("page:*")
+            time.sleep(RETRY_INTERVAL * 3)  # probes time out: nothing sent yet
+            assert cache.circuit_status()["state"] == "open"
+        wait_for_state(cache, "closed")
+
+        raw = redis.Redis(host=HOST, port=server.port, socket_timeout=2)
+        assert raw.exists(cache.make_key("page:1"), cache.make_key("page:2")) == 0
+
+
 def test_breaker_state_reports_closed_then_open_with_the_error_then_closed():
     port = free_port()
     url = location(port)
