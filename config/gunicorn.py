@@ -6,16 +6,33 @@ from sunat.clients.browser_processes import kill_browsers_of, kill_orphaned_brow
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-# Threads: a miss waits seconds on SUNAT while the same worker keeps answering cache hits.
+# Threads: a miss waits on SUNAT (a future, no CPU) while the same worker keeps answering hits.
+# At most SUNAT_QUEUE_SIZE of them ever wait (sunat.upstream.scheduler); the others answer hits.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# Longer than the slowest miss: every attempt timing out, plus the backoff between them.
-timeout = int(float(os.environ.get("SUNAT_TIMEOUT", "10")) * int(os.environ.get("SUNAT_MAX_ATTEMPTS", "3")) + 30)
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+_waiting = int(os.environ.get("SUNAT_QUEUE_SIZE", "24"))
+if threads <= _waiting:
+    raise RuntimeError(f"GUNICORN_THREADS ({threads}) must be above SUNAT_QUEUE_SIZE ({_waiting}): "
+                       "the threads beyond it are the ones that answer cached lookups")
+# The settings read these: without Redis, each worker paces SUNAT at 1/workers of the rate.
+os.environ["GUNICORN_WORKERS"] = str(workers)
+os.environ["GUNICORN_THREADS"] = str(threads)
+# gthread's heartbeat: a worker whose main loop is stuck this long is restarted. No request
+# takes longer than SUNAT_DEADLINE.
+timeout = 60
+# A stopping worker finishes its requests (each within SUNAT_DEADLINE); queued SUNAT work is dropped.
 graceful_timeout = 30
 # nginx already logs every request; gunicorn's own line costs ~10% of a cached hit's CPU.
 # GUNICORN_ACCESS_LOG=- prints it (to stdout) when gunicorn runs without nginx.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def worker_exit(server, worker):
+    # In the worker, after its last request: queued SUNAT work is not drained.
+    from sunat.upstream import scheduler
+
+    scheduler.shutdown()
 
 
 def child_exit(server, worker):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sunat.exceptions import NotInPadron, RucNotFound, SunatTimeout, SunatUnavailable
+from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatTimeout, SunatUnavailable
 from sunat.validators import InvalidRuc
 
 
@@ -29,6 +29,9 @@ def lookup_error(exc: Exception) -> ApiError:
         return ApiError(404, "ruc_no_encontrado", "SUNAT no tiene registrado este RUC.")
     if isinstance(exc, SunatTimeout):
         return ApiError(504, "sunat_timeout", "SUNAT no respondió a tiempo. Intente nuevamente.", exc.retry_after)
+    if isinstance(exc, SunatBusy):
+        return ApiError(503, "sunat_ocupado", "Hay demasiadas consultas a SUNAT en espera. Intente nuevamente en "
+                        "unos segundos.", exc.retry_after)
     if isinstance(exc, SunatUnavailable):
         return ApiError(503, "sunat_no_disponible", "SUNAT no está disponible en este momento. Intente más tarde.",
                         exc.retry_after)

@@ -1,32 +1,27 @@
 """Batch RUC lookups (POST /api/ruc/lote): up to MAX_RUCS RUCs answered within one time budget.
 
-Every RUC goes through services.lookup_ruc, so a batch behaves exactly like that many single
-lookups (cache, stored record, padrón, pacing, single flight, stale-while-revalidate). Cached
-RUCs are answered in the calling thread; the others go to a small pool. Whatever is not done by
-the deadline is reported as pending and keeps running, so that a retry finds it in the cache.
+Every RUC goes the way of a single lookup (cache, stored record, padrón, stale-while-revalidate)
+in the calling thread; what needs SUNAT is queued in the scheduler at BATCH priority, after live
+lookups, with single flight and pacing (sunat.upstream.scheduler). Whatever is not done by the
+deadline is reported as pending and stays queued for LOTE_PENDING_TTL, so that a retry finds it
+in the cache or waits on the same job; nobody asking for it by then drops it.
 """
 
+import contextlib
 import logging
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 
-from django.db import connections
-
-from sunat import cache as ruc_cache
 from sunat import services
 from sunat.api_errors import LOOKUP_ERRORS, lookup_error
-from sunat.validators import InvalidRuc, validate_ruc
+from sunat.exceptions import SunatBusy
+from sunat.upstream import asker, scheduler
 
 logger = logging.getLogger(__name__)
 
 MAX_RUCS = 100
 PENDING_RETRY_AFTER = 5  # seconds; what a pending item suggests before asking again
 
-# Few workers: SUNAT is paced anyway, and the pool must not take over the process's threads.
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sunat-batch")
-_running: dict[str, Future] = {}  # RUC -> its queued or running lookup, shared by every batch
-_lock = threading.Lock()
 
 
 class LoteInvalido(Exception):
@@ -46,24 +41,29 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
     charge(n), when given, is called with the number of distinct items before any lookup (an
     API key's quota: what it raises propagates).
     """
-    deadline = time.monotonic() + timeout
+    deadline = min(time.monotonic() + timeout, asker.current().deadline)
     items = _fold(rucs)
     if charge is not None:
         charge(len(items))
-    results = dict.fromkeys(items)  # input order; pooled entries are filled in below
-    futures = {}
+    results = dict.fromkeys(items)  # input order; pending entries are filled in below
+    pending = {}
     for key, ruc in items.items():
         if ruc is None:
             results[key] = _error("ruc_invalido", "El RUC debe ser un texto de 11 dígitos.")
-        elif _answerable_now(ruc):
-            results[key] = _lookup(ruc)
+            continue
+        answer = _entry(partial(services.begin_lookup, ruc))
+        if isinstance(answer, services.Pending):
+            pending[key] = answer
         else:
-            futures[key] = _submit(ruc)
-    if futures:
-        wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()))
-    for key, future in futures.items():
-        # Not done: it keeps running (see module docstring), and a retry reattaches to it.
-        results[key] = future.result() if future.done() else _pending()
+            results[key] = answer
+    waiting = [item.future for item in pending.values() if not item.future.done()]
+    if waiting:
+        # SunatBusy: no thread may wait here now, and what is not done yet is reported pending.
+        with contextlib.suppress(SunatBusy):
+            scheduler.get().wait(waiting, timeout=deadline - time.monotonic())
+    for key, item in pending.items():
+        # Not done: it stays queued (see module docstring), and a retry reattaches to it.
+        results[key] = _entry(item.result) if item.future.done() else _pending()
     summary = {"total": len(results), "ok": 0, "error": 0, "pendiente": 0}
     for entry in results.values():
         summary[entry["estado"]] += 1
@@ -97,45 +97,19 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _answerable_now(ruc: str) -> bool:
-    """Invalid and cached RUCs cost no SUNAT request: they are answered without the pool."""
+def _entry(lookup) -> dict | services.Pending:
+    """The batch entry of lookup()'s outcome; never raises, so that one RUC cannot break the batch."""
     try:
-        validate_ruc(ruc)
-    except InvalidRuc:
-        return True
-    return ruc_cache.get(ruc) is not None
-
-
-def _submit(ruc: str) -> Future:
-    # One task per RUC however many batches ask: retries of a slow batch wait on the same
-    # lookup instead of queueing it again.
-    with _lock:
-        future = _running.get(ruc)
-        if future is None:
-            future = _running[ruc] = _executor.submit(_run, ruc)
-        return future
-
-
-def _run(ruc: str) -> dict:
-    try:
-        return _lookup(ruc)
-    finally:
-        connections.close_all()  # this thread's connections: no request will ever close them
-        with _lock:
-            _running.pop(ruc, None)
-
-
-def _lookup(ruc: str) -> dict:
-    """The batch entry for one RUC; never raises, so that one RUC cannot break the batch."""
-    try:
-        lookup = services.lookup_ruc(ruc)
+        result = lookup()
     except LOOKUP_ERRORS as exc:
         error = lookup_error(exc)
         return _error(error.code, error.detail, error.retry_after)
     except Exception:
-        logger.exception("batch lookup of %s failed", ruc)
+        logger.exception("batch lookup failed")
         return _error("error_interno", "Error interno del servicio.")
-    return {"estado": "ok", "cache": lookup.cache_status, "datos": lookup.data}
+    if isinstance(result, services.Pending):
+        return result
+    return {"estado": "ok", "cache": result.cache_status, "datos": result.data}
 
 
 def _error(code: str, detail: str, retry_after: int | None = None) -> dict:

@@ -14,6 +14,8 @@ class SunatError(Exception):
 
     retry_after = 60
     retryable = True
+    # A transport failure (no answer at all) feeds the short backoff of sunat.throttle.
+    transport = False
 
     def __init__(self, message: str = "", retry_after: int | None = None):
         super().__init__(message)
@@ -25,6 +27,16 @@ class SunatUnavailable(SunatError):
     """Connection failure, an HTTP error, SUNAT's error page or a page we do not recognise."""
 
 
+class SunatUnreachable(SunatUnavailable):
+    """No answer came back at all: connection refused or reset, a network error.
+
+    Such failures (and timeouts) open a short, growing backoff for everyone (sunat.throttle),
+    not the long firewall cooldown: a SUNAT restart costs seconds.
+    """
+
+    transport = True
+
+
 class SunatRejected(SunatUnavailable):
     """SUNAT's firewall rejected us; asking again soon makes the block longer."""
 
@@ -33,8 +45,15 @@ class SunatRejected(SunatUnavailable):
 
 
 class SunatBlocked(SunatUnavailable):
-    """We stopped asking SUNAT for a while after its firewall rejected us."""
+    """We stopped asking SUNAT for a while: its firewall rejected us, or it failed to answer."""
 
+    retryable = False
+
+
+class SunatBusy(SunatUnavailable):
+    """This service has as much SUNAT work queued as it may: asked again in a few seconds."""
+
+    retry_after = 5
     retryable = False
 
 
@@ -42,3 +61,12 @@ class SunatTimeout(SunatError):
     """SUNAT did not answer within SUNAT_TIMEOUT."""
 
     retry_after = 30
+    transport = True
+
+
+class DeadlineExceeded(SunatTimeout):
+    """The request's SUNAT_DEADLINE ran out (waiting for a turn, retrying), or nobody waits any more."""
+
+    retry_after = 10
+    retryable = False
+    transport = False

@@ -33,6 +33,10 @@ def _text(description: str, **extra) -> dict:
     return {"type": "string", "description": description, **extra}
 
 
+def _count(description: str) -> dict:
+    return {"type": "integer", "minimum": 0, "description": description}
+
+
 def _obj(properties: dict, description: str, required=None) -> dict:
     """A closed object: every property listed, all required unless said otherwise."""
     return {
@@ -201,8 +205,8 @@ def _schemas() -> dict:
         }, "Consulta resuelta: datos es lo mismo que responde GET /api/ruc/{ruc}."),
         "ResultadoLoteError": _obj({
             "estado": {"const": "error"},
-            "error": _text("Código: ruc_invalido, ruc_no_encontrado, sunat_no_disponible, sunat_timeout o "
-                           "error_interno."),
+            "error": _text("Código: ruc_invalido, ruc_no_encontrado, sunat_no_disponible, sunat_ocupado, "
+                           "sunat_timeout o error_interno."),
             "detail": _text("Mensaje en español."),
             "reintentarEn": {"type": "integer", "minimum": 0,
                              "description": "Segundos sugeridos antes de reintentar (cuando SUNAT falló)."},
@@ -236,6 +240,17 @@ def _schemas() -> dict:
             }, "El caché.", required=["backend", "ok"]),
             "database": _obj({"vendor": _text("sqlite o postgresql."), "ok": {"type": "boolean"}},
                              "La base de datos."),
+            "upstream": _obj({
+                "waiting": _count("Solicitudes de este proceso que esperan a SUNAT."),
+                "running": _count("Consultas a SUNAT en curso en este proceso."),
+                "queued": _obj({"live": _count("Consultas en vivo."), "batch": _count("RUC de lotes."),
+                                "background": _count("Actualizaciones en segundo plano.")},
+                               "Consultas en cola en este proceso, por prioridad."),
+                "backlog": _count("RUC de lotes y actualizaciones pendientes en este proceso."),
+                "pausedFor": {"type": "number", "minimum": 0,
+                              "description": "Segundos que faltan sin consultar a SUNAT (su firewall nos rechazó, "
+                                             "o no respondió); 0 si se le consulta."},
+            }, "El trabajo con SUNAT del proceso que respondió."),
         }, "El estado del servicio."),
         "Error": _obj({
             "error": _text("Código del error (ver cada respuesta). error_interno (500) es un error del servicio."),
@@ -334,11 +349,12 @@ def _responses() -> dict:
             "La clave de API agotó su cuota por minuto o por día. Código: cuota_excedida; Retry-After dice "
             "cuántos segundos faltan para el siguiente minuto o para la medianoche de Lima.", "Retry-After"),
         "SunatNoDisponible": _error(
-            "SUNAT no está disponible (firewall, página de error o sin conexión) y no hay respuesta guardada. "
-            "Código: sunat_no_disponible.", "Retry-After"),
+            "SUNAT no está disponible y no hay respuesta guardada. Códigos: sunat_no_disponible (firewall, "
+            "página de error o sin conexión), sunat_ocupado (el servicio ya tiene en espera tantas consultas a "
+            "SUNAT como admite, o este cliente su parte de ellas: se responde al instante).", "Retry-After"),
         "SunatTimeout": _error(
-            "SUNAT no respondió a tiempo en ningún intento y no hay respuesta guardada. Código: sunat_timeout.",
-            "Retry-After"),
+            "SUNAT no respondió dentro del plazo de la consulta (SUNAT_DEADLINE, que cubre esperas, intentos y "
+            "reintentos) y no hay respuesta guardada. Código: sunat_timeout.", "Retry-After"),
     }
 
 

@@ -1,6 +1,7 @@
 """RUC lookups: cache, then the database record, then SUNAT; and the admin's refresh."""
 
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -8,14 +9,16 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sunat import background, singleflight
 from sunat import cache as ruc_cache
+from sunat import singleflight
 from sunat.clients import SECTIONS, Section, get_client
-from sunat.exceptions import NotInPadron, RucNotFound, SunatError
+from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
 from sunat.padron.queries import padron_answer
 from sunat.parser import FIELDS
 from sunat.ubigeo import ubigeo_for
+from sunat.upstream import scheduler
+from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,18 @@ class Lookup:
     cache_status: str  # HIT, MISS or STALE: the X-Cache header
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A lookup whose SUNAT request is queued (a batch item): result() once `future` is done."""
+
+    ruc: str
+    future: Future
+    stored: dict | None  # served as STALE if SUNAT fails
+
+    def result(self) -> Lookup:
+        return _sunat_or_stored(lambda: self.future.result(timeout=0), self.stored, self.ruc)
+
+
 def lookup_ruc(ruc: str, fresh: bool = False, source: str = ANY_SOURCE) -> Lookup:
     """SUNAT's data for a RUC, as cheaply as it can be had.
 
@@ -53,6 +68,11 @@ def lookup_ruc(ruc: str, fresh: bool = False, source: str = ANY_SOURCE) -> Looku
     return _lookup(ruc, fresh=fresh, padron=source == ANY_SOURCE)
 
 
+def begin_lookup(ruc: str) -> Lookup | Pending:
+    """lookup_ruc for a batch item: what needs SUNAT is queued at BATCH priority, not waited for."""
+    return _lookup(validate_ruc(ruc), padron=True, priority=BATCH)
+
+
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
     """A RUC's sub-page (SECTIONS: representantes, trabajadores), cached like the main lookup."""
     main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
@@ -61,7 +81,7 @@ def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
 
 def refresh(ruc: str) -> dict:
     """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
-    return _fetch(validate_ruc(ruc))
+    return _fetch_once(validate_ruc(ruc), None, "")
 
 
 def _from_padron(ruc: str) -> Lookup:
@@ -76,7 +96,7 @@ def _from_padron(ruc: str) -> Lookup:
 
 
 def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fresh: bool = False,
-            padron: bool = False) -> Lookup:
+            padron: bool = False, priority: int = LIVE) -> Lookup | Pending:
     name = section.name if section else None
     cached = ruc_cache.get(ruc, name)
     if ruc_cache.is_not_found(cached):
@@ -100,20 +120,24 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
             return _from_padron(ruc)
         except NotInPadron:
             pass
+    if priority == LIVE:
+        return _sunat_or_stored(lambda: _fetch_once(ruc, section, razon_social), stored, ruc)
+    return Pending(ruc, _start_fetch(ruc, section, razon_social, priority), stored)
 
+
+def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
+    """SUNAT's answer (MISS), or, when SUNAT fails or is busy, what is stored (STALE)."""
     try:
-        data = _fetch_once(ruc, section, razon_social)
+        return Lookup(fetch(), MISS)
     except SunatError as exc:
-        if record is None:
+        if stored is None:
             raise
-        logger.warning("SUNAT failed for %s %s (%s); serving the record from %s",
-                       ruc, name or "", exc, record.fetched_at)
+        logger.warning("SUNAT failed for %s (%s); serving the record from %s", ruc, exc, stored.get("actualizadoEn"))
         return Lookup(stored, STALE)
-    return Lookup(data, MISS)
 
 
-def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
-    """_fetch, but one request at a time per RUC (and section) however many callers ask."""
+def _flight(ruc: str, section: Section | None, razon_social: str):
+    """The upstream job of a lookup: one request per RUC (and section) in the whole deployment."""
     name = section.name if section else None
 
     def stored_result():
@@ -122,19 +146,41 @@ def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
             raise RucNotFound(ruc)
         return value
 
-    return singleflight.run_once(
-        ruc_cache.ruc_key(ruc, name),
-        lambda: _fetch(ruc, section, razon_social),
-        read_result=stored_result,
-        wait=settings.SUNAT_TIMEOUT * (settings.SUNAT_MAX_ATTEMPTS + 1),
-    )
+    return lambda: singleflight.run_once(ruc_cache.ruc_key(ruc, name), lambda: _fetch(ruc, section, razon_social),
+                                         read_result=stored_result)
+
+
+def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
+    """Ask SUNAT through this process's scheduler, waiting in this thread until the request's deadline."""
+    key = ruc_cache.ruc_key(ruc, section.name if section else None)
+    return scheduler.get().run(key, _flight(ruc, section, razon_social), LIVE)
+
+
+def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority: int) -> Future:
+    """Queue the SUNAT request without waiting; a full backlog gives a future that failed already."""
+    key = ruc_cache.ruc_key(ruc, section.name if section else None)
+    try:
+        return scheduler.get().start(key, _flight(ruc, section, razon_social), priority,
+                                     keep_for=settings.LOTE_PENDING_TTL)
+    except SunatBusy as exc:
+        future = Future()
+        future.set_exception(exc)
+        return future
 
 
 def _refresh_in_background(ruc: str, section: Section | None, razon_social: str) -> None:
     key = ruc_cache.ruc_key(ruc, section.name if section else None)
-    # After a failed refresh, the stale entry is served for a while without asking again.
-    if cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
-        background.submit_once(key, _fetch_once, ruc, section, razon_social)
+    # After a failed (or refused) refresh, the stale entry is served for a while without asking again.
+    if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
+        return
+    try:
+        future = scheduler.get().start(key, _flight(ruc, section, razon_social), BACKGROUND,
+                                       keep_for=settings.RUC_REFRESH_RETRY)
+    except SunatBusy:
+        logger.info("no room to refresh %s in the background now", key)
+        return
+    future.add_done_callback(lambda done: done.exception() and logger.warning(
+        "background refresh of %s failed: %r", key, done.exception()))
 
 
 def _refresh_marker(key: str) -> str:

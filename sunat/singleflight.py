@@ -1,87 +1,108 @@
-"""One upstream request per key at a time: concurrent callers share the first one's outcome.
+"""One upstream request per key across processes: the others share the first one's outcome.
 
-Within a process, followers wait on the leader's future. Across processes (Redis), the
-leader holds a Redis lock; followers poll for the result it stores (`read_result`) or the
-error it publishes, and take over only if the leader vanished without either.
+Within a process, the scheduler already runs one job per key (sunat.upstream.scheduler). Across
+processes (Redis), the job that leads holds a lease in Redis; the jobs of other processes poll
+for the result it stores (`read_result`) or the error it publishes, and take over as soon as the
+lease is gone without either.
+
+The lease lasts LEASE seconds and this process renews it every LEASE / 3 while its holder
+works, so that a worker killed while it leads delays that key by seconds, not by a lookup's
+whole timeout. Its value names the process that holds it (`<pid>:<random>`), for operators.
 """
 
 import logging
+import os
 import threading
-import time
+import uuid
 from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.core.cache import cache
 
 from sunat import cache as ruc_cache
 from sunat import exceptions
+from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
 
+LEASE = 3.0  # seconds a leader's lease outlives its last renewal
 _POLL = 0.05
 _ERROR_TTL = 10  # seconds a leader's failure stays readable for its followers
 
-_flights: dict[str, Future] = {}
-_flights_lock = threading.Lock()
+
+def lease_key(key: str) -> str:
+    return f"sunat:flight:{key}"
 
 
-def run_once(key: str, compute: Callable, read_result: Callable, wait: float):
-    """compute() once for everyone asking for `key` now; followers get the same result or error.
+def run_once(key: str, compute: Callable, read_result: Callable):
+    """compute() once for every process asking for `key` now; the others get its result or error.
 
     read_result() returns the stored result, None while there is none, or raises (e.g. RucNotFound).
-    A follower that waits longer than `wait` gets SunatTimeout.
+    Waiting ends with the current budget (DeadlineExceeded).
     """
-    with _flights_lock:
-        future = _flights.get(key)
-        leader = future is None
-        if leader:
-            future = _flights[key] = Future()
-    if not leader:
-        try:
-            return future.result(timeout=wait)
-        except FutureTimeout:
-            raise exceptions.SunatTimeout("waited too long for the same lookup in progress") from None
-    try:
-        result = _across_processes(key, compute, read_result, wait)
-    except BaseException as exc:
-        future.set_exception(exc)
-        raise
-    else:
-        future.set_result(result)
-        return result
-    finally:
-        with _flights_lock:
-            _flights.pop(key, None)
-
-
-def _across_processes(key: str, compute: Callable, read_result: Callable, wait: float):
-    if ruc_cache.redis_connection() is None:
+    connection = ruc_cache.redis_connection()
+    if connection is None:
         return compute()
-    lock = cache.lock(f"sunat:flight:{key}", timeout=wait + 5)
-    deadline = time.monotonic() + wait
+    work = budget.current()
+    lock = connection.lock(cache.make_key(lease_key(key)), timeout=LEASE, thread_local=False)
     while True:
         try:
-            acquired = lock.acquire(blocking=False)
+            acquired = lock.acquire(blocking=False, token=f"{os.getpid()}:{uuid.uuid4().hex}")
         except Exception:  # Redis trouble: this process's own single flight is all there is
             logger.warning("cross-process single flight unavailable for %s", key, exc_info=True)
             return compute()
         if acquired:
+            _renewer.add(lock)
             try:
                 return _lead(key, compute)
             finally:
+                _renewer.discard(lock)
                 _release(lock)
         # Another process is asking SUNAT: wait for what it stores.
-        while time.monotonic() < deadline:
+        while True:
             result = read_result()
             if result is not None:
                 return result
             _raise_published_error(key)
             if not _held(lock):
                 break  # the leader is gone without a result or an error: take over
-            time.sleep(_POLL)
-        else:
-            raise exceptions.SunatTimeout("waited too long for the same lookup in another worker")
+            work.sleep(_POLL, "for the same lookup in another worker")
+
+
+class _Renewer:
+    """One thread per process that keeps this process's leases alive while their holders work."""
+
+    def __init__(self):
+        self._locks: set = set()
+        self._lock = threading.Lock()
+        self._thread = None
+        self._pid = None
+
+    def add(self, lock) -> None:
+        with self._lock:
+            self._locks.add(lock)
+            if self._thread is None or self._pid != os.getpid():  # none yet, or forked from a parent's
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="sunat-flight-lease", daemon=True)
+                self._thread.start()
+
+    def discard(self, lock) -> None:
+        with self._lock:
+            self._locks.discard(lock)
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(LEASE / 3):
+            with self._lock:
+                locks = list(self._locks)
+            for lock in locks:
+                try:
+                    lock.reacquire()
+                except Exception:  # lost (Redis restarted, lease expired): the holder finds out at release
+                    logger.warning("could not renew %s", lock.name, exc_info=True)
+                    self.discard(lock)
+
+
+_renewer = _Renewer()
 
 
 def _held(lock) -> bool:
@@ -112,7 +133,7 @@ def _release(lock) -> None:
     try:
         lock.release()
     except Exception:  # expired or Redis gone: it frees itself at its timeout
-        logger.debug("could not release %s", lock, exc_info=True)
+        logger.debug("could not release %s", lock.name, exc_info=True)
 
 
 def _error_key(key: str) -> str:

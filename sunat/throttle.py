@@ -1,10 +1,20 @@
-"""Keep SUNAT's firewall friendly: space requests out, and stop asking after a rejection.
+"""Keep SUNAT's firewall friendly: space requests out, and stop asking while it cannot answer.
 
-Both are shared by the whole deployment through Redis when it is there (the pacing slot
-through a small Lua script, the block through the cache), and kept per process otherwise.
+- Pacing: one request every SUNAT_MIN_INTERVAL for the whole deployment. With Redis, slots are
+  reserved on Redis's clock by a small Lua script; without it (or while it is out) each of the
+  SUNAT_PROCESSES processes paces itself at SUNAT_PROCESSES x the interval, so that SUNAT still
+  sees the documented rate.
+- Firewall: after SUNAT's "Request Rejected" page, nobody asks for SUNAT_BLOCK_COOLDOWN.
+- Failures: after a request that got no answer at all (connection refused or reset, a timeout),
+  nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
+  SUNAT_BLOCK_COOLDOWN; then one request (the probe) tries, and its answer closes the circuit.
+
+The cooldowns live in the cache: shared through Redis, per process without it.
 """
 
 import logging
+import math
+import os
 import threading
 import time
 
@@ -12,12 +22,15 @@ from django.conf import settings
 from django.core.cache import cache
 
 from sunat import cache as ruc_cache
-from sunat.exceptions import SunatBlocked, SunatUnavailable
+from sunat.exceptions import SunatBlocked, SunatBusy
+from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
 
 PACE_KEY = "sunat:upstream:last-request"
 BLOCK_KEY = "sunat:upstream:blocked-until"
+FAILING_KEY = "sunat:upstream:failing"  # {"until": epoch seconds, "failures": n in a row}
+PROBE_KEY = "sunat:upstream:probe"  # held by the one request that tries after a backoff
 
 # Reserve the next free slot: max(now, last + interval), on Redis's clock so that every
 # host agrees. Returns the wait in seconds, negative (and nothing reserved) if too long.
@@ -38,26 +51,81 @@ _local_last = 0.0
 
 
 def wait_for_turn() -> None:
-    """Sleep until this process may send the next request to SUNAT.
+    """Sleep until this process may send the next request to SUNAT, within the current budget.
 
-    Raises SunatBlocked while the firewall cooldown lasts, and SunatUnavailable when the
-    queue is longer than a lookup's own time budget (SUNAT_TIMEOUT x SUNAT_MAX_ATTEMPTS):
-    better a quick 503 than a request held past every proxy's timeout.
+    Raises SunatBlocked during a cooldown (firewall or failures), and SunatBusy when the next free
+    slot lies beyond the budget: better a quick 503 than a request held past every deadline.
     """
     remaining = blocked_for()
     if remaining:
         raise SunatBlocked(f"SUNAT rejected us; not asking for {remaining}s", retry_after=remaining)
+    _check_failing()
     interval = settings.SUNAT_MIN_INTERVAL
     if interval <= 0:
         return
-    max_wait = settings.SUNAT_TIMEOUT * settings.SUNAT_MAX_ATTEMPTS
+    work = budget.current()
+    max_wait = work.check("waiting for a pacing slot")
     wait = _reserve_shared_slot(interval, max_wait)
     if wait is None:
-        wait = _reserve_local_slot(interval, max_wait)
+        wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
     if wait < 0:
-        raise SunatUnavailable("too many SUNAT requests queued", retry_after=int(-wait) + 1)
-    if wait:
-        time.sleep(wait)
+        raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
+    work.sleep(wait, "for a pacing slot")
+
+
+def answered() -> None:
+    """SUNAT answered a query (whatever the page said): the failure backoff is over.
+
+    Only a query counts: a firewall that resets queries still serves the form page.
+    """
+    if cache.get(FAILING_KEY) is not None:
+        cache.delete_many([FAILING_KEY, PROBE_KEY])
+        logger.info("SUNAT answers again")
+
+
+def failed() -> None:
+    """A request to SUNAT got no answer: back off, longer after each failure in a row.
+
+    Failures while the backoff runs (requests that were already in flight) do not lengthen it.
+    """
+    state = cache.get(FAILING_KEY)
+    now = time.time()
+    if state is not None and state["until"] > now:
+        return
+    failures = (state["failures"] if state else 0) + 1
+    backoff = min(settings.SUNAT_BLOCK_COOLDOWN, settings.SUNAT_FAILURE_BACKOFF * 2 ** (failures - 1))
+    logger.warning("SUNAT did not answer (%d in a row); not asking for %.1fs", failures, backoff)
+    # Remembered a while after the backoff ends, so that the next failure doubles it.
+    cache.set(FAILING_KEY, {"until": now + backoff, "failures": failures},
+              timeout=math.ceil(backoff + settings.SUNAT_BLOCK_COOLDOWN))
+    cache.delete(PROBE_KEY)
+
+
+def paused_for() -> float:
+    """Seconds left without asking SUNAT, for whichever reason (0: asking)."""
+    return max(blocked_for(), failing_for())
+
+
+def failing_for() -> float:
+    """Seconds left in the failure backoff (0: free to ask, or to probe)."""
+    state = cache.get(FAILING_KEY)
+    return max(0.0, state["until"] - time.time()) if state else 0.0
+
+
+def _check_failing() -> None:
+    state = cache.get(FAILING_KEY)
+    if state is None:
+        return
+    left = state["until"] - time.time()
+    if left > 0:
+        raise SunatBlocked(f"SUNAT did not answer; not asking for {left:.1f}s", retry_after=math.ceil(left))
+    # The backoff is over: one thread tries (its form page, then its query); the others wait for
+    # its outcome.
+    token = f"{os.getpid()}:{threading.get_ident()}"
+    if cache.get(PROBE_KEY) == token:
+        return
+    if not cache.add(PROBE_KEY, token, timeout=math.ceil(settings.SUNAT_TIMEOUT) + 1):
+        raise SunatBlocked("SUNAT did not answer; another request is trying it now", retry_after=2)
 
 
 def block_for(seconds: int | None = None) -> None:

@@ -13,10 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sunat import api_keys, batch, openapi
 from sunat import cache as ruc_cache
-from sunat import services
+from sunat import services, throttle
 from sunat.api_errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.padron import queries as padron_queries
 from sunat.responses import json_error, json_response, require_get
+from sunat.upstream import scheduler
 from sunat.validators import InvalidDni, ruc_for_dni
 
 
@@ -168,6 +169,7 @@ def health(request):
         "status": status,
         "cache": cache_info,
         "database": {"vendor": connection.vendor, "ok": database_ok},
+        "upstream": {**scheduler.get().stats(), "pausedFor": round(throttle.paused_for(), 1)},
     }
     return json_response(body, status=200 if database_ok else 503)
 

@@ -28,6 +28,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "sunat.middleware.ApiKeyMiddleware",
+    "sunat.middleware.UpstreamAskerMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -107,18 +108,38 @@ API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=False)
 API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's quotas (editable per key)
 API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
 
-# POST /api/ruc/lote answers within this many seconds; what is not done by then is "pendiente"
-# (and keeps running). Below gunicorn's timeout and nginx's NGINX_PROXY_READ_TIMEOUT.
-LOTE_TIMEOUT = env.float("LOTE_TIMEOUT", default=20.0)
+# POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
+# done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.
+LOTE_TIMEOUT = env.float("LOTE_TIMEOUT", default=15.0)
+LOTE_PENDING_TTL = env.float("LOTE_PENDING_TTL", default=120.0)
+# Pending batch items one client (API key, or address) may have queued, per process.
+LOTE_PENDING_PER_CLIENT = env.int("LOTE_PENDING_PER_CLIENT", default=300)
 
 # SUNAT upstream
 SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.pe/cl-ti-itmrconsruc/")
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=10.0)
 SUNAT_MAX_ATTEMPTS = env.int("SUNAT_MAX_ATTEMPTS", default=3)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.5)
+# Every request's SUNAT work (pacing waits, attempts, backoff) ends within this many seconds:
+# below nginx's NGINX_PROXY_READ_TIMEOUT by a margin, so that the client always gets our JSON.
+SUNAT_DEADLINE = env.float("SUNAT_DEADLINE", default=20.0)
 # Pacing and firewall: SUNAT blocks an IP for minutes after a burst.
 SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=1.0)  # seconds between requests, deployment-wide
 SUNAT_BLOCK_COOLDOWN = env.int("SUNAT_BLOCK_COOLDOWN", default=300)  # seconds without asking after a rejection
+# After a request that got no answer (refused, reset, timed out): seconds without asking, doubled
+# on each failure in a row up to SUNAT_BLOCK_COOLDOWN.
+SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=1.0)
+# Processes that pace themselves when Redis is not there to share the pacing: each waits
+# SUNAT_PROCESSES x SUNAT_MIN_INTERVAL. gunicorn's config file exports GUNICORN_WORKERS.
+SUNAT_PROCESSES = env.int("GUNICORN_WORKERS", default=1)
+# Upstream work per process (sunat.upstream.scheduler): threads asking SUNAT (one of them for live
+# lookups only), request threads that may wait for them (keep it below GUNICORN_THREADS: the rest
+# answer hits), the share of those one client may hold, and batch items and background refreshes
+# that may be pending.
+SUNAT_CONCURRENCY = env.int("SUNAT_CONCURRENCY", default=2)
+SUNAT_QUEUE_SIZE = env.int("SUNAT_QUEUE_SIZE", default=24)
+SUNAT_CLIENT_SHARE = env.float("SUNAT_CLIENT_SHARE", default=0.5)
+SUNAT_BACKLOG = env.int("SUNAT_BACKLOG", default=1000)
 # A failed background refresh of a stale entry is not tried again for this long.
 RUC_REFRESH_RETRY = env.int("RUC_REFRESH_RETRY", default=60)
 

@@ -11,6 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Retries must not make the suite slow.
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=2.0)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.01)
+# A failure backoff of a blink: tests that break SUNAT on purpose must not slow the next ones.
+SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=0.05)
 # No pacing between upstream requests unless a test asks for it.
 SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=0.0)
 # Tests that expire entries by deleting them from the cache must not be answered by a

@@ -69,7 +69,7 @@ def run(total: int, concurrency: int) -> list[dict]:
         env = production_env(f"sqlite:///{workdir}/db.sqlite3", USE_REDIS="True", REDIS_URL=redis.url,
                              SUNAT_BASE_URL=replica.url, REDIS_RETRY_INTERVAL="1", SUNAT_MIN_INTERVAL="0")
         assert manage(env, "migrate", "--noinput").returncode == 0
-        with gunicorn_server(env, workers=2, threads=4) as gunicorn:
+        with gunicorn_server(env, workers=2) as gunicorn:
             base_url = gunicorn.url
             for ruc in RUCS:
                 requests.get(f"{base_url}/api/ruc/{ruc}", timeout=30)

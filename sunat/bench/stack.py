@@ -74,7 +74,7 @@ WRK_DIR = Path(__file__).resolve().parent / "wrk"
 RUC = "20573215045"  # a captured SUNAT page in the replica: a real answer's keys and sizes
 HEADERS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # as report.lua sends them
 STATIC_NAME = "bench/ruc.json"
-WORKERS, THREADS = 2, 4  # the documented defaults of config/gunicorn.py
+WORKERS, THREADS = 2, 32  # the documented defaults of config/gunicorn.py
 LOOKUP = "cached lookup, Redis"
 LOOKUP_KEY = "cached lookup, API key"
 BATCH = "lote of 100 cached"
@@ -360,9 +360,10 @@ def _serve(env: dict, constant: Path, static_root: Path, workdir: Path, app: str
             "NGINX_SERVER_NAME": "localhost",
             "GUNICORN_UPSTREAM": f"{HOST}:{gunicorn.port}",
             "STATIC_ROOT": str(static_root),
-            "NGINX_PROXY_READ_TIMEOUT": "70",
+            "NGINX_PROXY_READ_TIMEOUT": "30",
             "NGINX_API_RATE": "100000r/s",  # the rate limit must not be what is measured
             "NGINX_API_BURST": "100000",
+            "NGINX_API_CONNECTIONS": "100000",
         }
         workdir.mkdir(parents=True, exist_ok=True)
         with nginx_server(variables, workdir) as nginx:

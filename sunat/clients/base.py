@@ -3,12 +3,12 @@
 import logging
 import secrets
 import string
-import time
 
 from django.conf import settings
 
 from sunat import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
+from sunat.upstream import budget
 from sunat.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
 from sunat.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)
 
@@ -98,18 +98,27 @@ class SunatClient:
         )
 
     def _with_retries(self, ruc: str, attempt_once):
-        """Retry transient SUNAT failures with exponential backoff."""
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                return attempt_once()
-            except SunatError as exc:
-                self.reset()
-                if isinstance(exc, SunatRejected):
-                    throttle.block_for()  # asking again soon would only make the block longer
-                if not exc.retryable or attempt == self.max_attempts:
-                    raise
-                delay = self.backoff * 2 ** (attempt - 1)
-                logger.info("SUNAT attempt %d/%d for %s failed (%s); retrying in %.2fs",
-                            attempt, self.max_attempts, ruc, exc, delay)
-                time.sleep(delay)
+        """Retry transient SUNAT failures with exponential backoff, all within one budget."""
+        with budget.ensure() as work:
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    return attempt_once()
+                except SunatError as exc:
+                    self.reset()
+                    if isinstance(exc, SunatRejected):
+                        throttle.block_for()  # asking again soon would only make the block longer
+                    if not exc.retryable or attempt == self.max_attempts:
+                        raise
+                    delay = self.backoff * 2 ** (attempt - 1)
+                    if exc.transport:  # wait out the failure backoff that it opened, then try as the probe
+                        delay = max(delay, throttle.failing_for())
+                    if delay >= work.remaining():
+                        raise  # no time for another attempt: the real failure says more than the deadline
+                    logger.info("SUNAT attempt %d/%d for %s failed (%s); retrying in %.2fs",
+                                attempt, self.max_attempts, ruc, exc, delay)
+                    work.sleep(delay, "before a retry")
         raise AssertionError("unreachable")
+
+    def request_timeout(self) -> float:
+        """The timeout of one request to SUNAT: SUNAT_TIMEOUT, or less if the budget ends sooner."""
+        return budget.current().timeout(self.timeout)

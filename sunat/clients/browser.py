@@ -23,8 +23,9 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from sunat import throttle
 from sunat.clients.base import Section, SunatClient
 from sunat.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
-from sunat.exceptions import SunatRejected, SunatTimeout, SunatUnavailable
+from sunat.exceptions import DeadlineExceeded, SunatTimeout, SunatUnavailable, SunatUnreachable
 from sunat.parser import PageKind, classify_page
+from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
 
@@ -140,14 +141,21 @@ class BrowserClient(SunatClient):
     # Browser lifecycle ---------------------------------------------------------------------
 
     def _browse(self, ruc: str, steps) -> str:
-        with self._lock:
+        work = budget.current()
+        # One lookup at a time per browser; the others wait their turn within their own deadline.
+        if not self._lock.acquire(timeout=work.check("waiting for the browser")):
+            raise DeadlineExceeded("the browser stayed busy past the deadline")
+        try:
             driver = self._ready_driver()
-            deadline = time.monotonic() + self.timeout
+            timeout = self.request_timeout()
+            deadline = time.monotonic() + timeout
             try:
                 html = steps(driver, deadline)
             except (TimeoutException, ReadTimeoutError) as exc:
                 self._kill()  # a hung page or chromedriver: nothing polite will work
-                raise SunatTimeout(f"SUNAT did not answer in {self.timeout:g}s (browser)") from exc
+                if timeout >= self.timeout:  # cut short by the deadline, it says nothing of SUNAT
+                    throttle.failed()
+                raise SunatTimeout(f"SUNAT did not answer in {timeout:g}s (browser)") from exc
             except (WebDriverException, HTTPError, OSError) as exc:
                 self._kill()  # renderer crash, browser or driver gone: a fresh one next time
                 raise SunatUnavailable(f"browser failed: {getattr(exc, 'msg', None) or exc!r}") from exc
@@ -155,6 +163,8 @@ class BrowserClient(SunatClient):
             if self._uses >= self.max_uses or self._recycle:
                 self._quit()
             return html
+        finally:
+            self._lock.release()
 
     def _ready_driver(self):
         if self._driver is not None and self._driver_pid != os.getpid():
@@ -253,14 +263,16 @@ class BrowserClient(SunatClient):
             self._recycle = True  # a browser that hit its page load timeout is not trusted again
         driver.execute_script("window.stop()")  # don't wait for a connection SUNAT keeps open
         self._check_reached(driver)
+        throttle.answered()
 
     @staticmethod
     def _check_reached(driver) -> None:
         """Raise if the browser shows its own network error page instead of SUNAT's."""
         if driver.execute_script("return document.documentURI").startswith("chrome-error://"):
+            throttle.failed()
             if "ERR_CONNECTION_RESET" in driver.page_source:
-                raise SunatRejected("SUNAT reset the connection (its firewall does that)")
-            raise SunatUnavailable("the browser could not reach SUNAT")
+                raise SunatUnreachable("SUNAT reset the connection (browser)")
+            raise SunatUnreachable("the browser could not reach SUNAT")
 
     @staticmethod
     def _wait(driver, deadline: float) -> WebDriverWait:

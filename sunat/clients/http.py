@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from sunat.clients.base import Section, SunatClient, random_token
 from sunat import throttle
-from sunat.exceptions import SunatRejected, SunatTimeout, SunatUnavailable
+from sunat.exceptions import SunatTimeout, SunatUnavailable, SunatUnreachable
 
 _CHUNK = 16 * 1024
 _HTML_END = b"</html>"
@@ -53,27 +54,35 @@ class HttpClient(SunatClient):
     def _query(self, fields: dict) -> str:
         """POST to jcrS00Alias within a session that has SUNAT's cookie."""
         session = self._session()
-        deadline = time.monotonic() + self.timeout
+        if not session.cookies:
+            self._request(session.get, self.form_url, query=False)
+        return self._request(
+            session.post, self.query_url, data=fields, headers={"Referer": self.form_url, "Origin": self._origin()}
+        )
+
+    def _request(self, send, url: str, query: bool = True, **kwargs) -> str:
+        """One paced request, its body read within the timeout; the failure backoff learns how it went
+        (an answer counts only to a query)."""
+        throttle.wait_for_turn()
+        timeout = self.request_timeout()
+        deadline = time.monotonic() + timeout
         try:
-            if not session.cookies:
-                throttle.wait_for_turn()
-                self._read_page(session.get(self.form_url, timeout=self.timeout, stream=True), deadline)
-                deadline = time.monotonic() + self.timeout
-            throttle.wait_for_turn()
-            response = session.post(
-                self.query_url,
-                data=fields,
-                headers={"Referer": self.form_url, "Origin": self._origin()},
-                timeout=self.timeout,
-                stream=True,
-            )
-            return self._read_page(response, deadline)
-        except requests.Timeout as exc:
-            raise SunatTimeout(f"SUNAT did not answer in {self.timeout:g}s") from exc
-        except requests.RequestException as exc:
-            if _was_reset(exc):
-                raise SunatRejected("SUNAT reset the connection (its firewall does that)") from exc
-            raise SunatUnavailable(f"cannot reach SUNAT: {exc.__class__.__name__}") from exc
+            page = self._read_page(send(url, timeout=timeout, stream=True, **kwargs), deadline)
+        except (requests.Timeout, ReadTimeoutError) as exc:
+            if timeout >= self.timeout:  # a request cut short by the deadline says nothing of SUNAT
+                throttle.failed()
+            raise SunatTimeout(f"SUNAT did not answer in {timeout:g}s") from exc
+        except (requests.RequestException, HTTPError) as exc:  # refused, reset, cut off mid-body
+            throttle.failed()
+            what = "reset the connection" if _was_reset(exc) else f"could not be reached ({exc.__class__.__name__})"
+            raise SunatUnreachable(f"SUNAT {what}") from exc
+        except SunatUnavailable:  # an HTTP error status: SUNAT did answer
+            if query:
+                throttle.answered()
+            raise
+        if query:
+            throttle.answered()
+        return page
 
     def _origin(self) -> str:
         parts = urlsplit(self.base_url)

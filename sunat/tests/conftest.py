@@ -2,8 +2,15 @@ import pytest
 from django.core.cache import cache
 
 from sunat import cache as ruc_cache
-
 from sunat.replica import ReplicaServer
+from sunat.upstream import scheduler
+
+
+@pytest.fixture(autouse=True)
+def fresh_scheduler():
+    # Work a test left queued (a pending batch item) must not reach the next test's replica.
+    yield
+    scheduler.shutdown(wait_for=10)
 
 
 @pytest.fixture(autouse=True)

@@ -201,11 +201,13 @@ http {{
 
 
 @contextlib.contextmanager
-def gunicorn_server(env: dict, workers: int = 2, threads: int = 2, app: str = "config.wsgi"):
-    """gunicorn with the project's config file on a free loopback port, serving `app`."""
+def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi"):
+    """gunicorn with the project's config file on a free loopback port, serving `app`
+    (threads: the config file's default unless given)."""
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers),
-           "GUNICORN_THREADS": str(threads)}
+    env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers)}
+    if threads is not None:
+        env["GUNICORN_THREADS"] = str(threads)
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", app],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with _serving(process, port, f"http://{HOST}:{port}") as server:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from sunat import cache as ruc_cache
 from sunat.models import RucRecord
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 COMPANY = "20573215045"
 CHANGELIST = reverse("admin:sunat_rucrecord_changelist")

@@ -7,10 +7,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from sunat import background
+from sunat import throttle
+from sunat.tests.servers import wait_until
+from sunat.upstream import scheduler
 from sunat.models import RucRecord
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 COMPANY = "20573215045"
 PERSON = "10123456781"
@@ -212,7 +214,8 @@ def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs
     cache.clear()
 
     responses = [client.get(f"/api/ruc/{COMPANY}") for _ in range(3)]
-    background.wait_idle()
+    wait_until(lambda: scheduler.get().stats()["running"] == 0 and not any(scheduler.get().stats()["queued"].values()),
+               10, "the background refresh is done")
 
     assert [r["X-Cache"] for r in responses] == ["STALE"] * 3
     assert sunat_requests(replica) == 2  # the first lookup, then exactly one refresh
@@ -254,17 +257,29 @@ def test_invalid_fresh_parameter_is_a_400(client, replica, value):
     assert sunat_requests(replica) == 0
 
 
-def test_connection_reset_is_taken_as_the_firewall_and_sunat_is_left_alone(client, replica, settings):
+def test_connection_reset_backs_off_briefly_longer_on_repeats_not_for_the_firewall_cooldown(client, replica,
+                                                                                          settings):
     settings.SUNAT_BLOCK_COOLDOWN = 300
+    settings.SUNAT_FAILURE_BACKOFF = 0.5
+    settings.SUNAT_MAX_ATTEMPTS = 1
     replica.config.mode = "reset"
 
     first = client.get(f"/api/ruc/{COMPANY}")
-    replica.config.mode = "ok"
-    second = client.get("/api/ruc/20550263948")
+    during_backoff = client.get("/api/ruc/20550263948")
 
-    assert first.status_code == second.status_code == 503
-    assert sunat_requests(replica) == 1  # not retried, and nothing asked during the cooldown
-    assert 0 < int(second["Retry-After"]) <= 300
+    assert first.status_code == during_backoff.status_code == 503
+    assert sunat_requests(replica) == 1  # nothing asked while the backoff runs
+    assert 0 < int(during_backoff["Retry-After"]) <= 1
+    assert throttle.blocked_for() == 0  # not taken for the firewall
+
+    wait_until(lambda: throttle.failing_for() == 0, 2, "the backoff runs out")
+    assert client.get(f"/api/ruc/{COMPANY}").status_code == 503  # the probe, reset again
+    assert 0.5 < throttle.failing_for() <= 1.0  # the second failure in a row doubles it
+
+    replica.config.mode = "ok"
+    wait_until(lambda: throttle.failing_for() == 0, 2, "the backoff runs out")
+    assert client.get("/api/ruc/20550263948").status_code == 200
+    assert throttle.failing_for() == 0 and cache.get(throttle.FAILING_KEY) is None
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

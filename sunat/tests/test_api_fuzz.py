@@ -18,7 +18,7 @@ from sunat import cache as ruc_cache
 from sunat.models import RucRecord, RucSectionRecord
 from sunat.validators import InvalidRuc, ruc_check_digit, validate_ruc
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 COMPANY = "20573215045"
 SECTIONS = ("representantes", "trabajadores")

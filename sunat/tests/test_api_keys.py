@@ -13,7 +13,7 @@ from django.core.cache import cache
 from sunat import api_keys
 from sunat.models import ApiKey
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 COMPANY = "20573215045"
 requires_redis = pytest.mark.skipif(not django_settings.USE_REDIS, reason="runs in the Redis pass of make test")

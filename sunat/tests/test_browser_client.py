@@ -10,7 +10,8 @@ from sunat.clients import SECTIONS
 from sunat.clients.browser import BrowserClient
 from sunat.clients.browser_processes import browser_processes
 from sunat.clients.http import HttpClient
-from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable
+from sunat import throttle
+from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
 from sunat.replica import PERSON_RUC, ReplicaServer, make_ruc
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
@@ -81,10 +82,11 @@ def test_error_answer_is_unavailable(browser, sunat):
         browser.lookup(SYNTHETIC)
 
 
-def test_connection_reset_is_taken_as_the_firewall(browser, sunat):
+def test_connection_reset_is_unreachable_and_opens_the_short_backoff(browser, sunat):
     sunat.config.mode = "reset"
-    with pytest.raises(SunatRejected, match="reset"):
+    with pytest.raises(SunatUnreachable, match="reset"):
         browser.lookup(SYNTHETIC)
+    assert throttle.failing_for() > 0 and throttle.blocked_for() == 0
 
 
 def test_unreachable_sunat_is_unavailable(sunat):

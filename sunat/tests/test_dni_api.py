@@ -9,7 +9,7 @@ from sunat.padron.importer import import_padron
 from sunat.replica import PERSON_RUC
 from sunat.validators import InvalidDni, ruc_for_dni, validate_ruc
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 PERSON_DNI = PERSON_RUC[2:10]
 

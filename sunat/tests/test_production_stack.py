@@ -45,9 +45,10 @@ def stack(request, postgres, tmp_path_factory):
                 "NGINX_SERVER_NAME": "localhost",
                 "GUNICORN_UPSTREAM": f"127.0.0.1:{gunicorn.port}",
                 "STATIC_ROOT": env["DJANGO_STATIC_ROOT"],
-                "NGINX_PROXY_READ_TIMEOUT": "70",
+                "NGINX_PROXY_READ_TIMEOUT": "30",
                 "NGINX_API_RATE": "20r/s",
                 "NGINX_API_BURST": "10",
+                "NGINX_API_CONNECTIONS": "20",
             }
             with nginx_server(nginx_vars, workdir) as nginx:
                 yield {"url": nginx.url, "replica": replica, "cache": request.param}

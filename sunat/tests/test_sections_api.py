@@ -9,7 +9,7 @@ from django.utils import timezone
 from sunat import cache as ruc_cache
 from sunat.models import RucRecord, RucSectionRecord
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 COMPANY = "20573215045"
 PERSON = "10123456781"
