@@ -62,6 +62,7 @@ bench: venv system-deps bench-deps
 	$(PY) -m sunat.bench.clients
 	$(PY) -m sunat.bench.resilience
 	$(PY) -m sunat.bench.stack
+	$(PY) -m sunat.bench.isolation
 
 # Importing a generated 2-million-row Padrón Reducido into PostgreSQL, next to a plain COPY (~1 min).
 bench-padron: venv system-deps

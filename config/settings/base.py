@@ -111,7 +111,7 @@ API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.
 LOTE_TIMEOUT = env.float("LOTE_TIMEOUT", default=15.0)
-LOTE_PENDING_TTL = env.float("LOTE_PENDING_TTL", default=120.0)
+LOTE_PENDING_TTL = env.float("LOTE_PENDING_TTL", default=60.0)
 # Pending batch items one client (API key, or address) may have queued, per process.
 LOTE_PENDING_PER_CLIENT = env.int("LOTE_PENDING_PER_CLIENT", default=300)
 

@@ -363,7 +363,7 @@ def _serve(env: dict, constant: Path, static_root: Path, workdir: Path, app: str
             "NGINX_PROXY_READ_TIMEOUT": "30",
             "NGINX_API_RATE": "100000r/s",  # the rate limit must not be what is measured
             "NGINX_API_BURST": "100000",
-            "NGINX_API_CONNECTIONS": "100000",
+            "NGINX_API_CONNECTIONS": "60000",
         }
         workdir.mkdir(parents=True, exist_ok=True)
         with nginx_server(variables, workdir) as nginx:
