@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from sunat import cache as ruc_cache
-from sunat.exceptions import SunatBlocked, SunatBusy
+from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ def wait_for_turn() -> None:
     if wait is None:
         wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
     if wait < 0:
+        if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
+            raise DeadlineExceeded("no time left for a pacing slot")
         raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
     work.sleep(wait, "for a pacing slot")
 
