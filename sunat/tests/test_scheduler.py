@@ -64,6 +64,12 @@ def running(scheduler, count):
     wait_until(lambda: scheduler.stats()["running"] == count, 5, f"{count} jobs running")
 
 
+def occupy(pool, scheduler, work):
+    """A live job "first" that holds the only upstream thread until the gate opens."""
+    in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
+    running(scheduler, 1)
+
+
 def test_one_thread_is_kept_for_live_lookups_whatever_the_backlog(make_scheduler):
     scheduler, work = make_scheduler(2), Recorder()
     batch = [as_client("ip:a", lambda n=n: scheduler.start(f"b{n}", work.job(f"b{n}"), BATCH, keep_for=60))
@@ -95,8 +101,7 @@ def test_live_before_batch_before_background(make_scheduler):
 def test_a_clients_next_item_goes_after_every_other_clients_earlier_ones(make_scheduler):
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(1) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         for name in ("a1", "a2", "a3"):
             as_client("ip:a", lambda name=name: scheduler.start(name, work.job(name, wait=False), BATCH, 60))
         as_client("ip:b", lambda: scheduler.start("b1", work.job("b1", wait=False), BATCH, 60))
@@ -127,8 +132,7 @@ def test_pending_batch_items_are_bounded_per_client_and_in_all(make_scheduler, s
     settings.LOTE_PENDING_PER_CLIENT, settings.SUNAT_BACKLOG = 2, 3
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(1) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         for name in ("a1", "a2"):
             as_client("ip:a", lambda name=name: scheduler.start(name, work.job(name, wait=False), BATCH, 60))
         with pytest.raises(SunatBusy):
@@ -147,8 +151,7 @@ def test_pending_batch_items_are_bounded_per_client_and_in_all(make_scheduler, s
 def test_a_waiter_past_its_deadline_gets_deadline_exceeded_and_its_job_never_runs(make_scheduler):
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(1) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         with pytest.raises(DeadlineExceeded):
             as_client("ip:a", lambda: scheduler.run("late", work.job("late", wait=False)), deadline=0.2)
         assert scheduler.stats()["queued"]["live"] == 0  # dropped at once, not left for a thread
@@ -159,8 +162,7 @@ def test_a_waiter_past_its_deadline_gets_deadline_exceeded_and_its_job_never_run
 def test_batch_items_nobody_asked_for_again_are_dropped(make_scheduler):
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(1) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         stale = as_client("ip:a", lambda: scheduler.start("stale", work.job("stale", wait=False), BATCH, keep_for=0.1))
         kept = as_client("ip:a", lambda: scheduler.start("kept", work.job("kept", wait=False), BATCH, keep_for=60))
         time.sleep(0.2)
@@ -174,8 +176,7 @@ def test_batch_items_nobody_asked_for_again_are_dropped(make_scheduler):
 def test_callers_of_one_key_share_one_run_and_a_live_caller_lifts_a_queued_item(make_scheduler):
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(3) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         for name in ("b1", "b2", "shared"):
             as_client("ip:a", lambda name=name: scheduler.start(name, work.job(name, wait=False), BATCH, 60))
         live = [in_thread(pool, f"ip:{n}", lambda: scheduler.run("shared", work.job("second run", wait=False)))
@@ -198,8 +199,7 @@ def test_a_running_job_runs_under_its_waiters_deadline(make_scheduler):
 def test_shutdown_fails_queued_work_instead_of_draining_it(make_scheduler):
     scheduler, work = make_scheduler(1), Recorder()
     with ThreadPoolExecutor(1) as pool:
-        in_thread(pool, "ip:x", lambda: scheduler.run("first", work.job("first")))
-        running(scheduler, 1)
+        occupy(pool, scheduler, work)
         queued = [as_client("ip:a", lambda n=n: scheduler.start(f"b{n}", work.job(f"b{n}", wait=False), BATCH, 60))
                   for n in range(50)]
         scheduler.shutdown()
