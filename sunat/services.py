@@ -122,7 +122,7 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
             pass
     if priority == LIVE:
         return _sunat_or_stored(lambda: _fetch_once(ruc, section, razon_social), stored, ruc)
-    return Pending(ruc, _start_fetch(ruc, section, razon_social, priority), stored)
+    return Pending(ruc, _start_fetch(ruc, section, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
 
 
 def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
@@ -136,6 +136,10 @@ def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
         return Lookup(stored, STALE)
 
 
+def _key(ruc: str, section: Section | None) -> str:
+    return ruc_cache.ruc_key(ruc, section.name if section else None)
+
+
 def _flight(ruc: str, section: Section | None, razon_social: str):
     """The upstream job of a lookup: one request per RUC (and section) in the whole deployment."""
     name = section.name if section else None
@@ -146,22 +150,20 @@ def _flight(ruc: str, section: Section | None, razon_social: str):
             raise RucNotFound(ruc)
         return value
 
-    return lambda: singleflight.run_once(ruc_cache.ruc_key(ruc, name), lambda: _fetch(ruc, section, razon_social),
+    return lambda: singleflight.run_once(_key(ruc, section), lambda: _fetch(ruc, section, razon_social),
                                          read_result=stored_result)
 
 
 def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
     """Ask SUNAT through this process's scheduler, waiting in this thread until the request's deadline."""
-    key = ruc_cache.ruc_key(ruc, section.name if section else None)
-    return scheduler.get().run(key, _flight(ruc, section, razon_social), LIVE)
+    return scheduler.get().run(_key(ruc, section), _flight(ruc, section, razon_social), LIVE)
 
 
-def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority: int) -> Future:
+def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority: int, keep_for: float) -> Future:
     """Queue the SUNAT request without waiting; a full backlog gives a future that failed already."""
-    key = ruc_cache.ruc_key(ruc, section.name if section else None)
     try:
-        return scheduler.get().start(key, _flight(ruc, section, razon_social), priority,
-                                     keep_for=settings.LOTE_PENDING_TTL)
+        return scheduler.get().start(_key(ruc, section), _flight(ruc, section, razon_social), priority,
+                                     keep_for=keep_for)
     except SunatBusy as exc:
         future = Future()
         future.set_exception(exc)
@@ -169,16 +171,11 @@ def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority:
 
 
 def _refresh_in_background(ruc: str, section: Section | None, razon_social: str) -> None:
-    key = ruc_cache.ruc_key(ruc, section.name if section else None)
+    key = _key(ruc, section)
     # After a failed (or refused) refresh, the stale entry is served for a while without asking again.
     if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         return
-    try:
-        future = scheduler.get().start(key, _flight(ruc, section, razon_social), BACKGROUND,
-                                       keep_for=settings.RUC_REFRESH_RETRY)
-    except SunatBusy:
-        logger.info("no room to refresh %s in the background now", key)
-        return
+    future = _start_fetch(ruc, section, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
     future.add_done_callback(lambda done: done.exception() and logger.warning(
         "background refresh of %s failed: %r", key, done.exception()))
 
@@ -204,7 +201,7 @@ def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> 
     data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     _store(ruc, section, data, fetched_at)
     ruc_cache.put(ruc, data, section=name)
-    cache.delete(_refresh_marker(ruc_cache.ruc_key(ruc, name)))
+    cache.delete(_refresh_marker(_key(ruc, section)))
     return data
 
 

@@ -13,6 +13,7 @@ whole timeout. Its value names the process that holds it (`<pid>:<random>`), for
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -90,8 +91,8 @@ class _Renewer:
             self._locks.discard(lock)
 
     def _run(self) -> None:
-        stop = threading.Event()
-        while not stop.wait(LEASE / 3):
+        while True:
+            time.sleep(LEASE / 3)
             with self._lock:
                 locks = list(self._locks)
             for lock in locks:
