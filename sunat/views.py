@@ -25,12 +25,6 @@ logger = logging.getLogger(__name__)
 
 _TRUE = {"1", "true"}
 _FALSE = {"", "0", "false"}
-# Search by name: pages of at most MAX_PER_PAGE hits, no deeper than MAX_PAGE (an OFFSET
-# that large is a crawl, not a search).
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-MAX_PAGE = 100
-MAX_QUERY_LENGTH = 200
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -98,18 +92,21 @@ def search(request):
     if len(text) < padron_queries.MIN_QUERY_LENGTH:
         return json_error(400, "parametro_invalido",
                           f"El parámetro q debe tener al menos {padron_queries.MIN_QUERY_LENGTH} caracteres.")
-    if len(text) > MAX_QUERY_LENGTH:
-        return json_error(400, "parametro_invalido", f"El parámetro q admite hasta {MAX_QUERY_LENGTH} caracteres.")
+    if len(text) > padron_queries.MAX_QUERY_LENGTH:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro q admite hasta {padron_queries.MAX_QUERY_LENGTH} caracteres.")
     if _CONTROL_CHARACTERS.search(text):
         # No name has them, and PostgreSQL refuses a NUL in text outright.
         return json_error(400, "parametro_invalido", "El parámetro q no admite caracteres de control.")
-    page = _positive_int(request.GET.get("pagina", "1"), maximum=MAX_PAGE)
-    per_page = _positive_int(request.GET.get("por_pagina", str(DEFAULT_PER_PAGE)), maximum=MAX_PER_PAGE)
+    page = _positive_int(request.GET.get("pagina", "1"), maximum=padron_queries.MAX_PAGE)
+    per_page = _positive_int(request.GET.get("por_pagina", str(padron_queries.DEFAULT_PER_PAGE)),
+                             maximum=padron_queries.MAX_PER_PAGE)
     if page is None:
-        return json_error(400, "parametro_invalido", f"El parámetro pagina debe ser un entero entre 1 y {MAX_PAGE}.")
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro pagina debe ser un entero entre 1 y {padron_queries.MAX_PAGE}.")
     if per_page is None:
         return json_error(400, "parametro_invalido",
-                          f"El parámetro por_pagina debe ser un entero entre 1 y {MAX_PER_PAGE}.")
+                          f"El parámetro por_pagina debe ser un entero entre 1 y {padron_queries.MAX_PER_PAGE}.")
     try:
         found = padron_queries.search(text, page, per_page)
     except DatabaseError:

@@ -18,6 +18,12 @@ from sunat.padron.importer import VERSION_CACHE_KEY
 
 VERSION_CACHE_SECONDS = 60
 MIN_QUERY_LENGTH = 3  # trigrams: a shorter text matches nearly everything
+# Search by name: pages of at most MAX_PER_PAGE hits, no deeper than MAX_PAGE (an OFFSET
+# that large is a crawl, not a search).
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100
+MAX_QUERY_LENGTH = 200
 # The address parts in the order SUNAT writes them, each with its label. The padrón's
 # "CÓDIGO DE ZONA" holds the zone's kind (URB., A.H.) and "TIPO DE ZONA" its name.
 _ADDRESS_PARTS = (

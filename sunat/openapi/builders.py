@@ -1,0 +1,30 @@
+"""Small builders of JSON Schema fragments, shared by the schema and path modules."""
+
+_REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"{_REF}{name}"}
+
+
+def nullable(kind: str, description: str, **extra) -> dict:
+    return {"type": [kind, "null"], "description": description, **extra}
+
+
+def text(description: str, **extra) -> dict:
+    return {"type": "string", "description": description, **extra}
+
+
+def count(description: str) -> dict:
+    return {"type": "integer", "minimum": 0, "description": description}
+
+
+def obj(properties: dict, description: str, required=None) -> dict:
+    """A closed object: every property listed, all required unless said otherwise."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
