@@ -25,8 +25,9 @@ from collections import Counter
 from pathlib import Path
 
 from sunat.bench import write_report
-from sunat.bench.stack import (RUC, THREADS, WORKERS, RssSampler, _gunicorn_workers, _migrated, _serve,
-                               _versions, cpu_seconds, machine, wrk)
+from sunat.bench.load import wrk
+from sunat.bench.measure import RssSampler, cpu_seconds, machine, versions
+from sunat.bench.serving import RUC, THREADS, WORKERS, gunicorn_workers, migrated, serve
 from sunat.replica import ReplicaServer, make_ruc
 from sunat.tests.deployments import manage, production_env
 from sunat.tests.servers import postgres_server, redis_server, stop_on_sigterm
@@ -104,14 +105,14 @@ def run(duration: int, levels: list[int], misses: int) -> dict:
         env = production_env("", DJANGO_SETTINGS_MODULE="config.settings.bench", DJANGO_ALLOWED_HOSTS="localhost",
                              DJANGO_STATIC_ROOT=str(workdir / "static"), SUNAT_BASE_URL=replica.url,
                              USE_REDIS="True", REDIS_URL=redis.url, SUNAT_TIMEOUT="60", SUNAT_DEADLINE="20")
-        env = _migrated(env, postgres.url, "bench_isolation")
+        env = migrated(env, postgres.url, "bench_isolation")
         warmed = manage_shell(env, _WARM.format(ruc=RUC))
         constant = workdir / "answer.json"
         constant.write_text("{}")
         (workdir / "static").mkdir()
-        with _serve(env, constant, workdir / "static", workdir / "nginx") as (gunicorn, nginx):
+        with serve(env, constant, workdir / "static", workdir / "nginx") as (gunicorn, nginx):
             url = f"{nginx.url}/api/ruc/{RUC}"
-            workers = _gunicorn_workers(gunicorn.process.pid)
+            workers = gunicorn_workers(gunicorn.process.pid)
             wrk(url, 16, 1)  # warm-up: every worker's threads and connections
             with RssSampler(workers) as sampler, contextlib.ExitStack() as waiting:
                 for connections in levels:
@@ -161,7 +162,7 @@ def main(argv=None) -> None:
     parser.add_argument("--output", default="bench-results/isolation.json")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    report = {"machine": machine(), "versions": _versions(),
+    report = {"machine": machine(), "versions": versions(),
               "setup": {"gunicorn_workers": WORKERS, "gunicorn_threads": THREADS, "duration_s": args.duration,
                         "levels": args.levels, "misses": args.misses, "ruc": RUC,
                         "sunat": "replica hanging; SUNAT_TIMEOUT 60 > SUNAT_DEADLINE 20"}}

@@ -32,7 +32,7 @@ from pathlib import Path
 import psycopg
 
 from sunat.bench import write_report
-from sunat.bench.stack import RssSampler, machine
+from sunat.bench.measure import RssSampler, machine
 from sunat.padron.generator import write_padron
 from sunat.padron.reader import COLUMNS
 from sunat.tests.deployments import create_database, manage, production_env
