@@ -69,7 +69,7 @@ if USE_REDIS:
         "default": {
             # django-redis behind a circuit breaker: when Redis fails or hangs, calls go to an
             # in-process memory cache (and the database behind it) until Redis answers again.
-            "BACKEND": "sunat.resilient_cache.ResilientRedisCache",
+            "BACKEND": "resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",

@@ -19,7 +19,7 @@ requires_redis = pytest.mark.skipif(not django_settings.USE_REDIS, reason="runs 
 def dead_redis_caches():
     return {
         "default": {
-            "BACKEND": "sunat.resilient_cache.ResilientRedisCache",
+            "BACKEND": "resilient_cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
             "OPTIONS": {
                 "SERIALIZER": "django_redis.serializers.json.JSONSerializer",

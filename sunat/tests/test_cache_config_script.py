@@ -42,7 +42,7 @@ def test_passes_with_a_real_redis():
         result = run_script(USE_REDIS="True", REDIS_URL=redis.url)
 
     assert result.returncode == 0, result.stderr
-    assert "sunat.resilient_cache.ResilientRedisCache" in result.stdout
+    assert "resilient_cache.ResilientRedisCache" in result.stdout
     assert "sessions.backends.cached_db" in result.stdout
     assert "Redis responde:  sí" in result.stdout
     assert "Escritura, lectura y borrado: OK" in result.stdout

@@ -19,7 +19,7 @@ import time
 import pytest
 import redis
 
-from sunat.resilient_cache import ResilientRedisCache, breaker_state
+from resilient_cache import ResilientRedisCache
 from sunat.tests.servers import HOST, free_port, redis_server, stop_process, wait_for_port
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.standalone
 
 TIMEOUT = 0.2  # socket timeouts, seconds
 RETRY_INTERVAL = 0.2
-LOGGER = "sunat.resilient_cache"
+LOGGER = "resilient_cache"
 _unique = itertools.count()
 
 
@@ -262,35 +262,35 @@ def test_deletions_stay_pending_through_failed_probes():
         assert raw.exists(cache.make_key("page:1"), cache.make_key("page:2")) == 0
 
 
-def test_breaker_state_reports_closed_then_open_with_the_error_then_closed():
+def test_circuit_status_reports_closed_then_open_with_the_error_then_closed():
     port = free_port()
     url = location(port)
     with redis_on_port(port) as process:
         cache = backend(url)
-        assert breaker_state(url) == {"state": "closed", "since": None, "last_error": None,
-                                      "retry_interval": RETRY_INTERVAL}
+        assert cache.circuit_status() == {"state": "closed", "since": None, "last_error": None,
+                                          "retry_interval": RETRY_INTERVAL}
         cache.get("k")
         kill(process)
         cache.get("k")
 
-        opened = breaker_state(url)
+        opened = cache.circuit_status()
         assert opened["state"] == "open"
         assert opened["since"] is not None
         assert opened["last_error"].startswith("ConnectionError")
-        assert cache.circuit_status() == breaker_state(url)  # every instance sees the same breaker
+        assert cache.circuit_status() == backend(url).circuit_status()  # every instance sees the same breaker
         assert backend(url).circuit_status()["state"] == "open"
 
         cache.set("written-during-outage", 1)
 
     with redis_on_port(port) as process:
         wait_for_state(cache, "closed")
-        closed = breaker_state(url)
+        closed = cache.circuit_status()
         assert closed["since"] > opened["since"]
         assert closed["last_error"]  # kept: the last thing that went wrong
 
         kill(process)
         assert cache.get("written-during-outage") is None  # a new outage starts from an empty fallback
-        assert breaker_state(url)["state"] == "open"
+        assert cache.circuit_status()["state"] == "open"
 
 
 def test_an_error_on_a_raw_connection_can_open_the_breaker():
