@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron
+.PHONY: run demo test lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -24,7 +24,7 @@ run: migrate
 
 # The same, against the bundled SUNAT replica: lookups work offline.
 demo: migrate
-	@$(PY) -m sunat.replica --port $(REPLICA_PORT) --latency 0.3 & replica=$$!; \
+	@$(PY) -m devtools.replica --port $(REPLICA_PORT) --latency 0.3 & replica=$$!; \
 	trap 'kill $$replica 2>/dev/null' EXIT INT TERM; \
 	SUNAT_BASE_URL=http://127.0.0.1:$(REPLICA_PORT)/cl-ti-itmrconsruc/ $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -46,29 +46,32 @@ system-deps:
 
 # The whole suite on SQLite + LocMem, then again on a real PostgreSQL + a real redis-server
 # (less the standalone tests, which bring their own servers or touch neither).
-test: venv system-deps test-sqlite test-postgres-redis
+test: venv system-deps lint test-sqlite test-postgres-redis
+
+lint: venv
+	$(VENV)/bin/ruff check .
 
 test-sqlite: venv system-deps
 	$(PY) -m pytest
 
 test-postgres-redis: venv system-deps
-	$(PY) -m sunat.tests.servers --postgres --redis -- $(PY) -m pytest -m "not standalone"
+	$(PY) -m devtools.servers --postgres --redis -- $(PY) -m pytest -m "not standalone"
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
 
 # Benchmarks (figures for the README and the issue notes; never asserted by tests).
 bench: venv system-deps bench-deps
-	$(PY) -m sunat.bench.clients
-	$(PY) -m sunat.bench.resilience
-	$(PY) -m sunat.bench.stack
-	$(PY) -m sunat.bench.isolation
+	$(PY) -m devtools.bench.clients
+	$(PY) -m devtools.bench.resilience
+	$(PY) -m devtools.bench.stack
+	$(PY) -m devtools.bench.isolation
 
 # Importing a generated 2-million-row Padrón Reducido into PostgreSQL, next to a plain COPY (~1 min).
 bench-padron: venv system-deps
-	$(PY) -m sunat.bench.padron
+	$(PY) -m devtools.bench.padron
 
-# The load generator of sunat.bench.stack (redis-benchmark comes with redis-server).
+# The load generator of devtools.bench.stack (redis-benchmark comes with redis-server).
 bench-deps:
 	@if ! command -v wrk >/dev/null; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

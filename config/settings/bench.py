@@ -1,8 +1,8 @@
-"""The production settings plus one benchmark URL (`python -m sunat.bench.stack`).
+"""The production settings plus one benchmark URL (`python -m devtools.bench.stack`).
 
 Nothing else differs from production: same middleware, cache, database and security settings.
 """
 
 from .production import *  # noqa: F401,F403
 
-ROOT_URLCONF = "sunat.bench.urls"
+ROOT_URLCONF = "devtools.bench.urls"

@@ -1,0 +1,31 @@
+import pytest
+from django.core.cache import cache
+
+from sunat import cache as ruc_cache
+from devtools.replica import ReplicaServer
+from sunat.upstream import scheduler
+
+
+@pytest.fixture(autouse=True)
+def fresh_scheduler():
+    # Work a test left queued (a pending batch item) must not reach the next test's replica.
+    yield
+    scheduler.shutdown(wait_for=10)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Tests own the cache: LocMem per process, or the private redis-server the runner started.
+    cache.clear()
+    ruc_cache.clear_local_copies()
+    yield
+    cache.clear()
+    ruc_cache.clear_local_copies()
+
+
+@pytest.fixture
+def replica(settings):
+    """A local SUNAT on a free loopback port, with the service pointed at it."""
+    with ReplicaServer() as server:
+        settings.SUNAT_BASE_URL = server.url
+        yield server

@@ -1,0 +1,127 @@
+"""The deployed stack on loopback: nginx (the project's template) -> gunicorn -> Django -> PostgreSQL,
+with LocMem and with a real redis-server."""
+
+from contextlib import nullcontext
+
+import pytest
+import requests
+
+from devtools.deployments import create_database, manage, production_env
+from devtools.servers import gunicorn_server, nginx_server, postgres_server, redis_server
+
+# Does not use the database or cache that `make test` varies: run once, in the first pass.
+pytestmark = pytest.mark.standalone
+
+COMPANY = "20573215045"
+HTTPS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # what the TLS front in production sends
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["locmem", "redis"])
+def stack(request, postgres, tmp_path_factory):
+    """nginx -> gunicorn (production settings) -> PostgreSQL, a fresh database each time."""
+    from devtools.replica import ReplicaServer
+
+    workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    env = production_env(
+        create_database(postgres.url, f"ruc_{request.param}"),
+        DJANGO_ALLOWED_HOSTS="localhost",
+        DJANGO_SECURE_SSL_REDIRECT="True",  # nginx and a TLS front, as deployed
+        DJANGO_STATIC_ROOT=str(workdir / "static"),
+    )
+    with ReplicaServer() as replica, (redis_server() if request.param == "redis" else nullcontext()) as redis:
+        env["SUNAT_BASE_URL"] = replica.url
+        if redis:
+            env.update(USE_REDIS="True", REDIS_URL=redis.url)
+        for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+            assert manage(env, *command).returncode == 0
+        with gunicorn_server(env) as gunicorn:
+            nginx_vars = {
+                "NGINX_SERVER_NAME": "localhost",
+                "GUNICORN_UPSTREAM": f"127.0.0.1:{gunicorn.port}",
+                "STATIC_ROOT": env["DJANGO_STATIC_ROOT"],
+                "NGINX_PROXY_READ_TIMEOUT": "30",
+                "NGINX_API_RATE": "20r/s",
+                "NGINX_API_BURST": "10",
+                "NGINX_API_CONNECTIONS": "20",
+            }
+            with nginx_server(nginx_vars, workdir) as nginx:
+                yield {"url": nginx.url, "replica": replica, "cache": request.param}
+
+
+def test_lookup_through_nginx_is_a_miss_then_a_cache_hit(stack):
+    first = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    second = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+
+    assert first.status_code == second.status_code == 200
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("MISS", "HIT")
+    assert second.json() == first.json()
+    assert second.json()["razonSocial"] == "LEAD WORKING PARTNER SAC"
+
+
+def test_health_reports_the_configured_cache_and_postgresql(stack):
+    body = requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10).json()
+    assert body["status"] == "ok"
+    assert body["cache"]["backend"] == stack["cache"]
+    assert body["database"] == {"vendor": "postgresql", "ok": True}
+
+
+def test_admin_login_page_is_served_with_its_static_files(stack):
+    page = requests.get(f"{stack['url']}/admin/login/", headers=HTTPS, timeout=10)
+    assert page.status_code == 200 and "csrfmiddlewaretoken" in page.text
+
+    css = requests.get(f"{stack['url']}/static/admin/css/base.css", headers={"Host": "localhost"}, timeout=10)
+    assert css.status_code == 200
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_alias_does_not_reach_outside_the_static_root(stack):
+    for path in ("/static../", "/static/../config/settings/base.py", "/static/..%2fmanage.py"):
+        response = requests.get(f"{stack['url']}{path}", headers=HTTPS, timeout=10, allow_redirects=False)
+        assert response.status_code in (400, 403, 404), path
+        assert "DJANGO_SECRET_KEY" not in response.text
+
+
+def test_unknown_host_is_refused(stack):
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers={"Host": "evil.example"}, timeout=10)
+
+
+def test_plain_http_api_requests_are_redirected_to_https_but_health_is_not(stack):
+    api = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers={"Host": "localhost"}, timeout=10,
+                       allow_redirects=False)
+    assert api.status_code == 301 and api.headers["Location"].startswith("https://localhost/")
+    health = requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10)
+    assert health.status_code == 200
+
+
+def test_security_headers_are_set(stack):
+    response = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert "Server" not in response.headers or "nginx/" not in response.headers["Server"]
+
+
+def test_api_rate_limit_answers_429_in_json(stack):
+    requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+    with requests.Session() as session:
+        statuses, limited = [], None
+        for _ in range(60):  # far above 20 r/s with a burst of 10, sent back to back
+            response = session.get(f"{stack['url']}/api/ruc/{COMPANY}", headers=HTTPS, timeout=30)
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                limited = response
+    assert limited is not None, statuses
+    assert limited.json()["error"] == "demasiadas_solicitudes"
+    assert limited.headers["Content-Type"].startswith("application/json")
+    assert limited.headers["Retry-After"] == "1"
+    assert set(statuses) <= {200, 429}
+    # Not the rest of the site: health checks are never rate-limited.
+    assert requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10).status_code == 200
