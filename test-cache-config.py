@@ -21,11 +21,11 @@ def main() -> int:
 
     django.setup()
     # Failures are reported below in one line each; no tracebacks from the cache logger.
-    logging.getLogger("sunat.cache").setLevel(logging.CRITICAL)
+    logging.getLogger("sunat.lookups.cache").setLevel(logging.CRITICAL)
     from django.conf import settings
     from django.core.cache import cache
 
-    from sunat import cache as ruc_cache
+    from sunat import caching
 
     print(f"Configuración:   {settings.SETTINGS_MODULE}")
     print(f"Caché:           {settings.CACHES['default']['BACKEND']}")
@@ -56,7 +56,7 @@ def main() -> int:
             failures.append("la clave de prueba no se pudo borrar")
         else:
             print("Escritura, lectura y borrado: OK")
-    print(f"Backend en uso:  {ruc_cache.backend_name()}")
+    print(f"Backend en uso:  {caching.backend_name()}")
 
     for failure in failures:
         print(f"ERROR: {failure}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 import os
 
-from sunat.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers
+from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

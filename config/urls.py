@@ -6,6 +6,6 @@ urlpatterns = [
     path("", include("sunat.urls")),
 ]
 
-handler400 = "sunat.views.bad_request"
-handler404 = "sunat.views.page_not_found"
-handler500 = "sunat.views.server_error"
+handler400 = "sunat.api.views.bad_request"
+handler404 = "sunat.api.views.page_not_found"
+handler500 = "sunat.api.views.server_error"

@@ -14,7 +14,7 @@ class SunatError(Exception):
 
     retry_after = 60
     retryable = True
-    # A transport failure (no answer at all) feeds the short backoff of sunat.throttle.
+    # A transport failure (no answer at all) feeds the short backoff of sunat.upstream.throttle.
     transport = False
 
     def __init__(self, message: str = "", retry_after: int | None = None):
@@ -30,7 +30,7 @@ class SunatUnavailable(SunatError):
 class SunatUnreachable(SunatUnavailable):
     """No answer came back at all: connection refused or reset, a network error.
 
-    Such failures (and timeouts) open a short, growing backoff for everyone (sunat.throttle),
+    Such failures (and timeouts) open a short, growing backoff for everyone (sunat.upstream.throttle),
     not the long firewall cooldown: a SUNAT restart costs seconds.
     """
 

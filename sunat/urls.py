@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
-from sunat import views
-from sunat.clients import SECTIONS
+from sunat.api import views
+from sunat.upstream.clients import SECTIONS
 
 app_name = "sunat"
 
@@ -19,7 +19,7 @@ urlpatterns = [
     re_path(r"^api/buscar/?$", views.search, name="search"),
     re_path(r"^api/dni/(?P<dni>[^/]*)/?$", views.dni_detail, name="dni-detail"),
     path("health", views.health, name="health"),
-    # The API's OpenAPI description (sunat.openapi), as JSON and as HTML; open without a key.
+    # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),
     re_path(r"^api/docs/?$", views.api_docs, name="api-docs"),
 ]

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from sunat import cache as ruc_cache
+from sunat import caching
 from devtools.replica import ReplicaServer
 from sunat.upstream import scheduler
 
@@ -17,10 +17,10 @@ def fresh_scheduler():
 def empty_cache():
     # Tests own the cache: LocMem per process, or the private redis-server the runner started.
     cache.clear()
-    ruc_cache.clear_local_copies()
+    caching.clear_local_copies()
     yield
     cache.clear()
-    ruc_cache.clear_local_copies()
+    caching.clear_local_copies()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from sunat import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache
 from sunat.models import RucRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

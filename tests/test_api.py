@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from sunat import throttle
+from sunat.upstream import throttle
 from devtools.servers import wait_until
 from sunat.upstream import scheduler
 from sunat.models import RucRecord

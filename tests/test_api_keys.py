@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 
-from sunat import api_keys
+from sunat.keys import services as api_keys
 from sunat.models import ApiKey
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

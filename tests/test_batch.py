@@ -1,13 +1,13 @@
-"""Batch lookups (sunat.batch) against the local SUNAT replica: folding, errors, deadline, single flight."""
+"""Batch lookups (sunat.lookups.batch) against the local SUNAT replica: folding, errors, deadline, single flight."""
 
 import threading
 import time
 
 import pytest
 
-from sunat import services
-from sunat import cache as ruc_cache
-from sunat.batch import MAX_RUCS, LoteInvalido, lookup_many
+from sunat.lookups import services
+from sunat.lookups import cache as ruc_cache
+from sunat.lookups.batch import MAX_RUCS, LoteInvalido, lookup_many
 from devtools.replica import make_ruc
 from devtools.servers import wait_until
 

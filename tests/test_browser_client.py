@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from sunat.clients import SECTIONS
-from sunat.clients.browser import BrowserClient
-from sunat.clients.browser_processes import browser_processes
-from sunat.clients.http import HttpClient
-from sunat import throttle
+from sunat.upstream.clients import SECTIONS
+from sunat.upstream.clients.browser import BrowserClient
+from sunat.upstream.clients.browser_processes import browser_processes
+from sunat.upstream.clients.http import HttpClient
+from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
 from devtools.replica import PERSON_RUC, ReplicaServer, make_ruc
 

@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from sunat import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache
+from sunat import caching
 from devtools.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -153,4 +154,4 @@ def test_locmem_keeps_no_second_copy(client, replica, settings):
     assert ruc_cache.get(COMPANY) is not None  # with Redis, this read is kept in the process
     cache.delete(ruc_cache.ruc_key(COMPANY))
     # With Redis the copy still answers; with LocMem the cache is the process's own.
-    assert (ruc_cache.get(COMPANY) is None) != ruc_cache.uses_redis()
+    assert (ruc_cache.get(COMPANY) is None) != caching.uses_redis()

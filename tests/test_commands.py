@@ -2,7 +2,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from sunat import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache
+from sunat import caching
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_clear_everything_removes_all_ruc_entries_and_nothing_else(two_cached, c
     assert cache.get("no:es:ruc") == "queda"
     out = capsys.readouterr().out
     assert "Removed 2 entries" in out
-    assert ("LocMem" in out) != ruc_cache.uses_redis()
+    assert ("LocMem" in out) != caching.uses_redis()
 
 
 def test_clear_refuses_an_invalid_ruc(two_cached):
@@ -45,7 +46,7 @@ def test_status_shows_backend_reachability_and_key_count(two_cached, capsys):
     call_command("ruc_cache_status")
 
     out = capsys.readouterr().out
-    assert f"backend: {ruc_cache.backend_name()}" in out
+    assert f"backend: {caching.backend_name()}" in out
     assert "reachable: yes" in out
     assert "ruc keys: 2" in out
-    assert ("memory used:" in out) == ruc_cache.uses_redis()
+    assert ("memory used:" in out) == caching.uses_redis()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sunat.clients.browser_processes import browser_processes
+from sunat.upstream.clients.browser_processes import browser_processes
 from devtools.replica import make_ruc
 from devtools import deployments
 from devtools.deployments import manage

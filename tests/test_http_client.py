@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from sunat import throttle
-from sunat.clients.base import interpret_ruc_page
-from sunat.clients.http import HttpClient
+from sunat.upstream import throttle
+from sunat.upstream.clients.base import interpret_ruc_page
+from sunat.upstream.clients.http import HttpClient
 from sunat.exceptions import RucNotFound, SunatRejected, SunatUnavailable
 
 PAGES = Path(__file__).resolve().parents[1] / "devtools" / "replica" / "pages"

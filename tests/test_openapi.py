@@ -1,4 +1,4 @@
-"""The OpenAPI description (sunat.openapi): a valid document that lists every route, served as JSON
+"""The OpenAPI description (sunat.api.openapi): a valid document that lists every route, served as JSON
 and HTML, and what the API really answers conforms to it (Schemathesis against the WSGI app).
 """
 
@@ -12,10 +12,12 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from sunat import api_keys, openapi, urls
-from sunat.clients import SECTIONS
+from sunat import urls
+from sunat.keys import services as api_keys
+from sunat.api import openapi
+from sunat.upstream.clients import SECTIONS
 from sunat.padron.importer import import_padron
-from sunat.parser import FIELDS
+from sunat.upstream.parser import FIELDS
 from tests.padron_files import HANDMADE, write_rows
 
 APP = get_wsgi_application()
@@ -44,7 +46,7 @@ SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SE
 METHODS = {"/api/ruc/lote": {"post"}}  # every other path: GET only
 
 # The error codes each operation can answer, per status (read from the views, the middleware and
-# sunat.api_errors). Each must be named in that response's description.
+# sunat.api.errors). Each must be named in that response's description.
 KEY = {"401": ["api_key_requerida", "api_key_invalida"], "429": ["cuota_excedida"]}
 NOT_ALLOWED = {"405": ["metodo_no_permitido"]}
 SUNAT_DOWN = {"503": ["sunat_no_disponible"], "504": ["sunat_timeout"]}

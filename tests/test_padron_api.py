@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from sunat import services
+from sunat.lookups import services
 from sunat.exceptions import NotInPadron
 from sunat.models import PadronVersion, RucRecord
 from sunat.padron.importer import import_padron

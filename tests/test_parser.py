@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from sunat.parser import (
+from sunat.upstream.parser import (
     FIELDS, PageKind, ParseError, classify_page, error_message, parse_ruc_page,
     split_address, split_estado,
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from sunat.parser import (
+from sunat.upstream.parser import (
     PageKind, ParseError, classify_page, error_message, parse_representantes, parse_ruc_page,
     parse_trabajadores,
 )

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from sunat import ubigeo
-from sunat.parser import parse_ruc_page
+from sunat.upstream.parser import parse_ruc_page
 from sunat.ubigeo import District, district, ubigeo_for
 
 # Plain functions over a file in the package: no database, no cache.

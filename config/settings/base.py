@@ -27,8 +27,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "sunat.middleware.ApiKeyMiddleware",
-    "sunat.middleware.UpstreamAskerMiddleware",
+    "sunat.keys.middleware.ApiKeyMiddleware",
+    "sunat.upstream.middleware.UpstreamAskerMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -102,7 +102,7 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
 
-# API keys (sunat.api_keys): created in the admin, sent as "Authorization: Bearer <key>".
+# API keys (sunat.keys.services): created in the admin, sent as "Authorization: Bearer <key>".
 # Off by default so that `make run` answers at once; a key that is sent is always checked.
 API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=False)
 API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's quotas (editable per key)

@@ -51,7 +51,7 @@ def _timed(lookup, rucs) -> list[float]:
 
 
 def _browser_rss_mb() -> float:
-    from sunat.clients.browser_processes import browser_processes
+    from sunat.upstream.clients.browser_processes import browser_processes
 
     total = 0
     for pid, owner in browser_processes().items():
@@ -68,8 +68,8 @@ def _browser_rss_mb() -> float:
 
 def run(latency: float, lookups: int, cold: int) -> list[dict]:
     _setup_django()
-    from sunat.clients.browser import BrowserClient
-    from sunat.clients.http import HttpClient
+    from sunat.upstream.clients.browser import BrowserClient
+    from sunat.upstream.clients.http import HttpClient
     from devtools.replica import ReplicaConfig, ReplicaServer, make_ruc
 
     rucs = iter(make_ruc(f"2065{n:06d}") for n in range(1_000_000))

@@ -34,7 +34,7 @@ from devtools.servers import postgres_server, redis_server, stop_on_sigterm
 
 IDLE = "cached, SUNAT idle"
 WAITING = "cached, misses waiting"
-_WARM = "from sunat.services import lookup_ruc; print(lookup_ruc({ruc!r}).cache_status)"
+_WARM = "from sunat.lookups.services import lookup_ruc; print(lookup_ruc({ruc!r}).cache_status)"
 
 
 class Misses:

@@ -32,21 +32,21 @@ ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS
 # What the warm-up runs in `manage.py shell`: a lookup through the project's own services (a
 # miss: the replica, the database, the cache), then the exact bytes the API answers for it.
 _WARM = """
-from sunat.responses import json_response
-from sunat.services import lookup_ruc
+from sunat.api.responses import json_response
+from sunat.lookups.services import lookup_ruc
 result = lookup_ruc({ruc!r})
 open({path!r}, "wb").write(json_response(result.data).content)
 print(result.cache_status)
 """
 # The RUCs of (1b), each a miss now (the replica) and a cache hit in the batches.
 _WARM_BATCH = """
-from sunat.services import lookup_ruc
+from sunat.lookups.services import lookup_ruc
 for ruc in {rucs!r}:
     lookup_ruc(ruc)
 """
 # A key for (1k) whose quotas the run cannot exhaust; the plain key is printed once.
 _CREATE_KEY = """
-from sunat.api_keys import create_key
+from sunat.keys.services import create_key
 print(create_key("bench", per_minute=2_000_000_000, per_day=2_000_000_000)[1])
 """
 

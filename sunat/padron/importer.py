@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from sunat import cache_keys
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron.reader import (
     COLUMNS, EMPTY, ENCODING, Block, PadronError, Source, open_padron, read_blocks, rows_of,
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 TABLE = PadronEntry._meta.db_table
 NEW_TABLE = f"{TABLE}_new"
-VERSION_CACHE_KEY = "sunat:padron:version"
+VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
 _PG_ENCODING = {"iso-8859-1": "LATIN1"}[ENCODING]

@@ -1,4 +1,9 @@
-"""Everything that asks SUNAT runs here, away from the request threads that answer hits.
+"""Everything that asks SUNAT: its clients, page parsers, pacing, single flight, and the threads
+that run it away from the request threads that answer hits. Imports no other part of the app
+but exceptions, validators and the cache plumbing.
+
+- clients, parser, sections: how each SUNAT page is asked for and read.
+- throttle, singleflight: pacing, cooldowns and backoff; one request per RUC across processes.
 
 - budget: the one deadline that every pacing wait, attempt and backoff of a piece of work shares.
 - asker: who asks (an API key, or a client address) and until when; set per request.

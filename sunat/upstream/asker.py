@@ -1,4 +1,4 @@
-"""Who asks for SUNAT work and until when: set for each request by sunat.middleware.
+"""Who asks for SUNAT work and until when: set for each request by sunat.upstream.middleware.
 
 `client` names whoever the fairness limits count: `clave:<id>` for an API key, `ip:<address>`
 otherwise. It is worked out only if the request reaches SUNAT (a hit never needs it).

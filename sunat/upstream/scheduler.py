@@ -20,8 +20,6 @@ threads may wait at once, so the other GUNICORN_THREADS always answer hits.
 """
 
 import contextlib
-import heapq
-import itertools
 import logging
 import math
 import os
@@ -29,7 +27,6 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, wait
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -38,43 +35,17 @@ from django.dispatch import receiver
 
 from sunat.exceptions import DeadlineExceeded, SunatBusy
 from sunat.upstream import asker, budget
+from sunat.upstream.queue import BACKGROUND, BATCH, DONE, LIVE, QUEUED, RUNNING, FairQueue, Job
 
 logger = logging.getLogger(__name__)
-
-LIVE, BATCH, BACKGROUND = 0, 1, 2
-QUEUED, RUNNING, DONE = "queued", "running", "done"
-
-
-@dataclass(eq=False)
-class Job:
-    key: str
-    function: object
-    priority: int
-    wanted_until: float  # monotonic; nobody wants the answer after it
-    future: Future = field(default_factory=Future)
-    state: str = QUEUED
-    started_at: float | None = None
-    backlog_clients: set = field(default_factory=set)  # clients whose pending items it counts as
-    in_backlog: bool = False
-    counted_running: bool = False  # among the non-live jobs running (see _may_take)
-
-    def deadline(self) -> float:
-        end = self.wanted_until
-        if self.started_at is not None:
-            end = min(end, self.started_at + settings.SUNAT_DEADLINE)
-        return end
-
 
 class Scheduler:
     def __init__(self, threads: int):
         self.pid = os.getpid()
         self._lock = threading.Lock()
         self._work_ready = threading.Condition(self._lock)
-        self._heap: list = []
+        self._queue = FairQueue()
         self._jobs: dict[str, Job] = {}
-        self._seq = itertools.count()
-        self._virtual_time = Counter()  # per priority: the rank of the job taken last
-        self._last_rank: dict[tuple, int] = {}  # (client, priority) -> rank of its newest job
         self._waiting = Counter()  # client -> request threads waiting
         self._waiting_total = 0
         self._backlog = Counter()  # client -> pending non-live jobs it asked for
@@ -198,25 +169,15 @@ class Scheduler:
         job = self._jobs.get(key)
         if job is None:
             job = self._jobs[key] = Job(key, function, priority, wanted_until)
-            self._push(job)
+            self._queue.push(job, asker.current().client)
         else:
             job.wanted_until = max(job.wanted_until, wanted_until)
             if priority < job.priority:
                 job.priority = priority
                 if job.state == QUEUED:
-                    self._push(job)  # its older entry, at the lower priority, is skipped when met
+                    self._queue.push(job, asker.current().client)  # its older entry is skipped when met
         self._work_ready.notify()
         return job
-
-    def _push(self, job: Job) -> None:
-        client = asker.current().client
-        # Start-time fair queuing: a client's next job ranks after its previous one, and never
-        # before the rank being served now.
-        rank = max(self._virtual_time[job.priority], self._last_rank.get((client, job.priority), -1) + 1)
-        self._last_rank[(client, job.priority)] = rank
-        heapq.heappush(self._heap, (job.priority, rank, next(self._seq), job))
-        if len(self._last_rank) > 10_000:
-            self._last_rank = {k: r for k, r in self._last_rank.items() if r >= self._virtual_time[k[1]]}
 
     def _result(self, job: Job, deadline: float):
         done, _ = wait([job.future], timeout=max(0.0, deadline - time.monotonic()))
@@ -232,9 +193,7 @@ class Scheduler:
         now = time.monotonic()
         for job in [job for job in self._jobs.values() if job.state == QUEUED and job.wanted_until <= now]:
             self._forget(job)
-        if len(self._heap) > 2 * len(self._jobs) + 64:
-            self._heap = [entry for entry in self._heap if entry[3].state == QUEUED]
-            heapq.heapify(self._heap)
+        self._queue.compact(len(self._jobs))
 
     def _forget(self, job: Job) -> None:
         if self._jobs.get(job.key) is job:
@@ -266,22 +225,17 @@ class Scheduler:
     def _take(self) -> Job | None:
         while not self._stopping:
             now = time.monotonic()
-            while self._heap:
-                priority, rank, _, job = self._heap[0]
-                if job.state != QUEUED or priority != job.priority:
-                    heapq.heappop(self._heap)  # taken, dropped, or queued again at a higher priority
-                    continue
+            while (job := self._queue.head()) is not None:
                 if job.wanted_until <= now:
-                    heapq.heappop(self._heap)
+                    self._queue.pop(served=False)
                     self._forget(job)
                     job.future.set_exception(DeadlineExceeded("nobody waits for this lookup any more"))
                     continue
-                if not self._may_take(priority):
+                if not self._may_take(job.priority):
                     break  # the head is not live and only live work may take the last thread
-                heapq.heappop(self._heap)
-                self._virtual_time[priority] = rank
+                self._queue.pop()
                 job.state, job.started_at = RUNNING, now
-                if priority != LIVE:
+                if job.priority != LIVE:
                     self._running_nonlive += 1
                     job.counted_running = True
                 return job

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache
+from sunat import caching
 from sunat.validators import InvalidRuc, validate_ruc
 
 LOCMEM_NOTE = (
@@ -21,10 +22,10 @@ class Command(BaseCommand):
             rucs = [validate_ruc(ruc) for ruc in rucs]
         except InvalidRuc as exc:
             raise CommandError(str(exc)) from exc
-        if not ruc_cache.probe():
-            raise CommandError(f"The cache ({ruc_cache.backend_name()}) does not answer.")
+        if not caching.probe():
+            raise CommandError(f"The cache ({caching.backend_name()}) does not answer.")
         removed = ruc_cache.evict(rucs) if rucs else ruc_cache.evict_all()
         scope = f"{len(rucs)} given RUC(s)" if rucs else "every sunat:ruc:* entry"
-        self.stdout.write(f"Removed {removed} entries from the {ruc_cache.backend_name()} cache ({scope}).")
-        if not ruc_cache.uses_redis():
+        self.stdout.write(f"Removed {removed} entries from the {caching.backend_name()} cache ({scope}).")
+        if not caching.uses_redis():
             self.stdout.write(LOCMEM_NOTE)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from sunat import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache
+from sunat import caching
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
             self.stdout.write(f"ruc keys: {status['ruc_keys']}")
         if "used_memory" in status:
             self.stdout.write(f"memory used: {status['used_memory_human']} ({status['used_memory']} bytes)")
-        if not ruc_cache.uses_redis():
+        if not caching.uses_redis():
             self.stdout.write(
                 "Note: LocMem lives inside each process; these figures describe this command's own "
                 "process, not the cache of a running server."

@@ -1,0 +1,3 @@
+"""The admin, one module per capability; importing them registers their pages."""
+
+from sunat.admin import keys, lookups, padron  # noqa: F401

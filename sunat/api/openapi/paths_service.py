@@ -1,0 +1,77 @@
+"""The search operation and the service's own routes: health, this schema and its HTML page."""
+
+from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
+from sunat.padron.queries import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
+
+
+def service_paths() -> dict:
+    paths = {}
+    paths["/api/buscar"] = {"get": {
+        "operationId": "buscar",
+        "summary": "Buscar por nombre o razón social",
+        "description": "Busca en el Padrón Reducido importado, los nombres más parecidos primero. En PostgreSQL "
+                       "tolera errores de tipeo (similitud de trigramas); en SQLite cada palabra debe aparecer "
+                       "en el nombre.",
+        "tags": ["Búsqueda"],
+        "parameters": [
+            {"name": "q", "in": "query", "required": True,
+             "description": f"El texto a buscar, de {MIN_QUERY_LENGTH} a {MAX_QUERY_LENGTH} caracteres "
+                            "(sin contar los espacios alrededor), sin caracteres de control.",
+             "schema": {"type": "string", "minLength": MIN_QUERY_LENGTH, "maxLength": MAX_QUERY_LENGTH},
+             "examples": {"nombre": {"value": "INVERSIONES ÑANDÚ"}}},
+            {"name": "pagina", "in": "query", "required": False, "description": "Número de página.",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+            {"name": "por_pagina", "in": "query", "required": False, "description": "Resultados por página.",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                        "default": DEFAULT_PER_PAGE}},
+        ],
+        "responses": {
+            "200": {"description": "Una página de resultados.", "headers": header_refs(*RATE_LIMIT),
+                    "content": json_content("PaginaBusqueda")},
+            "400": error("Solicitud inválida. Códigos: parametro_invalido (q, pagina o por_pagina fuera de rango, "
+                         f"o q con caracteres de control), {too_many_fields()}."),
+            "401": response_ref("NoAutorizado"),
+            "405": response_ref("MetodoNoPermitido"),
+            "429": response_ref("CuotaExcedida"),
+            "503": error("La base de datos no pudo responder la búsqueda. Código: busqueda_no_disponible.",
+                         "Retry-After"),
+        },
+    }}
+    paths["/health"] = {"get": {
+        "operationId": "salud",
+        "summary": "Estado del servicio",
+        "description": "Comprueba la base de datos y el caché (una escritura y lectura reales). Sin clave de API.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "La base de datos responde (status ok, o degraded si el caché no).",
+                    "content": json_content("Salud")},
+            "405": response_ref("MetodoNoPermitido"),
+            "503": {"description": "La base de datos no responde (status error).", "content": json_content("Salud")},
+        },
+    }}
+    paths["/api/schema"] = {"get": {
+        "operationId": "esquema",
+        "summary": "Esta descripción OpenAPI",
+        "description": "La descripción OpenAPI de la API, en JSON. Sin clave de API.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "El documento OpenAPI.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "405": response_ref("MetodoNoPermitido"),
+        },
+    }}
+    paths["/api/docs"] = {"get": {
+        "operationId": "documentacion",
+        "summary": "Esta documentación en HTML",
+        "description": "La misma descripción, como una página HTML legible sin JavaScript. Sin clave de API.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "La página de documentación.",
+                    "content": {"text/html": {"schema": {"type": "string"}}}},
+            "405": response_ref("MetodoNoPermitido"),
+        },
+    }}
+    return paths

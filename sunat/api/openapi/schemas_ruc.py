@@ -1,0 +1,130 @@
+"""The component schemas of a lookup: SUNAT's answer, the padrón's answer and the sections."""
+
+from sunat.upstream.clients import SECTIONS
+from sunat.api.openapi.builders import nullable, obj, ref, text
+from sunat.upstream.parser import FIELDS
+
+_DATE = "Fecha AAAA-MM-DD"
+
+# One entry per key of sunat.upstream.parser.FIELDS, in the same order (checked below).
+_SUNAT_FIELDS = {
+    "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
+    "razonSocial": nullable("string", "Nombre o razón social."),
+    "nombreComercial": nullable("string", "Nombre comercial; null si SUNAT muestra «-»."),
+    "tipoContribuyente": nullable("string", "Tipo de contribuyente (p. ej. SOCIEDAD ANONIMA CERRADA)."),
+    "tipoDocumento": nullable("string", "Documento de identidad (personas naturales)."),
+    "estado": nullable("string", "Estado del contribuyente (ACTIVO, BAJA DE OFICIO...)."),
+    "condicion": nullable("string", "Condición del domicilio fiscal (HABIDO, NO HABIDO...)."),
+    "fechaInscripcion": nullable("string", f"{_DATE} de inscripción.", format="date"),
+    "fechaInicioActividades": nullable("string", f"{_DATE} de inicio de actividades.", format="date"),
+    "fechaBaja": nullable("string", f"{_DATE} de baja; null si no está de baja.", format="date"),
+    "direccion": nullable("string", "Domicilio fiscal tal como lo muestra SUNAT; null si SUNAT lo reserva."),
+    "departamento": nullable("string", "Departamento, tomado del final de la dirección."),
+    "provincia": nullable("string", "Provincia, tomada del final de la dirección."),
+    "distrito": nullable("string", "Distrito, tomado del final de la dirección."),
+    "ubigeo": nullable("string", "Código INEI de 6 dígitos del distrito; null sin dirección.",
+                       pattern="^[0-9]{6}$"),
+    "sistemaEmision": nullable("string", "Sistema de emisión de comprobantes."),
+    "actividadComercioExterior": nullable("string", "Actividad de comercio exterior."),
+    "sistemaContabilidad": nullable("string", "Sistema de contabilidad."),
+    "actividadesEconomicas": {"type": "array", "description": "Actividades económicas, la principal primero.",
+                              "items": ref("ActividadEconomica")},
+    "comprobantesPago": {"type": "array", "description": "Comprobantes de pago autorizados (impresión).",
+                         "items": {"type": "string"}},
+    "sistemaEmisionElectronica": {"type": "array", "description": "Sistemas de emisión electrónica, uno por línea.",
+                                  "items": {"type": "string"}},
+    "emisorElectronicoDesde": nullable("string", f"{_DATE} desde la que emite electrónicamente.", format="date"),
+    "comprobantesElectronicos": {"type": "array", "description": "Comprobantes electrónicos y desde cuándo.",
+                                 "items": ref("ComprobanteElectronico")},
+    "afiliadoPleDesde": nullable("string", f"{_DATE} de afiliación al PLE.", format="date"),
+    "padrones": {"type": "array", "description": "Padrones en los que figura (agentes de retención, etc.).",
+                 "items": {"type": "string"}},
+}
+if tuple(_SUNAT_FIELDS) != FIELDS:  # pragma: no cover - caught by the tests as well
+    raise RuntimeError("sunat.api.openapi: the SUNAT answer's properties must be sunat.upstream.parser.FIELDS, in order")
+
+_UPDATED_SUNAT = text("Cuándo se consultó a SUNAT (UTC, AAAA-MM-DDTHH:MM:SSZ).", format="date-time")
+
+_DOMICILIO_KEYS = ("tipoVia", "nombreVia", "codigoZona", "tipoZona", "numero", "interior", "lote",
+                   "departamento", "manzana", "kilometro")
+
+
+def _section_item_schemas() -> dict:
+    return {
+        "Representante": obj({
+            "tipoDocumento": nullable("string", "Tipo de documento (DNI, CE...)."),
+            "numeroDocumento": nullable("string", "Número de documento."),
+            "nombre": nullable("string", "Apellidos y nombres."),
+            "cargo": nullable("string", "Cargo."),
+            "fechaDesde": nullable("string", f"{_DATE} desde la que ocupa el cargo.", format="date"),
+        }, "Un representante legal."),
+        "PeriodoTrabajadores": obj({
+            "periodo": nullable("string", "Periodo AAAA-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
+            "trabajadores": nullable("integer", "Trabajadores; null si SUNAT no lo indica.", minimum=0),
+            "pensionistas": nullable("integer", "Pensionistas; null si SUNAT no lo indica.", minimum=0),
+            "prestadores": nullable("integer", "Prestadores de servicios; null si SUNAT no lo indica.", minimum=0),
+        }, "Cantidad de trabajadores, pensionistas y prestadores de un periodo."),
+    }
+
+
+SECTION_DESCRIPTIONS = {
+    "representantes": ("RespuestaRepresentantes", "Representante",
+                       "Representantes legales según SUNAT; lista vacía si SUNAT no tiene información."),
+    "trabajadores": ("RespuestaTrabajadores", "PeriodoTrabajadores",
+                     "Trabajadores por periodo, el más reciente primero; lista vacía si SUNAT no tiene "
+                     "información."),
+}
+
+
+def ruc_schemas() -> dict:
+    schemas = {
+        "RespuestaSunat": obj(
+            {**_SUNAT_FIELDS,
+             "fuente": {"const": "sunat", "description": "De dónde viene la respuesta: la ficha RUC de SUNAT."},
+             "actualizadoEn": _UPDATED_SUNAT},
+            "La ficha RUC de SUNAT. Los valores son null donde SUNAT muestra «-» o «NINGUNO»; "
+            "las listas están vacías cuando no hay nada.",
+        ),
+        "RespuestaPadron": obj({
+            "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
+            "razonSocial": nullable("string", "Nombre o razón social."),
+            "estado": nullable("string", "Estado del contribuyente."),
+            "condicion": nullable("string", "Condición de domicilio."),
+            "direccion": nullable("string", "Dirección armada con las partes del domicilio, como la escribe SUNAT."),
+            "ubigeo": nullable("string", "Código INEI del distrito, tal como figura en el padrón."),
+            "departamento": nullable("string", "Departamento, según el ubigeo."),
+            "provincia": nullable("string", "Provincia, según el ubigeo."),
+            "distrito": nullable("string", "Distrito, según el ubigeo."),
+            "domicilio": ref("Domicilio"),
+            "fuente": {"const": "padron",
+                       "description": "De dónde viene la respuesta: el Padrón Reducido importado."},
+            "actualizadoEn": nullable("string", "Fecha del archivo del padrón (UTC, AAAA-MM-DDTHH:MM:SSZ).",
+                                      format="date-time"),
+        }, "Lo que tiene el Padrón Reducido de SUNAT importado (menos campos que la ficha RUC)."),
+        "Domicilio": obj({key: {"type": ["string", "null"]} for key in _DOMICILIO_KEYS},
+                         "Las partes del domicilio fiscal según el padrón; null las vacías."),
+        "RespuestaRuc": {
+            "description": "Respuesta de una consulta: la ficha de SUNAT (fuente «sunat») o el padrón "
+                           "(fuente «padron»).",
+            "oneOf": [ref("RespuestaSunat"), ref("RespuestaPadron")],
+        },
+        "ActividadEconomica": obj({
+            "tipo": nullable("string", "Principal, Secundaria 1, ..."),
+            "ciiu": nullable("string", "Código CIIU."),
+            "descripcion": nullable("string", "Descripción de la actividad."),
+        }, "Una actividad económica."),
+        "ComprobanteElectronico": obj({
+            "tipo": nullable("string", "Tipo de comprobante (FACTURA, BOLETA...)."),
+            "desde": nullable("string", f"{_DATE} desde la que lo emite.", format="date"),
+        }, "Un comprobante electrónico."),
+        **_section_item_schemas(),
+    }
+    for section in SECTIONS:
+        name, item, description = SECTION_DESCRIPTIONS[section]
+        schemas[name] = obj({
+            "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
+            section: {"type": "array", "items": ref(item), "description": description},
+            "fuente": {"const": "sunat", "description": "Siempre SUNAT."},
+            "actualizadoEn": _UPDATED_SUNAT,
+        }, description)
+    return schemas

@@ -1,0 +1,93 @@
+"""The component schemas of the batch, the search, the health check and the errors."""
+
+from sunat.lookups.batch import MAX_RUCS, PENDING_RETRY_AFTER
+from sunat.api.openapi.builders import count, nullable, obj, ref, text
+
+
+def service_schemas() -> dict:
+    return {
+        "SolicitudLote": {
+            "type": "object",
+            "description": f"Hasta {MAX_RUCS} RUC distintos (los repetidos se cuentan una vez).",
+            "properties": {"rucs": {"type": "array", "minItems": 1, "maxItems": MAX_RUCS,
+                                    "items": {"type": "string"},
+                                    "description": "Los RUC a consultar. Un elemento que no es texto se responde "
+                                                   "como ruc_invalido."}},
+            "required": ["rucs"],
+            "examples": [{"rucs": ["20573215045", "20100070970"]}],
+        },
+        "RespuestaLote": obj({
+            "resultados": {
+                "type": "object",
+                "description": "Un resultado por RUC distinto, con el RUC enviado (sin espacios alrededor, "
+                               "hasta 64 caracteres) como clave, en el orden enviado.",
+                "additionalProperties": ref("ResultadoLote"),
+            },
+            "resumen": obj({name: {"type": "integer", "minimum": 0} for name in ("total", "ok", "error", "pendiente")},
+                           "Cuántos resultados hay de cada estado."),
+        }, "El resultado de cada RUC del lote y un resumen."),
+        "ResultadoLote": {
+            "description": "El resultado de un RUC del lote: ok, error o pendiente.",
+            "oneOf": [ref("ResultadoLoteOk"), ref("ResultadoLoteError"), ref("ResultadoLotePendiente")],
+        },
+        "ResultadoLoteOk": obj({
+            "estado": {"const": "ok"},
+            "cache": {"enum": ["HIT", "MISS", "STALE"], "description": "Como la cabecera X-Cache de la consulta."},
+            "datos": ref("RespuestaRuc"),
+        }, "Consulta resuelta: datos es lo mismo que responde GET /api/ruc/{ruc}."),
+        "ResultadoLoteError": obj({
+            "estado": {"const": "error"},
+            "error": text("Código: ruc_invalido, ruc_no_encontrado, sunat_no_disponible, sunat_ocupado, "
+                          "sunat_timeout o error_interno."),
+            "detail": text("Mensaje en español."),
+            "reintentarEn": {"type": "integer", "minimum": 0,
+                             "description": "Segundos sugeridos antes de reintentar (cuando SUNAT falló)."},
+        }, "Consulta fallida, con los códigos de la consulta individual.", required=["estado", "error", "detail"]),
+        "ResultadoLotePendiente": obj({
+            "estado": {"const": "pendiente"},
+            "detail": text("Mensaje en español."),
+            "reintentarEn": {"type": "integer", "minimum": 0,
+                             "description": "Segundos sugeridos antes de volver a pedir el lote "
+                                            f"({PENDING_RETRY_AFTER})."},
+        }, "La consulta a SUNAT sigue en curso al vencer el plazo del lote; pídalo de nuevo y vendrá del caché."),
+        "PaginaBusqueda": obj({
+            "q": text("El texto buscado, sin espacios alrededor."),
+            "pagina": {"type": "integer", "minimum": 1},
+            "porPagina": {"type": "integer", "minimum": 1},
+            "hayMas": {"type": "boolean", "description": "Si existe una página siguiente."},
+            "resultados": {"type": "array", "items": ref("RespuestaPadron"),
+                           "description": "Contribuyentes del padrón, los más parecidos primero."},
+        }, "Una página de resultados de la búsqueda por nombre."),
+        "Salud": obj({
+            "status": {"enum": ["ok", "degraded", "error"],
+                       "description": "ok; degraded si el caché no responde; error si la base de datos no responde."},
+            "cache": obj({
+                "backend": text("redis o locmem."),
+                "ok": {"type": "boolean"},
+                "circuit": obj({
+                    "state": {"enum": ["open", "closed"],
+                              "description": "open: Redis fuera de uso, se responde con un caché en memoria."},
+                    "since": nullable("string", "Desde cuándo está en ese estado."),
+                }, "Solo con Redis: el estado del cortacircuitos."),
+            }, "El caché.", required=["backend", "ok"]),
+            "database": obj({"vendor": text("sqlite o postgresql."), "ok": {"type": "boolean"}},
+                            "La base de datos."),
+            "upstream": obj({
+                "waiting": count("Solicitudes de este proceso que esperan a SUNAT."),
+                "running": count("Consultas a SUNAT en curso en este proceso."),
+                "queued": obj({"live": count("Consultas en vivo."), "batch": count("RUC de lotes."),
+                               "background": count("Actualizaciones en segundo plano.")},
+                              "Consultas en cola en este proceso, por prioridad."),
+                "backlog": count("RUC de lotes y actualizaciones pendientes en este proceso."),
+                "pausedFor": {"type": "number", "minimum": 0,
+                              "description": "Segundos que faltan sin consultar a SUNAT (su firewall nos rechazó, "
+                                             "o no respondió); 0 si se le consulta."},
+            }, "El trabajo con SUNAT del proceso que respondió."),
+        }, "El estado del servicio."),
+        "Error": obj({
+            "error": text("Código del error (ver cada respuesta). error_interno (500) es un error del servicio."),
+            "detail": text("Mensaje en español, para mostrar al usuario."),
+            "ruc": text("El RUC consultado (hasta 64 caracteres).", maxLength=64),
+            "dni": text("El DNI consultado (hasta 64 caracteres).", maxLength=64),
+        }, "Todos los errores tienen esta forma.", required=["error", "detail"]),
+    }

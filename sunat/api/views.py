@@ -1,0 +1,208 @@
+"""HTTP views: thin wrappers around sunat.lookups.services."""
+
+import json
+import logging
+import re
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from sunat.keys import services as api_keys
+from sunat.lookups import batch
+from sunat.api import openapi
+from sunat import caching
+from sunat.lookups import services
+from sunat.upstream import throttle
+from sunat.api.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
+from sunat.padron import queries as padron_queries
+from sunat.api.responses import json_error, json_response, require_get
+from sunat.upstream import scheduler
+from sunat.validators import InvalidDni, ruc_for_dni
+
+
+logger = logging.getLogger(__name__)
+
+_TRUE = {"1", "true"}
+_FALSE = {"", "0", "false"}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@require_get
+def ruc_detail(request, ruc):
+    return _ruc_response(request, ruc)
+
+
+@require_get
+def dni_detail(request, dni):
+    """A person's RUC 10, looked up like any RUC, from the DNI it is made of."""
+    try:
+        ruc = ruc_for_dni(dni)
+    except InvalidDni as exc:
+        return json_error(400, "dni_invalido", str(exc), dni=dni)
+    return _ruc_response(request, ruc, dni=dni)
+
+
+def _ruc_response(request, ruc, dni=None):
+    source = request.GET.get("fuente", "").lower()
+    if source not in services.SOURCES:
+        return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", dni=dni, ruc=ruc)
+    return _lookup_response(request, services.lookup_ruc, ruc, source=source, dni=dni)
+
+
+@csrf_exempt  # the API uses no cookies; a key or nothing authenticates it
+def ruc_batch(request):
+    """POST {"rucs": [...]}: every RUC's data or error, keyed by RUC, within LOTE_TIMEOUT."""
+    if request.method != "POST":
+        response = json_error(405, "metodo_no_permitido", "Solo se admite el método POST.")
+        response["Allow"] = "POST"
+        return response
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+        return json_error(400, "json_invalido", 'El cuerpo debe ser JSON: {"rucs": ["20100070970", ...]}.')
+    if not isinstance(body, dict) or "rucs" not in body:
+        return json_error(400, "parametro_invalido", 'El cuerpo debe ser un objeto con el campo "rucs".')
+    key = getattr(request, "api_key", None)
+
+    def charge(count):
+        # The middleware counted the request as one; a batch costs one per distinct RUC.
+        if key is not None and count > 1:
+            api_keys.charge(key, count - 1)
+
+    try:
+        result = batch.lookup_many(body["rucs"], timeout=settings.LOTE_TIMEOUT, charge=charge)
+    except batch.LoteInvalido as exc:
+        return json_error(400, exc.code, exc.detail)
+    except api_keys.QuotaExceeded as exc:
+        return json_error(429, "cuota_excedida",
+                          f"El lote excede la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
+                          retry_after=exc.retry_after)
+    return json_response(result)
+
+
+@require_get
+def ruc_section(request, ruc, section):
+    return _lookup_response(request, services.lookup_section, ruc, section)
+
+
+@require_get
+def search(request):
+    text = request.GET.get("q", "").strip()
+    if len(text) < padron_queries.MIN_QUERY_LENGTH:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro q debe tener al menos {padron_queries.MIN_QUERY_LENGTH} caracteres.")
+    if len(text) > padron_queries.MAX_QUERY_LENGTH:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro q admite hasta {padron_queries.MAX_QUERY_LENGTH} caracteres.")
+    if _CONTROL_CHARACTERS.search(text):
+        # No name has them, and PostgreSQL refuses a NUL in text outright.
+        return json_error(400, "parametro_invalido", "El parámetro q no admite caracteres de control.")
+    page = _positive_int(request.GET.get("pagina", "1"), maximum=padron_queries.MAX_PAGE)
+    per_page = _positive_int(request.GET.get("por_pagina", str(padron_queries.DEFAULT_PER_PAGE)),
+                             maximum=padron_queries.MAX_PER_PAGE)
+    if page is None:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro pagina debe ser un entero entre 1 y {padron_queries.MAX_PAGE}.")
+    if per_page is None:
+        return json_error(400, "parametro_invalido",
+                          f"El parámetro por_pagina debe ser un entero entre 1 y {padron_queries.MAX_PER_PAGE}.")
+    try:
+        found = padron_queries.search(text, page, per_page)
+    except DatabaseError:
+        logger.exception("padrón search failed for %r", text)
+        return json_error(503, "busqueda_no_disponible", "La búsqueda no está disponible en este momento.",
+                          retry_after=30)
+    return json_response({
+        "q": text, "pagina": found.page, "porPagina": found.per_page, "hayMas": found.has_more,
+        "resultados": found.results,
+    })
+
+
+def _positive_int(value: str, maximum: int) -> int | None:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
+        return None
+    number = int(value)
+    return number if 1 <= number <= maximum else None
+
+
+def _lookup_response(request, lookup, ruc, *args, dni=None, **kwargs):
+    """Run a lookup and turn its outcome, data or error, into the API's JSON (for a DNI's RUC,
+    `dni`: echoed in errors, and "no such RUC" said of the DNI)."""
+    fresh = request.GET.get("fresh", "").lower()
+    if fresh not in _TRUE | _FALSE:
+        return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).",
+                          dni=dni, ruc=ruc)
+    try:
+        result = lookup(ruc, *args, fresh=fresh in _TRUE, **kwargs)
+    except LOOKUP_ERRORS as exc:
+        error = lookup_error(exc)
+        if dni is not None and error.code == "ruc_no_encontrado":
+            error = DNI_WITHOUT_RUC
+        return json_error(error.status, error.code, error.detail, dni=dni, ruc=ruc, retry_after=error.retry_after)
+    response = json_response(result.data)
+    response["X-Cache"] = result.cache_status
+    return response
+
+
+@never_cache
+@require_get
+def health(request):
+    database_ok = _database_answers()
+    cache_ok = caching.probe() and not caching.circuit_open()
+    if not database_ok:
+        status = "error"
+    elif not cache_ok:
+        status = "degraded"
+    else:
+        status = "ok"
+    cache_info = {"backend": caching.backend_name(), "ok": cache_ok}
+    circuit_status = getattr(caches["default"], "circuit_status", None)
+    if circuit_status is not None:
+        circuit = circuit_status()
+        # While Redis is out, lookups run on an in-process memory cache and the database.
+        cache_info["circuit"] = {"state": circuit["state"], "since": circuit["since"]}
+    body = {
+        "status": status,
+        "cache": cache_info,
+        "database": {"vendor": connection.vendor, "ok": database_ok},
+        "upstream": {**scheduler.get().stats(), "pausedFor": round(throttle.paused_for(), 1)},
+    }
+    return json_response(body, status=200 if database_ok else 503)
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        return False
+
+
+@require_get
+def api_schema(request):
+    """The OpenAPI description of the API (sunat.api.openapi), open without an API key."""
+    return json_response(openapi.schema())
+
+
+@require_get
+def api_docs(request):
+    """The same description as a self-contained HTML page (no JavaScript, no external assets)."""
+    return render(request, "sunat/api_docs.html", openapi.docs_context())
+
+
+# JSON versions of Django's error pages: API clients never get an HTML debug page.
+def bad_request(request, exception=None):
+    return json_error(400, "solicitud_invalida", "La solicitud no es válida.")
+
+
+def page_not_found(request, exception=None):
+    return json_error(404, "ruta_no_encontrada", "La ruta solicitada no existe.")
+
+
+def server_error(request):
+    return json_error(500, "error_interno", "Error interno del servicio.")

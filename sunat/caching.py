@@ -1,0 +1,129 @@
+"""Django's cache as the service uses it, whichever backend: which one it is, Redis's raw
+connection when it answers, a probe, and each process's short-lived copy of what it read.
+
+With Redis, each process keeps what it read through read() for RUC_LOCAL_TTL seconds (a few), so
+that a popular entry (a RUC, an API key's row) costs no Redis round trip at all; an eviction in
+another process reaches it within that time. LocMem is already in the process: nothing is copied.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django_redis.cache import RedisCache
+
+from sunat import cache_keys
+
+logger = logging.getLogger(__name__)
+
+
+def uses_redis() -> bool:
+    # `cache` is a proxy; the backend class is on the object it stands for.
+    return isinstance(caches["default"], RedisCache)
+
+
+def circuit_open() -> bool:
+    """Whether Redis is configured but its circuit breaker has it out of use now."""
+    return uses_redis() and getattr(caches["default"], "circuit_open", lambda: False)()
+
+
+def redis_connection():
+    """A raw Redis client when the cache is Redis and answering, else None (use local means)."""
+    if not uses_redis() or circuit_open():
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def backend_name() -> str:
+    return "redis" if uses_redis() else type(caches["default"]).__name__.lower().removesuffix("cache")
+
+
+def read(key: str):
+    """cache.get(key), served from this process's copy of a Redis read while it is fresh."""
+    if not _local_copies():
+        return cache.get(key)
+    value = _local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            _local.put(key, value)
+    return value
+
+
+class _LocalCopies:
+    """This process's recent reads from Redis: bounded, each kept RUC_LOCAL_TTL seconds."""
+
+    MAX_ENTRIES = 5_000
+
+    def __init__(self):
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, key: str, value) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + settings.RUC_LOCAL_TTL, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def discard(self, keys) -> None:
+        with self._lock:
+            for key in keys:
+                self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_local = _LocalCopies()
+
+
+def discard_local_copies(keys) -> None:
+    """Forget this process's copies of these keys (they were just written or deleted here)."""
+    _local.discard(keys)
+
+
+def clear_local_copies() -> None:
+    """Forget this process's copies of Redis reads (tests; a process that must re-read now)."""
+    _local.clear()
+
+
+def _local_copies() -> bool:
+    # LocMem is already in the process; only a Redis read is worth keeping.
+    return settings.RUC_LOCAL_TTL > 0 and uses_redis()
+
+
+def forget(key: str) -> None:
+    """Delete a key read through read(): from the cache, and from this process's copies."""
+    _local.discard([key])
+    cache.delete(key)
+
+
+def probe() -> bool:
+    """Write, read back and delete a throwaway key: does the cache really answer?"""
+    key = cache_keys.cache_probe(uuid.uuid4().hex)
+    try:
+        cache.set(key, "ok", timeout=10)
+        ok = cache.get(key) == "ok"
+        cache.delete(key)
+        return ok
+    except Exception:  # a cache that raises is a cache that does not answer
+        logger.warning("cache probe failed", exc_info=True)
+        return False

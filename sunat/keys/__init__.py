@@ -1,0 +1,1 @@
+"""API keys: issuing, checking and revoking them, their quotas, and the middleware at the door. Imports models only."""

@@ -1,0 +1,49 @@
+"""API keys at the door of every API path: 401 for a missing or unknown key, 429 over quota."""
+
+import re
+
+from django.conf import settings
+
+from sunat.keys import services as api_keys
+from sunat.api.responses import json_error
+
+# The API; its schema and docs stay open, like /health and the admin.
+API_PATH = re.compile(r"^/(?:api|obtener-ruc)/")
+OPEN_PATHS = re.compile(r"^/api/(?:schema|docs)/?$")
+
+
+class ApiKeyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not API_PATH.match(request.path_info) or OPEN_PATHS.match(request.path_info):
+            return self.get_response(request)
+        authorization = request.headers.get("Authorization")
+        if not authorization:
+            if settings.API_KEYS_REQUIRED:
+                return _unauthorized("api_key_requerida",
+                                     "Envíe su clave de API en la cabecera Authorization: Bearer <clave>.")
+            request.api_key = None
+            return self.get_response(request)
+        try:
+            key = api_keys.authenticate(authorization)
+        except api_keys.InvalidApiKey:
+            return _unauthorized("api_key_invalida", "La clave de API no es válida o fue revocada.")
+        try:
+            used = api_keys.charge(key)
+        except api_keys.QuotaExceeded as exc:
+            return json_error(429, "cuota_excedida",
+                              f"Se agotó la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
+                              retry_after=exc.retry_after)
+        request.api_key = key
+        response = self.get_response(request)
+        response["X-RateLimit-Remaining-Minute"] = str(max(0, key.per_minute - used.minute))
+        response["X-RateLimit-Remaining-Day"] = str(max(0, key.per_day - used.day))
+        return response
+
+
+def _unauthorized(code: str, detail: str):
+    response = json_error(401, code, detail)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

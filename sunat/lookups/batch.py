@@ -1,0 +1,124 @@
+"""Batch RUC lookups (POST /api/ruc/lote): up to MAX_RUCS RUCs answered within one time budget.
+
+Every RUC goes the way of a single lookup (cache, stored record, padrón, stale-while-revalidate)
+in the calling thread; what needs SUNAT is queued in the scheduler at BATCH priority, after live
+lookups, with single flight and pacing (sunat.upstream.scheduler). Whatever is not done by the
+deadline is reported as pending and stays queued for LOTE_PENDING_TTL, so that a retry finds it
+in the cache or waits on the same job; nobody asking for it by then drops it.
+"""
+
+import contextlib
+import logging
+import time
+from functools import partial
+
+from sunat.lookups import services
+from sunat.api.errors import LOOKUP_ERRORS, lookup_error
+from sunat.exceptions import SunatBusy
+from sunat.upstream import asker, scheduler
+
+logger = logging.getLogger(__name__)
+
+MAX_RUCS = 100
+PENDING_RETRY_AFTER = 5  # seconds; what a pending item suggests before asking again
+
+
+
+class LoteInvalido(Exception):
+    """The request body cannot be a batch; the view answers 400 with `code` and `detail`."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def lookup_many(rucs, timeout: float, charge=None) -> dict:
+    """Look up every RUC of `rucs` (the JSON list), taking no more than about `timeout` seconds.
+
+    Returns {"resultados": {ruc: entry, ...} in input order, "resumen": counts per estado}.
+    Raises LoteInvalido when `rucs` is not a non-empty list of at most MAX_RUCS distinct items.
+    charge(n), when given, is called with the number of distinct items before any lookup (an
+    API key's quota: what it raises propagates).
+    """
+    deadline = min(time.monotonic() + timeout, asker.current().deadline)
+    items = _fold(rucs)
+    if charge is not None:
+        charge(len(items))
+    results = dict.fromkeys(items)  # input order; pending entries are filled in below
+    pending = {}
+    for key, ruc in items.items():
+        if ruc is None:
+            results[key] = _error("ruc_invalido", "El RUC debe ser un texto de 11 dígitos.")
+            continue
+        answer = _entry(partial(services.begin_lookup, ruc))
+        if isinstance(answer, services.Pending):
+            pending[key] = answer
+        else:
+            results[key] = answer
+    waiting = [item.future for item in pending.values() if not item.future.done()]
+    if waiting:
+        # SunatBusy: no thread may wait here now, and what is not done yet is reported pending.
+        with contextlib.suppress(SunatBusy):
+            scheduler.get().wait(waiting, timeout=deadline - time.monotonic())
+    for key, item in pending.items():
+        # Not done: it stays queued (see module docstring), and a retry reattaches to it.
+        results[key] = _entry(item.result) if item.future.done() else _pending()
+    summary = {"total": len(results), "ok": 0, "error": 0, "pendiente": 0}
+    for entry in results.values():
+        summary[entry["estado"]] += 1
+    return {"resultados": results, "resumen": summary}
+
+
+def _fold(rucs) -> dict:
+    """{key: RUC string, or None for an item that is not a string}, duplicates folded."""
+    if not isinstance(rucs, list):
+        raise LoteInvalido("parametro_invalido", "El campo rucs debe ser una lista de RUC.")
+    if not rucs:
+        raise LoteInvalido("parametro_invalido", "El campo rucs debe tener al menos un RUC.")
+    items = {}
+    for item in rucs:
+        # Keys are echoed back: cut long junk like the single lookup does (nothing valid is cut).
+        key = (item.strip() if isinstance(item, str) else str(item))[:64]
+        if not _encodable(key):  # a lone surrogate ("\\ud800") would break the JSON answer
+            key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            item = None
+        items.setdefault(key, key if isinstance(item, str) else None)
+    if len(items) > MAX_RUCS:
+        raise LoteInvalido("demasiados_rucs", f"Se admiten hasta {MAX_RUCS} RUC por lote.")
+    return items
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _entry(lookup) -> dict | services.Pending:
+    """The batch entry of lookup()'s outcome; never raises, so that one RUC cannot break the batch."""
+    try:
+        result = lookup()
+    except LOOKUP_ERRORS as exc:
+        error = lookup_error(exc)
+        return _error(error.code, error.detail, error.retry_after)
+    except Exception:
+        logger.exception("batch lookup failed")
+        return _error("error_interno", "Error interno del servicio.")
+    if isinstance(result, services.Pending):
+        return result
+    return {"estado": "ok", "cache": result.cache_status, "datos": result.data}
+
+
+def _error(code: str, detail: str, retry_after: int | None = None) -> dict:
+    entry = {"estado": "error", "error": code, "detail": detail}
+    if retry_after is not None:
+        entry["reintentarEn"] = retry_after
+    return entry
+
+
+def _pending() -> dict:
+    return {"estado": "pendiente", "detail": "La consulta a SUNAT sigue en curso; reintente en unos segundos.",
+            "reintentarEn": PENDING_RETRY_AFTER}

@@ -1,0 +1,8 @@
+"""The app's models, one module per capability; imported here so that Django finds them under `sunat`."""
+
+from sunat.models.keys import ApiKey
+from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
+from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
+from sunat.models.padron import PadronEntry, PadronVersion
+
+__all__ = ["ApiKey", "PadronEntry", "PadronVersion", "RucRecord", "RucSectionRecord", "StoredLookup"]

@@ -1,0 +1,59 @@
+"""What SUNAT answered for each lookup, kept across cache losses."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class StoredLookup(models.Model):
+    """What the API served for a lookup, kept across cache losses and used while fresh."""
+
+    data = models.JSONField("datos")
+    source = models.CharField("fuente", max_length=20, default="sunat")
+    fetched_at = models.DateTimeField("consultado en", db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def expires_at(self):
+        return self.fetched_at + timedelta(seconds=settings.RUC_CACHE_TTL)
+
+    def seconds_left(self) -> int:
+        """Seconds until the record is older than RUC_CACHE_TTL (0 or less: stale)."""
+        return int((self.expires_at - timezone.now()).total_seconds())
+
+
+class RucRecord(StoredLookup):
+    """The last successful lookup of a RUC."""
+
+    ruc = models.CharField("RUC", max_length=11, primary_key=True)
+    razon_social = models.CharField("razón social", max_length=500, blank=True)
+    estado = models.CharField("estado", max_length=100, blank=True)
+    condicion = models.CharField("condición", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "consulta RUC"
+        verbose_name_plural = "consultas RUC"
+        ordering = ["-fetched_at"]
+
+    def __str__(self):
+        return f"{self.ruc} - {self.razon_social}"
+
+
+class RucSectionRecord(StoredLookup):
+    """The last successful lookup of a RUC's sub-page (legal representatives, workers)."""
+
+    ruc = models.CharField("RUC", max_length=11)
+    section = models.CharField("sección", max_length=30)
+
+    class Meta:
+        verbose_name = "sección de consulta RUC"
+        verbose_name_plural = "secciones de consultas RUC"
+        ordering = ["-fetched_at"]
+        constraints = [models.UniqueConstraint(fields=["ruc", "section"], name="unique_ruc_section")]
+
+    def __str__(self):
+        return f"{self.ruc} - {self.section}"

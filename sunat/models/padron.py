@@ -1,0 +1,55 @@
+"""The imported Padrón Reducido and its versions."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class PadronEntry(models.Model):
+    """One row of SUNAT's Padrón Reducido RUC: the whole register, imported by import_padron.
+
+    The importer fills a copy of this table and swaps it in whole (sunat.padron.importer), so
+    the table is never written row by row; its columns are the file's, in the file's order.
+    """
+
+    ruc = models.CharField("RUC", max_length=11, primary_key=True)
+    razon_social = models.TextField("nombre o razón social", null=True)
+    estado = models.TextField("estado del contribuyente", null=True)
+    condicion = models.TextField("condición de domicilio", null=True)
+    ubigeo = models.CharField("ubigeo", max_length=6, null=True)
+    tipo_via = models.TextField("tipo de vía", null=True)
+    nombre_via = models.TextField("nombre de vía", null=True)
+    codigo_zona = models.TextField("código de zona", null=True)
+    tipo_zona = models.TextField("tipo de zona", null=True)
+    numero = models.TextField("número", null=True)
+    interior = models.TextField("interior", null=True)
+    lote = models.TextField("lote", null=True)
+    dpto = models.TextField("departamento (interior)", null=True)
+    manzana = models.TextField("manzana", null=True)
+    kilometro = models.TextField("kilómetro", null=True)
+
+    class Meta:
+        db_table = "sunat_padron"
+        verbose_name = "contribuyente del padrón"
+        verbose_name_plural = "padrón reducido"
+
+    def __str__(self):
+        return f"{self.ruc} - {self.razon_social}"
+
+
+class PadronVersion(models.Model):
+    """An import of the Padrón Reducido that was swapped in; the latest is the one in use."""
+
+    source = models.CharField("origen", max_length=1000)
+    file_date = models.DateTimeField("fecha del archivo", null=True)
+    rows = models.PositiveBigIntegerField("filas")
+    imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
+    seconds = models.FloatField("duración (s)")
+
+    class Meta:
+        verbose_name = "versión del padrón"
+        verbose_name_plural = "versiones del padrón"
+        ordering = ["-imported_at"]
+        get_latest_by = "imported_at"
+
+    def __str__(self):
+        return f"{self.imported_at:%Y-%m-%d %H:%M} ({self.rows} filas)"

@@ -1,0 +1,47 @@
+"""Who asks SUNAT and until when (sunat.upstream.asker), set at the door of every request."""
+
+import ipaddress
+from functools import lru_cache
+
+from sunat.upstream import asker
+
+
+class UpstreamAskerMiddleware:
+    """Name the client and start the deadline that SUNAT work done for this request counts against.
+
+    After ApiKeyMiddleware: a key is the client; without one, the client's address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = asker.begin(lambda: client_of(request))
+        try:
+            return self.get_response(request)
+        finally:
+            asker.end(token)
+
+
+def client_of(request) -> str:
+    """`clave:<id>` for a request with an API key, else `ip:<address>`.
+
+    The address is nginx's X-Real-IP when the request comes from a private or loopback address
+    (nginx in the deployment's network; it overwrites whatever the client sent), else the peer's.
+    """
+    key = getattr(request, "api_key", None)
+    if key is not None:
+        return f"clave:{key.id}"
+    peer = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_REAL_IP", "")
+    if forwarded and _is_internal(peer):
+        return f"ip:{forwarded[:64]}"
+    return f"ip:{peer}"
+
+
+@lru_cache(maxsize=256)
+def _is_internal(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_private
+    except ValueError:
+        return False

@@ -1,0 +1,19 @@
+"""Parse SUNAT "Consulta RUC" HTML pages into the API's JSON shape (package entry point: the public names).
+
+The pages are the consPorRuc result page (the ficha) and its sub-pages getRepLeg
+(legal representatives) and getCantTrab (workers per period). SUNAT's markup is
+loose (ragged whitespace, entities mixed with literal Latin-1 letters,
+commented-out rows, sometimes two documents in one response), so everything
+here keys on label text rather than on row positions.
+"""
+
+from sunat.upstream.parser.classify import PageKind, classify_page, error_message
+from sunat.upstream.parser.common import ParseError
+from sunat.upstream.parser.ficha import FIELDS, parse_ruc_page, split_address, split_estado
+from sunat.upstream.parser.representantes import parse_representantes
+from sunat.upstream.parser.trabajadores import parse_trabajadores
+
+__all__ = [
+    "FIELDS", "PageKind", "ParseError", "classify_page", "error_message", "parse_representantes",
+    "parse_ruc_page", "parse_trabajadores", "split_address", "split_estado",
+]

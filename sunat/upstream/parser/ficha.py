@@ -1,0 +1,173 @@
+"""The consPorRuc result page (the ficha): FIELDS, parse_ruc_page and the field-by-field reading of its values."""
+
+import re
+
+from lxml import etree
+
+from sunat.upstream.parser.common import DATE_RE, ParseError, clean, collapse, element_text, fold, parse_date, parse_html
+from sunat.upstream.parser.panel import labelled_values, result_panel
+from sunat.ubigeo import ubigeo_for
+
+FIELDS = (
+    "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento",
+    "estado", "condicion", "fechaInscripcion", "fechaInicioActividades", "fechaBaja",
+    "direccion", "departamento", "provincia", "distrito", "ubigeo", "sistemaEmision",
+    "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
+    "comprobantesPago", "sistemaEmisionElectronica", "emisorElectronicoDesde",
+    "comprobantesElectronicos", "afiliadoPleDesde", "padrones",
+)
+LIST_FIELDS = {
+    "actividadesEconomicas", "comprobantesPago", "sistemaEmisionElectronica",
+    "comprobantesElectronicos", "padrones",
+}
+DATE_FIELDS = {"fechaInscripcion", "fechaInicioActividades", "emisorElectronicoDesde", "afiliadoPleDesde"}
+LINE_LIST_FIELDS = {"comprobantesPago", "sistemaEmisionElectronica", "padrones"}
+TEXT_FIELDS = {
+    "nombreComercial", "tipoContribuyente", "tipoDocumento", "condicion", "direccion",
+    "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad",
+}
+
+_SEPARATOR_RE = re.compile(r"\s+-\s+")
+# Where the estado ends: a "Fecha de Baja" caption or the date itself.
+_ESTADO_END_RE = re.compile(r"\s*(?:fecha\s+de\s+baja\b|\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
+# Commas inside "(desde ...)" never split an item.
+_ITEM_SPLIT_RE = re.compile(r"\s*,\s*(?![^()]*\))")
+_DESDE_RE = re.compile(r"(?P<tipo>.*?)\s*\(\s*desde\s*(?P<fecha>[^)]*)\)", re.IGNORECASE)
+_CELLS = etree.XPath(".//td")
+
+DEPARTAMENTOS = (
+    "AMAZONAS", "ANCASH", "APURIMAC", "AREQUIPA", "AYACUCHO", "CAJAMARCA",
+    "PROV. CONST. DEL CALLAO", "CALLAO", "CUSCO", "HUANCAVELICA", "HUANUCO", "ICA",
+    "JUNIN", "LA LIBERTAD", "LAMBAYEQUE", "LIMA", "LORETO", "MADRE DE DIOS", "MOQUEGUA",
+    "PASCO", "PIURA", "PUNO", "SAN MARTIN", "TACNA", "TUMBES", "UCAYALI",
+)
+# Longest first, so "PROV. CONST. DEL CALLAO" wins over "CALLAO".
+_DEPARTAMENTOS_LONGEST_FIRST = sorted(DEPARTAMENTOS, key=len, reverse=True)
+
+
+def parse_ruc_page(html):
+    """
+    Parse a consPorRuc result page into the API dict (see FIELDS for the
+    keys and their order). Raise ParseError when there is no result panel.
+    """
+    panel = result_panel(parse_html(html))
+    if panel is None:
+        raise ParseError("No RUC result panel in the page.")
+    result = _empty_result()
+    for field, column in labelled_values(panel):
+        _fill(result, field, column)
+    if result["ruc"] is None:
+        raise ParseError("The result panel has an empty RUC row.")
+    result["departamento"], result["provincia"], result["distrito"] = split_address(result["direccion"])
+    # INEI's code for the district named there; None when SUNAT withholds the address.
+    result["ubigeo"] = ubigeo_for(result["departamento"], result["provincia"], result["distrito"])
+    return result
+
+
+def _empty_result():
+    return {field: [] if field in LIST_FIELDS else None for field in FIELDS}
+
+
+def _fill(result, field, column):
+    if field == "ruc":
+        parts = _SEPARATOR_RE.split(element_text(column), maxsplit=1)
+        result["ruc"] = clean(parts[0])
+        result["razonSocial"] = clean(parts[1]) if len(parts) > 1 else None
+    elif field == "estado":
+        result["estado"], fecha_baja = split_estado(element_text(column))
+        result["fechaBaja"] = result["fechaBaja"] or fecha_baja
+    elif field == "fechaBaja":
+        # An explicit "Fecha de Baja" row beats a date found in the estado cell.
+        result["fechaBaja"] = parse_date(element_text(column)) or result["fechaBaja"]
+    elif field in DATE_FIELDS:
+        result[field] = parse_date(element_text(column))
+    elif field == "actividadesEconomicas":
+        result[field] = [parse_actividad(line) for line in _lines(column)]
+    elif field == "comprobantesElectronicos":
+        result[field] = parse_comprobantes_electronicos(element_text(column))
+    elif field in LINE_LIST_FIELDS:
+        result[field] = _lines(column)
+    elif field in TEXT_FIELDS:
+        result[field] = clean(element_text(column))
+
+
+def _lines(column):
+    """One string per table cell; a column without a table is a single line."""
+    cells = _CELLS(column)
+    texts = [element_text(cell) for cell in cells] if cells else [element_text(column)]
+    return [text for text in (clean(text) for text in texts) if text is not None]
+
+
+def split_estado(text):
+    """
+    Split an estado cell into (estado, fechaBaja). The cell may hold the
+    estado followed by "Fecha de Baja: dd/mm/yyyy" or a bare date.
+    """
+    text = clean(text)
+    if text is None:
+        return None, None
+    match = _ESTADO_END_RE.search(text)
+    if match is None:
+        return text, None
+    date_match = DATE_RE.search(text, match.start())
+    fecha_baja = parse_date(date_match.group(0)) if date_match else None
+    return clean(text[:match.start()]), fecha_baja
+
+
+def parse_actividad(line):
+    """Split "Principal - 6202 - DESC" into {"tipo", "ciiu", "descripcion"}."""
+    parts = _SEPARATOR_RE.split(collapse(line), maxsplit=2)
+    parts += [None] * (3 - len(parts))
+    tipo, ciiu, descripcion = (clean(part) for part in parts)
+    return {"tipo": tipo, "ciiu": ciiu, "descripcion": descripcion}
+
+
+def parse_comprobantes_electronicos(text):
+    """Turn "FACTURA (desde 23/03/2015),BOLETA (desde ...)" into [{"tipo", "desde"}, ...]."""
+    text = clean(text)
+    if text is None:
+        return []
+    items = []
+    for item in _ITEM_SPLIT_RE.split(text):
+        item = clean(item)
+        if item is None:
+            continue
+        match = _DESDE_RE.fullmatch(item)
+        if match:
+            items.append({"tipo": clean(match.group("tipo")), "desde": parse_date(match.group("fecha"))})
+        else:
+            items.append({"tipo": item, "desde": None})
+    return items
+
+
+# The address tail ------------------------------------------------------------
+
+def split_address(direccion):
+    """
+    (departamento, provincia, distrito) from the tail of a fiscal address:
+    "... HUANUCO - LEONCIO PRADO - RUPA-RUPA". All None when the address
+    doesn't have that shape; better no answer than a wrong one.
+    """
+    if not direccion:
+        return None, None, None
+    parts = _SEPARATOR_RE.split(collapse(direccion))
+    if len(parts) < 3:
+        return None, None, None
+    provincia, distrito = parts[-2].strip(), parts[-1].strip()
+    departamento = find_departamento(parts[-3].strip())
+    if not (departamento and provincia and distrito):
+        return None, None, None
+    return departamento, provincia, distrito
+
+
+def find_departamento(text):
+    """The department name `text` ends with (as written there), or None."""
+    folded = fold(text)
+    for name in _DEPARTAMENTOS_LONGEST_FIRST:
+        if not folded.endswith(name):
+            continue
+        start = len(folded) - len(name)
+        # Whole words only: "SANTA MONICA" does not end in ICA.
+        if start == 0 or not folded[start - 1].isalnum():
+            return text[start:]
+    return None

@@ -1,0 +1,41 @@
+"""The getRepLeg sub-page (legal representatives): parse_representantes."""
+
+import re
+
+from sunat.upstream.parser.common import parse_date, parse_html
+from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+
+# Columns, recognized by the words of their header (folded, punctuation
+# dropped, so "N° de Trabajadores" is {N, DE, TRABAJADORES}). For each column the
+# first field with a word in the header wins, so the order matters: "Nro.
+# Documento" is numeroDocumento before "Documento" alone is tipoDocumento.
+REPRESENTANTE_COLUMNS = (
+    ("cargo", {"CARGO"}),
+    ("fechaDesde", {"FECHA", "DESDE"}),
+    ("nombre", {"NOMBRE", "NOMBRES", "APELLIDOS"}),
+    ("numeroDocumento", {"NRO", "NUMERO", "NUM", "NO", "N"}),
+    ("tipoDocumento", {"DOCUMENTO", "DOC", "TIPO"}),
+)
+REPRESENTANTE_FIELDS = ("tipoDocumento", "numeroDocumento", "nombre", "cargo", "fechaDesde")
+_REPRESENTANTES_SUBJECT_RE = re.compile(r"\bREPRESENTANTES?\b")
+
+
+def parse_representantes(html):
+    """
+    Parse a getRepLeg page into [{"tipoDocumento", "numeroDocumento",
+    "nombre", "cargo", "fechaDesde"}, ...] in page order; fechaDesde is
+    YYYY-MM-DD or None. [] for SUNAT's "no information" variant; ParseError
+    for any other page.
+    """
+    doc = parse_html(html)
+    rows = sub_page_rows(doc, REPRESENTANTE_COLUMNS, required={"numeroDocumento", "nombre"})
+    if rows is None:
+        require_no_information(doc, html, _REPRESENTANTES_SUBJECT_RE, "legal representatives")
+        return []
+    return [_representante(values) for values in rows]
+
+
+def _representante(values):
+    result = {field: sub_page_value(values.get(field)) for field in REPRESENTANTE_FIELDS}
+    result["fechaDesde"] = parse_date(values.get("fechaDesde"))
+    return result

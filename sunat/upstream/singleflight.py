@@ -1,0 +1,137 @@
+"""One upstream request per key across processes: the others share the first one's outcome.
+
+Within a process, the scheduler already runs one job per key (sunat.upstream.scheduler). Across
+processes (Redis), the job that leads holds a lease in Redis; the jobs of other processes poll
+for the result it stores (`read_result`) or the error it publishes, and take over as soon as the
+lease is gone without either.
+
+The lease lasts LEASE seconds and this process renews it every LEASE / 3 while its holder
+works, so that a worker killed while it leads delays that key by seconds, not by a lookup's
+whole timeout. Its value names the process that holds it (`<pid>:<random>`), for operators.
+"""
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+from sunat import cache_keys, caching
+from sunat import exceptions
+from sunat.upstream import budget
+
+logger = logging.getLogger(__name__)
+
+LEASE = 3.0  # seconds a leader's lease outlives its last renewal
+_POLL = 0.05
+_ERROR_TTL = 10  # seconds a leader's failure stays readable for its followers
+
+
+def run_once(key: str, compute: Callable, read_result: Callable):
+    """compute() once for every process asking for `key` now; the others get its result or error.
+
+    read_result() returns the stored result, None while there is none, or raises (e.g. RucNotFound).
+    Waiting ends with the current budget (DeadlineExceeded).
+    """
+    connection = caching.redis_connection()
+    if connection is None:
+        return compute()
+    work = budget.current()
+    lock = connection.lock(cache.make_key(cache_keys.flight_lease(key)), timeout=LEASE, thread_local=False)
+    while True:
+        try:
+            acquired = lock.acquire(blocking=False, token=f"{os.getpid()}:{uuid.uuid4().hex}")
+        except Exception:  # Redis trouble: this process's own single flight is all there is
+            logger.warning("cross-process single flight unavailable for %s", key, exc_info=True)
+            return compute()
+        if acquired:
+            _renewer.add(lock)
+            try:
+                return _lead(key, compute)
+            finally:
+                _renewer.discard(lock)
+                _release(lock)
+        # Another process is asking SUNAT: wait for what it stores.
+        while True:
+            result = read_result()
+            if result is not None:
+                return result
+            _raise_published_error(key)
+            if not _held(lock):
+                break  # the leader is gone without a result or an error: take over
+            work.sleep(_POLL, "for the same lookup in another worker")
+
+
+class _Renewer:
+    """One thread per process that keeps this process's leases alive while their holders work."""
+
+    def __init__(self):
+        self._locks: set = set()
+        self._lock = threading.Lock()
+        self._thread = None
+        self._pid = None
+
+    def add(self, lock) -> None:
+        with self._lock:
+            self._locks.add(lock)
+            if self._thread is None or self._pid != os.getpid():  # none yet, or forked from a parent's
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="sunat-flight-lease", daemon=True)
+                self._thread.start()
+
+    def discard(self, lock) -> None:
+        with self._lock:
+            self._locks.discard(lock)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(LEASE / 3)
+            with self._lock:
+                locks = list(self._locks)
+            for lock in locks:
+                try:
+                    lock.reacquire()
+                except Exception:  # lost (Redis restarted, lease expired): the holder finds out at release
+                    logger.warning("could not renew %s", lock.name, exc_info=True)
+                    self.discard(lock)
+
+
+_renewer = _Renewer()
+
+
+def _held(lock) -> bool:
+    try:
+        return lock.locked()
+    except Exception:
+        return False
+
+
+def _lead(key: str, compute: Callable):
+    cache.delete(_error_key(key))
+    try:
+        return compute()
+    except exceptions.SunatError as exc:
+        cache.set(_error_key(key), {"type": type(exc).__name__, "message": str(exc),
+                                    "retry_after": exc.retry_after}, timeout=_ERROR_TTL)
+        raise
+
+
+def _raise_published_error(key: str) -> None:
+    error = cache.get(_error_key(key))
+    if error:
+        error_class = getattr(exceptions, error["type"], exceptions.SunatUnavailable)
+        raise error_class(error["message"], retry_after=error["retry_after"])
+
+
+def _release(lock) -> None:
+    try:
+        lock.release()
+    except Exception:  # expired or Redis gone: it frees itself at its timeout
+        logger.debug("could not release %s", lock.name, exc_info=True)
+
+
+def _error_key(key: str) -> str:
+    return cache_keys.flight_error(key)

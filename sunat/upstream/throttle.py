@@ -1,0 +1,168 @@
+"""Keep SUNAT's firewall friendly: space requests out, and stop asking while it cannot answer.
+
+- Pacing: one request every SUNAT_MIN_INTERVAL for the whole deployment. With Redis, slots are
+  reserved on Redis's clock by a small Lua script; without it (or while it is out) each of the
+  SUNAT_PROCESSES processes paces itself at SUNAT_PROCESSES x the interval, so that SUNAT still
+  sees the documented rate.
+- Firewall: after SUNAT's "Request Rejected" page, nobody asks for SUNAT_BLOCK_COOLDOWN.
+- Failures: after a request that got no answer at all (connection refused or reset, a timeout),
+  nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
+  SUNAT_BLOCK_COOLDOWN; then one request (the probe) tries, and its answer closes the circuit.
+
+The cooldowns live in the cache: shared through Redis, per process without it.
+"""
+
+import logging
+import math
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from sunat import cache_keys, caching
+from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
+from sunat.upstream import budget
+
+logger = logging.getLogger(__name__)
+
+PACE_KEY = cache_keys.PACE
+BLOCK_KEY = cache_keys.BLOCKED_UNTIL
+FAILING_KEY = cache_keys.FAILING
+PROBE_KEY = cache_keys.PROBE
+
+# Reserve the next free slot: max(now, last + interval), on Redis's clock so that every
+# host agrees. Returns the wait in seconds, negative (and nothing reserved) if too long.
+_RESERVE_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, last + interval)
+local wait = slot - now
+if wait > tonumber(ARGV[2]) then return tostring(-wait) end
+redis.call('SET', KEYS[1], string.format('%.6f', slot), 'EX', math.ceil(interval) + 60)
+return tostring(wait)
+"""
+
+_local_lock = threading.Lock()
+_local_last = 0.0
+
+
+def wait_for_turn() -> None:
+    """Sleep until this process may send the next request to SUNAT, within the current budget.
+
+    Raises SunatBlocked during a cooldown (firewall or failures), and SunatBusy when the next free
+    slot lies beyond the budget: better a quick 503 than a request held past every deadline.
+    """
+    remaining = blocked_for()
+    if remaining:
+        raise SunatBlocked(f"SUNAT rejected us; not asking for {remaining}s", retry_after=remaining)
+    _check_failing()
+    interval = settings.SUNAT_MIN_INTERVAL
+    if interval <= 0:
+        return
+    work = budget.current()
+    max_wait = work.check("waiting for a pacing slot")
+    wait = _reserve_shared_slot(interval, max_wait)
+    if wait is None:
+        wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
+    if wait < 0:
+        if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
+            raise DeadlineExceeded("no time left for a pacing slot")
+        raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
+    work.sleep(wait, "for a pacing slot")
+
+
+def answered() -> None:
+    """SUNAT answered a query (whatever the page said): the failure backoff is over.
+
+    Only a query counts: a firewall that resets queries still serves the form page.
+    """
+    if cache.get(FAILING_KEY) is not None:
+        cache.delete_many([FAILING_KEY, PROBE_KEY])
+        logger.info("SUNAT answers again")
+
+
+def failed() -> None:
+    """A request to SUNAT got no answer: back off, longer after each failure in a row.
+
+    Failures while the backoff runs (requests that were already in flight) do not lengthen it.
+    """
+    state = cache.get(FAILING_KEY)
+    now = time.time()
+    if state is not None and state["until"] > now:
+        return
+    failures = (state["failures"] if state else 0) + 1
+    backoff = min(settings.SUNAT_BLOCK_COOLDOWN, settings.SUNAT_FAILURE_BACKOFF * 2 ** (failures - 1))
+    logger.warning("SUNAT did not answer (%d in a row); not asking for %.1fs", failures, backoff)
+    # Remembered a while after the backoff ends, so that the next failure doubles it.
+    cache.set(FAILING_KEY, {"until": now + backoff, "failures": failures},
+              timeout=math.ceil(backoff + settings.SUNAT_BLOCK_COOLDOWN))
+    cache.delete(PROBE_KEY)
+
+
+def paused_for() -> float:
+    """Seconds left without asking SUNAT, for whichever reason (0: asking)."""
+    return max(blocked_for(), failing_for())
+
+
+def failing_for() -> float:
+    """Seconds left in the failure backoff (0: free to ask, or to probe)."""
+    state = cache.get(FAILING_KEY)
+    return max(0.0, state["until"] - time.time()) if state else 0.0
+
+
+def _check_failing() -> None:
+    state = cache.get(FAILING_KEY)
+    if state is None:
+        return
+    left = state["until"] - time.time()
+    if left > 0:
+        raise SunatBlocked(f"SUNAT did not answer; not asking for {left:.1f}s", retry_after=math.ceil(left))
+    # The backoff is over: one thread tries (its form page, then its query); the others wait for
+    # its outcome.
+    token = f"{os.getpid()}:{threading.get_ident()}"
+    if cache.get(PROBE_KEY) == token:
+        return
+    if not cache.add(PROBE_KEY, token, timeout=math.ceil(settings.SUNAT_TIMEOUT) + 1):
+        raise SunatBlocked("SUNAT did not answer; another request is trying it now", retry_after=2)
+
+
+def block_for(seconds: int | None = None) -> None:
+    """Stop asking SUNAT for a while (after its firewall rejected or reset us)."""
+    seconds = settings.SUNAT_BLOCK_COOLDOWN if seconds is None else seconds
+    logger.warning("SUNAT's firewall rejected a request; not asking for %ss", seconds)
+    cache.set(BLOCK_KEY, time.time() + seconds, timeout=seconds)
+
+
+def blocked_for() -> int:
+    """Seconds left in the firewall cooldown (0: free to ask)."""
+    until = cache.get(BLOCK_KEY)
+    if not until:
+        return 0
+    return max(0, int(until - time.time() + 0.999))
+
+
+def _reserve_shared_slot(interval: float, max_wait: float) -> float | None:
+    connection = caching.redis_connection()
+    if connection is None:
+        return None
+    try:
+        return float(connection.eval(_RESERVE_SLOT, 1, cache.make_key(PACE_KEY), interval, max_wait))
+    except Exception:  # Redis trouble: pace within this process instead
+        logger.warning("shared pacing unavailable; pacing per process", exc_info=True)
+        return None
+
+
+def _reserve_local_slot(interval: float, max_wait: float) -> float:
+    global _local_last
+    with _local_lock:
+        now = time.monotonic()
+        slot = max(now, _local_last + interval)
+        wait = slot - now
+        if wait > max_wait:
+            return -wait
+        _local_last = slot
+        return wait
