@@ -7,7 +7,7 @@ import pytest
 
 from sunat.lookups import services
 from sunat.lookups import cache as ruc_cache
-from sunat.lookups.batch import MAX_RUCS, LoteInvalido, lookup_many
+from sunat.lookups.batch import MAX_RUCS, InvalidBatch, lookup_many
 from devtools.replica import make_ruc
 from devtools.servers import wait_until
 
@@ -85,14 +85,14 @@ def test_cached_rucs_are_answered_without_waiting_for_the_pool(replica):
 
 @pytest.mark.parametrize("value", [COMPANY, {"rucs": [COMPANY]}, None, 20573215045])
 def test_rucs_that_are_not_a_list_are_rejected(replica, value):
-    with pytest.raises(LoteInvalido) as raised:
+    with pytest.raises(InvalidBatch) as raised:
         lookup_many(value, timeout=10)
     assert raised.value.code == "parametro_invalido"
     assert raised.value.detail == "El campo rucs debe ser una lista de RUC."
 
 
 def test_empty_list_is_rejected(replica):
-    with pytest.raises(LoteInvalido) as raised:
+    with pytest.raises(InvalidBatch) as raised:
         lookup_many([], timeout=10)
     assert raised.value.code == "parametro_invalido" and raised.value.detail
 
@@ -100,7 +100,7 @@ def test_empty_list_is_rejected(replica):
 def test_more_than_max_distinct_rucs_is_rejected_before_any_lookup(replica):
     rucs = cold_rucs("2061", MAX_RUCS + 1)
 
-    with pytest.raises(LoteInvalido) as raised:
+    with pytest.raises(InvalidBatch) as raised:
         lookup_many(rucs, timeout=10)
 
     assert (raised.value.code, raised.value.detail) == ("demasiados_rucs", "Se admiten hasta 100 RUC por lote.")

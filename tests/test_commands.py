@@ -23,7 +23,7 @@ def test_clear_given_rucs_removes_only_those(two_cached, capsys):
 
     assert ruc_cache.get(COMPANY) is None
     assert ruc_cache.get(OTHER) is not None
-    assert "Removed 1 entries" in capsys.readouterr().out
+    assert "Se quitaron 1 entradas" in capsys.readouterr().out
 
 
 def test_clear_everything_removes_all_ruc_entries_and_nothing_else(two_cached, capsys):
@@ -32,7 +32,7 @@ def test_clear_everything_removes_all_ruc_entries_and_nothing_else(two_cached, c
     assert ruc_cache.get(COMPANY) is None and ruc_cache.get(OTHER) is None
     assert cache.get("no:es:ruc") == "queda"
     out = capsys.readouterr().out
-    assert "Removed 2 entries" in out
+    assert "Se quitaron 2 entradas" in out
     assert ("LocMem" in out) != caching.uses_redis()
 
 
@@ -47,6 +47,6 @@ def test_status_shows_backend_reachability_and_key_count(two_cached, capsys):
 
     out = capsys.readouterr().out
     assert f"backend: {caching.backend_name()}" in out
-    assert "reachable: yes" in out
-    assert "ruc keys: 2" in out
-    assert ("memory used:" in out) == caching.uses_redis()
+    assert "responde: sí" in out
+    assert "claves de RUC: 2" in out
+    assert ("memoria usada:" in out) == caching.uses_redis()

@@ -12,7 +12,7 @@ from django.db import connection
 from sunat.management.commands import import_padron as command
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron import importer
-from sunat.padron.importer import NEW_TABLE, TABLE, import_padron
+from sunat.padron.importer import INDEXING, LOADING, NEW_TABLE, TABLE, import_padron
 from sunat.padron.queries import padron_answer
 from sunat.padron.reader import COLUMNS, PadronError
 from devtools.replica.rucs import make_ruc
@@ -75,7 +75,7 @@ def run_in_thread(target):
     return thread, outcome
 
 
-def blocking_progress(phase="cargando"):
+def blocking_progress(phase=LOADING):
     """A progress callback that stops the import at its first `phase` report until released."""
     reached, release = threading.Event(), threading.Event()
 
@@ -311,11 +311,11 @@ def test_malformed_row_after_many_good_ones_leaves_the_register_untouched(tmp_pa
     with pytest.raises(PadronError, match=f"línea {SEVERAL_BLOCKS + 2}:"):
         import_padron(path, progress=reports.append)
 
-    assert any(report.phase == "cargando" for report in reports)  # rows were loaded before the bad line
+    assert any(report.phase == LOADING for report in reports)  # rows were loaded before the bad line
     assert_untouched(old_register)
 
 
-@pytest.mark.parametrize("phase", ["cargando", "indexando"])
+@pytest.mark.parametrize("phase", [LOADING, INDEXING])
 @pytest.mark.parametrize("exception", [KeyboardInterrupt, RuntimeError])
 def test_import_interrupted_from_the_progress_callback_leaves_the_register_untouched(
         tmp_path, old_register, monkeypatch, phase, exception):
@@ -379,10 +379,10 @@ def test_progress_is_reported_every_progress_every_rows_in_the_importing_thread(
     import_padron(path, progress=progress)
 
     assert threads == {threading.get_ident()}
-    loading = [report.rows for report in reports if report.phase == "cargando"]
+    loading = [report.rows for report in reports if report.phase == LOADING]
     assert len(loading) >= 2
     assert loading[0] >= every and all(b - a >= every for a, b in zip(loading, loading[1:]))
-    assert [report.phase for report in reports][len(loading):] == ["indexando"]
+    assert [report.phase for report in reports][len(loading):] == [INDEXING]
     assert reports[-1].rows == total
     assert all(report.total_bytes == reports[0].total_bytes > 0 for report in reports)
     assert all(a.bytes_read <= b.bytes_read <= b.total_bytes for a, b in zip(reports, reports[1:]))
@@ -396,7 +396,7 @@ def test_small_file_reports_only_indexing(tmp_path):
 
     import_padron(path, progress=reports.append)
 
-    assert [(report.phase, report.rows) for report in reports] == [("indexando", 500)]
+    assert [(report.phase, report.rows) for report in reports] == [(INDEXING, 500)]
 
 
 # The swap: readers see the old register until the new one is committed --------------------
@@ -433,7 +433,7 @@ def test_lookups_see_the_old_register_until_the_swap(tmp_path, old_register, cli
 
 def test_lookups_see_the_old_register_while_indexes_are_built(tmp_path, old_register, client):
     path, new_rows = generated(tmp_path / "new.zip", 2000, seed=14)
-    progress, reached, release = blocking_progress("indexando")
+    progress, reached, release = blocking_progress(INDEXING)
     thread, outcome = run_in_thread(lambda: import_padron(path, progress))
     try:
         assert reached.wait(60), outcome

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from sunat.keys import services as api_keys
+from sunat.keys.middleware import quota_exceeded
 from sunat.lookups import batch
 from sunat.api import openapi
 from sunat import caching
@@ -75,12 +76,10 @@ def ruc_batch(request):
 
     try:
         result = batch.lookup_many(body["rucs"], timeout=settings.LOTE_TIMEOUT, charge=charge)
-    except batch.LoteInvalido as exc:
+    except batch.InvalidBatch as exc:
         return json_error(400, exc.code, exc.detail)
     except api_keys.QuotaExceeded as exc:
-        return json_error(429, "cuota_excedida",
-                          f"El lote excede la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
-                          retry_after=exc.retry_after)
+        return quota_exceeded(exc, "El lote excede")
     return json_response(result)
 
 

@@ -33,9 +33,7 @@ class ApiKeyMiddleware:
         try:
             used = api_keys.charge(key)
         except api_keys.QuotaExceeded as exc:
-            return json_error(429, "cuota_excedida",
-                              f"Se agotó la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
-                              retry_after=exc.retry_after)
+            return quota_exceeded(exc, "Se agotó")
         request.api_key = key
         response = self.get_response(request)
         response["X-RateLimit-Remaining-Minute"] = str(max(0, key.per_minute - used.minute))
@@ -47,3 +45,9 @@ def _unauthorized(code: str, detail: str):
     response = json_error(401, code, detail)
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
+
+
+def quota_exceeded(exc: api_keys.QuotaExceeded, what: str):
+    """The API's 429 for a key over quota; `what` says how (it was spent, or a batch exceeds it)."""
+    return json_error(429, "cuota_excedida", f"{what} la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
+                      retry_after=exc.retry_after)

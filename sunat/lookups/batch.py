@@ -24,7 +24,7 @@ PENDING_RETRY_AFTER = 5  # seconds; what a pending item suggests before asking a
 
 
 
-class LoteInvalido(Exception):
+class InvalidBatch(Exception):
     """The request body cannot be a batch; the view answers 400 with `code` and `detail`."""
 
     def __init__(self, code: str, detail: str):
@@ -37,7 +37,7 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
     """Look up every RUC of `rucs` (the JSON list), taking no more than about `timeout` seconds.
 
     Returns {"resultados": {ruc: entry, ...} in input order, "resumen": counts per estado}.
-    Raises LoteInvalido when `rucs` is not a non-empty list of at most MAX_RUCS distinct items.
+    Raises InvalidBatch when `rucs` is not a non-empty list of at most MAX_RUCS distinct items.
     charge(n), when given, is called with the number of distinct items before any lookup (an
     API key's quota: what it raises propagates).
     """
@@ -73,9 +73,9 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
 def _fold(rucs) -> dict:
     """{key: RUC string, or None for an item that is not a string}, duplicates folded."""
     if not isinstance(rucs, list):
-        raise LoteInvalido("parametro_invalido", "El campo rucs debe ser una lista de RUC.")
+        raise InvalidBatch("parametro_invalido", "El campo rucs debe ser una lista de RUC.")
     if not rucs:
-        raise LoteInvalido("parametro_invalido", "El campo rucs debe tener al menos un RUC.")
+        raise InvalidBatch("parametro_invalido", "El campo rucs debe tener al menos un RUC.")
     items = {}
     for item in rucs:
         # Keys are echoed back: cut long junk like the single lookup does (nothing valid is cut).
@@ -85,7 +85,7 @@ def _fold(rucs) -> dict:
             item = None
         items.setdefault(key, key if isinstance(item, str) else None)
     if len(items) > MAX_RUCS:
-        raise LoteInvalido("demasiados_rucs", f"Se admiten hasta {MAX_RUCS} RUC por lote.")
+        raise InvalidBatch("demasiados_rucs", f"Se admiten hasta {MAX_RUCS} RUC por lote.")
     return items
 
 

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 TABLE = PadronEntry._meta.db_table
 NEW_TABLE = f"{TABLE}_new"
+LOADING, INDEXING = "loading", "indexing"  # Progress.phase
 VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
@@ -45,7 +46,7 @@ class Progress:
     bytes_read: int
     total_bytes: int | None
     seconds: float
-    phase: str  # "cargando" (the rows), then "indexando" (indexes and swap)
+    phase: str  # LOADING (the rows), then INDEXING (indexes and swap)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -61,7 +62,7 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None) ->
             with open_padron(path_or_url) as source:
                 loader.create_table()
                 rows = loader.load(_reporting(source, started, report))
-                report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, "indexando"))
+                report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, INDEXING))
                 loader.build_indexes()
                 with transaction.atomic():
                     loader.swap()
@@ -85,7 +86,7 @@ def _reporting(source: Source, started: float, report: ProgressCallback) -> Iter
         rows += block.rows
         if rows - reported >= PROGRESS_EVERY:
             reported = rows
-            report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, "cargando"))
+            report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, LOADING))
 
 
 def _quoted_columns() -> str:

@@ -1,21 +1,21 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat.lookups import cache as ruc_cache
 from sunat import caching
+from sunat.lookups import cache as ruc_cache
 from sunat.validators import InvalidRuc, validate_ruc
 
 LOCMEM_NOTE = (
-    "Note: the cache is LocMem, which lives inside each process. This command runs in its own "
-    "process, so it cannot reach the cache of a running server; restart the workers, or use the "
-    "admin action 'Quitar de la caché' (it reaches the worker that serves it)."
+    "Nota: la caché es LocMem, que vive dentro de cada proceso. Este comando corre en su propio "
+    "proceso y no alcanza la caché de un servidor en marcha; reinicie los workers o use la acción "
+    "del admin 'Quitar de la caché' (llega al worker que la atiende)."
 )
 
 
 class Command(BaseCommand):
-    help = "Remove the given RUCs, or every sunat:ruc:* entry, from the cache (nothing else)."
+    help = "Quita de la caché los RUC indicados, o todas las entradas sunat:ruc:* (nada más)."
 
     def add_arguments(self, parser):
-        parser.add_argument("rucs", nargs="*", metavar="RUC")
+        parser.add_argument("rucs", nargs="*", metavar="RUC", help="RUC a quitar; sin ninguno, todos")
 
     def handle(self, *args, rucs, **options):
         try:
@@ -23,9 +23,9 @@ class Command(BaseCommand):
         except InvalidRuc as exc:
             raise CommandError(str(exc)) from exc
         if not caching.probe():
-            raise CommandError(f"The cache ({caching.backend_name()}) does not answer.")
+            raise CommandError(f"La caché ({caching.backend_name()}) no responde.")
         removed = ruc_cache.evict(rucs) if rucs else ruc_cache.evict_all()
-        scope = f"{len(rucs)} given RUC(s)" if rucs else "every sunat:ruc:* entry"
-        self.stdout.write(f"Removed {removed} entries from the {caching.backend_name()} cache ({scope}).")
+        scope = f"{len(rucs)} RUC indicado(s)" if rucs else "todas las entradas sunat:ruc:*"
+        self.stdout.write(f"Se quitaron {removed} entradas de la caché {caching.backend_name()} ({scope}).")
         if not caching.uses_redis():
             self.stdout.write(LOCMEM_NOTE)

@@ -2,21 +2,22 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat.padron.importer import Progress, import_padron
+from sunat.padron.importer import INDEXING, LOADING, Progress, import_padron
 from sunat.padron.reader import PadronError
 
+PHASES = {LOADING: "cargando", INDEXING: "indexando"}  # what the operator reads
 PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
 BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
     help = (
-        "Import SUNAT's Padrón Reducido RUC (a .zip or the bare .txt; a path or an http(s) URL) and "
-        "swap it in whole. On any error the register in use is left as it was."
+        "Importa el Padrón Reducido RUC de SUNAT (el .zip o el .txt; una ruta o una URL http(s)) y lo "
+        "reemplaza entero. Ante cualquier error, el padrón en uso queda como estaba."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="path or URL of padron_reducido_ruc.zip (or .txt)")
+        parser.add_argument("source", help="ruta o URL de padron_reducido_ruc.zip (o .txt)")
 
     def handle(self, *args, source, **options):
         self._tty = self.stdout.isatty()
@@ -43,15 +44,15 @@ class Command(BaseCommand):
             bar = "#" * done + "-" * (BAR_WIDTH - done)
             percent = f"{share:6.1%}" if share is not None else "   ?  "
             self.stdout.write(f"\r[{bar}] {percent} {progress.rows:>12,} filas {rate:>10,.0f} filas/s  "
-                              f"{progress.phase:<10}", ending="")
+                              f"{PHASES[progress.phase]:<10}", ending="")
             self.stdout.flush()
             return
         now = time.monotonic()
-        if progress.phase == "cargando" and now - self._last_line < PLAIN_EVERY:
+        if progress.phase == LOADING and now - self._last_line < PLAIN_EVERY:
             return
         self._last_line = now
         percent = f" ({share:.0%})" if share is not None else ""
-        self.stdout.write(f"padrón: {progress.phase}, {progress.rows:,} filas{percent}, {rate:,.0f} filas/s, "
+        self.stdout.write(f"padrón: {PHASES[progress.phase]}, {progress.rows:,} filas{percent}, {rate:,.0f} filas/s, "
                           f"{progress.seconds:.1f} s")
 
     def _end_bar(self):

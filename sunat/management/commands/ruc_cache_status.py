@@ -1,24 +1,24 @@
 from django.core.management.base import BaseCommand
 
-from sunat.lookups import cache as ruc_cache
 from sunat import caching
+from sunat.lookups import cache as ruc_cache
 
 
 class Command(BaseCommand):
-    help = "Show the cache backend, whether it answers and (on Redis) the RUC keys and memory used."
+    help = "Muestra el backend de la caché, si responde y (con Redis) las claves de RUC y la memoria usada."
 
     def handle(self, *args, **options):
         status = ruc_cache.status()
         self.stdout.write(f"backend: {status['backend']}")
-        self.stdout.write(f"reachable: {'yes' if status['reachable'] else 'no'}")
+        self.stdout.write(f"responde: {'sí' if status['reachable'] else 'no'}")
         if "ruc_keys" in status:
-            self.stdout.write(f"ruc keys: {status['ruc_keys']}")
+            self.stdout.write(f"claves de RUC: {status['ruc_keys']}")
         if "used_memory" in status:
-            self.stdout.write(f"memory used: {status['used_memory_human']} ({status['used_memory']} bytes)")
+            self.stdout.write(f"memoria usada: {status['used_memory_human']} ({status['used_memory']} bytes)")
         if not caching.uses_redis():
             self.stdout.write(
-                "Note: LocMem lives inside each process; these figures describe this command's own "
-                "process, not the cache of a running server."
+                "Nota: LocMem vive dentro de cada proceso; estas cifras son las del propio proceso de este "
+                "comando, no las de la caché de un servidor en marcha."
             )
         if not status["reachable"]:
             raise SystemExit(1)
