@@ -12,11 +12,10 @@ from django.utils import timezone
 from sunat import cache_keys
 from sunat.lookups import cache as ruc_cache
 from sunat.upstream import singleflight
-from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
-from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from sunat.lookups.pages import FICHA, SUB_PAGES, Page
+from sunat.models import StoredLookup
 from sunat.padron.queries import padron_answer
-from sunat.upstream.parser import FIELDS
 from sunat.ubigeo import ubigeo_for
 from sunat.upstream import scheduler
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
@@ -75,14 +74,14 @@ def begin_lookup(ruc: str) -> Lookup | Pending:
 
 
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
-    """A RUC's sub-page (SECTIONS: representantes, trabajadores), cached like the main lookup."""
+    """A RUC's sub-page (SUB_PAGES: representantes, trabajadores), cached like the main lookup."""
     main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
-    return _lookup(main.data["ruc"], SECTIONS[name], razon_social=main.data.get("razonSocial") or "", fresh=fresh)
+    return _lookup(main.data["ruc"], SUB_PAGES[name], razon_social=main.data.get("razonSocial") or "", fresh=fresh)
 
 
 def refresh(ruc: str) -> dict:
     """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
-    return _fetch_once(validate_ruc(ruc), None, "")
+    return _fetch_once(validate_ruc(ruc), FICHA, "")
 
 
 def _from_padron(ruc: str) -> Lookup:
@@ -96,25 +95,24 @@ def _from_padron(ruc: str) -> Lookup:
     return Lookup(answer, HIT)
 
 
-def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fresh: bool = False,
+def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = False,
             padron: bool = False, priority: int = LIVE) -> Lookup | Pending:
-    name = section.name if section else None
-    cached = ruc_cache.get(ruc, name)
+    cached = ruc_cache.get(ruc, page.name)
     if ruc_cache.is_not_found(cached):
         raise RucNotFound(ruc)
     if cached is not None:
-        if section is None and "ubigeo" not in cached:  # cached before answers carried it
-            cached = _in_api_order(cached, section)
+        if page.is_ficha and "ubigeo" not in cached:  # cached before answers carried it
+            cached = _in_api_order(cached, page)
         return Lookup(cached, HIT)
 
-    record = _stored_record(ruc, section)
-    stored = _in_api_order(record.data, section) if record is not None else None
+    record = _stored_record(ruc, page)
+    stored = _in_api_order(record.data, page) if record is not None else None
     if record is not None and record.seconds_left() > 0:
         # Another process (or an earlier cache) fetched it; share it through the cache.
-        ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=name)
+        ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=page.name)
         return Lookup(stored, HIT)
     if record is not None and not fresh:
-        _refresh_in_background(ruc, section, razon_social)
+        _refresh_in_background(ruc, page, razon_social)
         return Lookup(stored, STALE)
     if padron and record is None and not fresh:
         try:
@@ -122,8 +120,8 @@ def _lookup(ruc: str, section: Section | None = None, razon_social: str = "", fr
         except NotInPadron:
             pass
     if priority == LIVE:
-        return _sunat_or_stored(lambda: _fetch_once(ruc, section, razon_social), stored, ruc)
-    return Pending(ruc, _start_fetch(ruc, section, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
+        return _sunat_or_stored(lambda: _fetch_once(ruc, page, razon_social), stored, ruc)
+    return Pending(ruc, _start_fetch(ruc, page, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
 
 
 def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
@@ -137,33 +135,32 @@ def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
         return Lookup(stored, STALE)
 
 
-def _key(ruc: str, section: Section | None) -> str:
-    return ruc_cache.ruc_key(ruc, section.name if section else None)
+def _key(ruc: str, page: Page) -> str:
+    return ruc_cache.ruc_key(ruc, page.name)
 
 
-def _flight(ruc: str, section: Section | None, razon_social: str):
-    """The upstream job of a lookup: one request per RUC (and section) in the whole deployment."""
-    name = section.name if section else None
+def _flight(ruc: str, page: Page, razon_social: str):
+    """The upstream job of a lookup: one request per RUC (and page) in the whole deployment."""
 
     def stored_result():
-        value = ruc_cache.get(ruc, name)
+        value = ruc_cache.get(ruc, page.name)
         if ruc_cache.is_not_found(value):
             raise RucNotFound(ruc)
         return value
 
-    return lambda: singleflight.run_once(_key(ruc, section), lambda: _fetch(ruc, section, razon_social),
+    return lambda: singleflight.run_once(_key(ruc, page), lambda: _fetch(ruc, page, razon_social),
                                          read_result=stored_result)
 
 
-def _fetch_once(ruc: str, section: Section | None, razon_social: str) -> dict:
+def _fetch_once(ruc: str, page: Page, razon_social: str) -> dict:
     """Ask SUNAT through this process's scheduler, waiting in this thread until the request's deadline."""
-    return scheduler.get().run(_key(ruc, section), _flight(ruc, section, razon_social), LIVE)
+    return scheduler.get().run(_key(ruc, page), _flight(ruc, page, razon_social), LIVE)
 
 
-def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority: int, keep_for: float) -> Future:
+def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_for: float) -> Future:
     """Queue the SUNAT request without waiting; a full backlog gives a future that failed already."""
     try:
-        return scheduler.get().start(_key(ruc, section), _flight(ruc, section, razon_social), priority,
+        return scheduler.get().start(_key(ruc, page), _flight(ruc, page, razon_social), priority,
                                      keep_for=keep_for)
     except SunatBusy as exc:
         future = Future()
@@ -171,12 +168,12 @@ def _start_fetch(ruc: str, section: Section | None, razon_social: str, priority:
         return future
 
 
-def _refresh_in_background(ruc: str, section: Section | None, razon_social: str) -> None:
-    key = _key(ruc, section)
+def _refresh_in_background(ruc: str, page: Page, razon_social: str) -> None:
+    key = _key(ruc, page)
     # After a failed (or refused) refresh, the stale entry is served for a while without asking again.
     if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         return
-    future = _start_fetch(ruc, section, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
+    future = _start_fetch(ruc, page, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
     future.add_done_callback(lambda done: done.exception() and logger.warning(
         "background refresh of %s failed: %r", key, done.exception()))
 
@@ -186,59 +183,40 @@ def _refresh_marker(key: str) -> str:
     return cache_keys.refresh_marker(key)
 
 
-def _fetch(ruc: str, section: Section | None = None, razon_social: str = "") -> dict:
+def _fetch(ruc: str, page: Page, razon_social: str) -> dict:
     """Ask SUNAT now, then store the answer in the database and the cache."""
     fetched_at = timezone.now()
-    name = section.name if section else None
     try:
-        if section is None:
-            data = get_client().lookup(ruc)
-        else:
-            data = {"ruc": ruc, section.name: get_client().lookup_section(ruc, section, razon_social)}
+        data = page.fetch(ruc, razon_social)
     except RucNotFound:
         ruc_cache.put_not_found(ruc)
         raise
     data["fuente"] = "sunat"
     data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    _store(ruc, section, data, fetched_at)
-    ruc_cache.put(ruc, data, section=name)
-    cache.delete(_refresh_marker(_key(ruc, section)))
+    _store(ruc, page, data, fetched_at)
+    ruc_cache.put(ruc, data, section=page.name)
+    cache.delete(_refresh_marker(_key(ruc, page)))
     return data
 
 
-def _in_api_order(data: dict, section: Section | None) -> dict:
+def _in_api_order(data: dict, page: Page) -> dict:
     """The stored answer with its keys in the API's order (PostgreSQL's jsonb does not keep it)."""
-    if section is None and "ubigeo" not in data:  # stored before answers carried it
+    if page.is_ficha and "ubigeo" not in data:  # stored before answers carried it
         data = {**data, "ubigeo": ubigeo_for(data.get("departamento"), data.get("provincia"), data.get("distrito"))}
-    keys = (*FIELDS, "fuente", "actualizadoEn") if section is None else ("ruc", section.name, "fuente", "actualizadoEn")
-    return {key: data[key] for key in keys if key in data}
+    return {key: data[key] for key in page.keys if key in data}
 
 
-def _stored_record(ruc: str, section: Section | None) -> StoredLookup | None:
+def _stored_record(ruc: str, page: Page) -> StoredLookup | None:
     try:
-        if section is None:
-            return RucRecord.objects.filter(ruc=ruc).first()
-        return RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first()
+        return page.find(ruc)
     except DatabaseError:
         # The database is a fallback here; a broken one must not stop a lookup.
         logger.exception("could not read the stored record of %s", ruc)
         return None
 
 
-def _store(ruc: str, section: Section | None, data: dict, fetched_at) -> None:
-    stored = {"data": data, "source": data["fuente"], "fetched_at": fetched_at}
+def _store(ruc: str, page: Page, data: dict, fetched_at) -> None:
     try:
-        if section is None:
-            RucRecord.objects.update_or_create(
-                ruc=ruc,
-                defaults={
-                    **stored,
-                    "razon_social": data.get("razonSocial") or "",
-                    "estado": data.get("estado") or "",
-                    "condicion": data.get("condicion") or "",
-                },
-            )
-        else:
-            RucSectionRecord.objects.update_or_create(ruc=ruc, section=section.name, defaults=stored)
+        page.save(ruc, data, fetched_at)
     except DatabaseError:
         logger.exception("could not store the lookup of %s", ruc)

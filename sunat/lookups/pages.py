@@ -1,0 +1,61 @@
+"""The pages a lookup serves, the ficha and each SUNAT sub-page, as the lookup path sees them:
+how to fetch one, the order of its answer's keys, and where its record is stored."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from sunat.upstream.clients import SECTIONS, Section, get_client
+from sunat.upstream.parser import FIELDS
+
+_TRAILER = ("fuente", "actualizadoEn")  # what the lookup adds to SUNAT's data
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str | None  # a sub-page's API name (/api/ruc/<ruc>/<name>) and cache suffix; None: the ficha
+    keys: tuple[str, ...]  # the answer's keys, in the API's order
+    fetch: Callable[[str, str], dict]  # (RUC, razón social) -> SUNAT's data, asked now
+    find: Callable[[str], StoredLookup | None]  # the stored record of a RUC
+    save: Callable[[str, dict, object], None]  # (RUC, answer, fetched at): store it
+
+    @property
+    def is_ficha(self) -> bool:
+        return self.name is None
+
+
+def _stored(data: dict, fetched_at) -> dict:
+    return {"data": data, "source": data["fuente"], "fetched_at": fetched_at}
+
+
+def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
+    RucRecord.objects.update_or_create(ruc=ruc, defaults={
+        **_stored(data, fetched_at),
+        "razon_social": data.get("razonSocial") or "",
+        "estado": data.get("estado") or "",
+        "condicion": data.get("condicion") or "",
+    })
+
+
+FICHA = Page(
+    name=None,
+    keys=(*FIELDS, *_TRAILER),
+    fetch=lambda ruc, razon_social: get_client().lookup(ruc),
+    find=lambda ruc: RucRecord.objects.filter(ruc=ruc).first(),
+    save=_save_ficha,
+)
+
+
+def _sub_page(section: Section) -> Page:
+    return Page(
+        name=section.name,
+        keys=("ruc", section.name, *_TRAILER),
+        fetch=lambda ruc, razon_social: {"ruc": ruc, section.name: get_client().lookup_section(ruc, section,
+                                                                                               razon_social)},
+        find=lambda ruc: RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first(),
+        save=lambda ruc, data, fetched_at: RucSectionRecord.objects.update_or_create(
+            ruc=ruc, section=section.name, defaults=_stored(data, fetched_at)),
+    )
+
+
+SUB_PAGES = {name: _sub_page(section) for name, section in SECTIONS.items()}
