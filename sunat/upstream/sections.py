@@ -1,25 +1,8 @@
-"""SUNAT's sub-pages of a RUC that the API serves, and how each is asked for and read."""
+"""SUNAT's sub-pages of a RUC that the API serves; each is declared in its own module of upstream.parser."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from sunat.upstream.parser import representantes, trabajadores
+from sunat.upstream.parser.section import Section
 
-from sunat.upstream.parser import parse_representantes, parse_trabajadores
+__all__ = ["SECTIONS", "Section"]
 
-
-@dataclass(frozen=True)
-class Section:
-    """A sub-page of a RUC's result: how SUNAT names it and how to read it."""
-
-    name: str  # the API's name, /api/ruc/<ruc>/<name>
-    accion: str  # jcrS00Alias accion
-    form_name: str  # the form in the result page that asks for it
-    parse: Callable[[str], list]
-
-
-SECTIONS = {
-    section.name: section
-    for section in (
-        Section("representantes", "getRepLeg", "formRepLeg", parse_representantes),
-        Section("trabajadores", "getCantTrab", "formNumTrabajd", parse_trabajadores),
-    )
-}
+SECTIONS = {section.name: section for section in (representantes.SECTION, trabajadores.SECTION)}

@@ -5,7 +5,6 @@ from django.conf import settings
 from sunat.lookups.batch import MAX_RUCS
 from sunat.upstream.clients import SECTIONS
 from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
-from sunat.api.openapi.schemas_ruc import SECTION_DESCRIPTIONS
 
 
 def _lookup_operation(operation_id: str, summary: str, description: str, path_parameter: str,
@@ -57,7 +56,7 @@ def _ruc_lookup(operation_id: str, summary: str, extra: str = "") -> dict:
 
 
 def _section_lookup(section: str) -> dict:
-    name, _, description = SECTION_DESCRIPTIONS[section]
+    name, description = SECTIONS[section].answer_schema, SECTIONS[section].description
     return _lookup_operation(
         f"consultar_{section}", f"{section.capitalize()} de un RUC",
         f"{description} Se guarda, cachea y falla igual que la consulta principal; un RUC que no existe "

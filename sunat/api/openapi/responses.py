@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from sunat.api.openapi.builders import ref
+from sunat.jsonschema import ref
 
 
 def parameter_components() -> dict:

@@ -1,10 +1,9 @@
 """The component schemas of a lookup: SUNAT's answer, the padrón's answer and the sections."""
 
 from sunat.upstream.clients import SECTIONS
-from sunat.api.openapi.builders import nullable, obj, ref, text
+from sunat.jsonschema import DATE_TEXT, nullable, obj, ref, text
 from sunat.upstream.parser import FIELDS
 
-_DATE = "Fecha AAAA-MM-DD"
 
 # One entry per key of sunat.upstream.parser.FIELDS, in the same order (checked below).
 _SUNAT_FIELDS = {
@@ -15,9 +14,9 @@ _SUNAT_FIELDS = {
     "tipoDocumento": nullable("string", "Documento de identidad (personas naturales)."),
     "estado": nullable("string", "Estado del contribuyente (ACTIVO, BAJA DE OFICIO...)."),
     "condicion": nullable("string", "Condición del domicilio fiscal (HABIDO, NO HABIDO...)."),
-    "fechaInscripcion": nullable("string", f"{_DATE} de inscripción.", format="date"),
-    "fechaInicioActividades": nullable("string", f"{_DATE} de inicio de actividades.", format="date"),
-    "fechaBaja": nullable("string", f"{_DATE} de baja; null si no está de baja.", format="date"),
+    "fechaInscripcion": nullable("string", f"{DATE_TEXT} de inscripción.", format="date"),
+    "fechaInicioActividades": nullable("string", f"{DATE_TEXT} de inicio de actividades.", format="date"),
+    "fechaBaja": nullable("string", f"{DATE_TEXT} de baja; null si no está de baja.", format="date"),
     "direccion": nullable("string", "Domicilio fiscal tal como lo muestra SUNAT; null si SUNAT lo reserva."),
     "departamento": nullable("string", "Departamento, tomado del final de la dirección."),
     "provincia": nullable("string", "Provincia, tomada del final de la dirección."),
@@ -33,10 +32,10 @@ _SUNAT_FIELDS = {
                          "items": {"type": "string"}},
     "sistemaEmisionElectronica": {"type": "array", "description": "Sistemas de emisión electrónica, uno por línea.",
                                   "items": {"type": "string"}},
-    "emisorElectronicoDesde": nullable("string", f"{_DATE} desde la que emite electrónicamente.", format="date"),
+    "emisorElectronicoDesde": nullable("string", f"{DATE_TEXT} desde la que emite electrónicamente.", format="date"),
     "comprobantesElectronicos": {"type": "array", "description": "Comprobantes electrónicos y desde cuándo.",
                                  "items": ref("ComprobanteElectronico")},
-    "afiliadoPleDesde": nullable("string", f"{_DATE} de afiliación al PLE.", format="date"),
+    "afiliadoPleDesde": nullable("string", f"{DATE_TEXT} de afiliación al PLE.", format="date"),
     "padrones": {"type": "array", "description": "Padrones en los que figura (agentes de retención, etc.).",
                  "items": {"type": "string"}},
 }
@@ -47,33 +46,6 @@ _UPDATED_SUNAT = text("Cuándo se consultó a SUNAT (UTC, AAAA-MM-DDTHH:MM:SSZ).
 
 _DOMICILIO_KEYS = ("tipoVia", "nombreVia", "codigoZona", "tipoZona", "numero", "interior", "lote",
                    "departamento", "manzana", "kilometro")
-
-
-def _section_item_schemas() -> dict:
-    return {
-        "Representante": obj({
-            "tipoDocumento": nullable("string", "Tipo de documento (DNI, CE...)."),
-            "numeroDocumento": nullable("string", "Número de documento."),
-            "nombre": nullable("string", "Apellidos y nombres."),
-            "cargo": nullable("string", "Cargo."),
-            "fechaDesde": nullable("string", f"{_DATE} desde la que ocupa el cargo.", format="date"),
-        }, "Un representante legal."),
-        "PeriodoTrabajadores": obj({
-            "periodo": nullable("string", "Periodo AAAA-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
-            "trabajadores": nullable("integer", "Trabajadores; null si SUNAT no lo indica.", minimum=0),
-            "pensionistas": nullable("integer", "Pensionistas; null si SUNAT no lo indica.", minimum=0),
-            "prestadores": nullable("integer", "Prestadores de servicios; null si SUNAT no lo indica.", minimum=0),
-        }, "Cantidad de trabajadores, pensionistas y prestadores de un periodo."),
-    }
-
-
-SECTION_DESCRIPTIONS = {
-    "representantes": ("RespuestaRepresentantes", "Representante",
-                       "Representantes legales según SUNAT; lista vacía si SUNAT no tiene información."),
-    "trabajadores": ("RespuestaTrabajadores", "PeriodoTrabajadores",
-                     "Trabajadores por periodo, el más reciente primero; lista vacía si SUNAT no tiene "
-                     "información."),
-}
 
 
 def ruc_schemas() -> dict:
@@ -115,16 +87,15 @@ def ruc_schemas() -> dict:
         }, "Una actividad económica."),
         "ComprobanteElectronico": obj({
             "tipo": nullable("string", "Tipo de comprobante (FACTURA, BOLETA...)."),
-            "desde": nullable("string", f"{_DATE} desde la que lo emite.", format="date"),
+            "desde": nullable("string", f"{DATE_TEXT} desde la que lo emite.", format="date"),
         }, "Un comprobante electrónico."),
-        **_section_item_schemas(),
+        **{section.item_schema_name: section.item_schema for section in SECTIONS.values()},
     }
-    for section in SECTIONS:
-        name, item, description = SECTION_DESCRIPTIONS[section]
-        schemas[name] = obj({
+    for section in SECTIONS.values():
+        schemas[section.answer_schema] = obj({
             "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
-            section: {"type": "array", "items": ref(item), "description": description},
+            section.name: {"type": "array", "items": ref(section.item_schema_name), "description": section.description},
             "fuente": {"const": "sunat", "description": "Siempre SUNAT."},
             "actualizadoEn": _UPDATED_SUNAT,
-        }, description)
+        }, section.description)
     return schemas

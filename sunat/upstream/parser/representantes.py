@@ -1,8 +1,10 @@
-"""The getRepLeg sub-page (legal representatives): parse_representantes."""
+"""The getRepLeg sub-page (legal representatives): its declaration and parse_representantes."""
 
 import re
 
+from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
+from sunat.upstream.parser.section import Section
 from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
 
 # Columns, recognized by the words of their header (folded, punctuation
@@ -39,3 +41,17 @@ def _representante(values):
     result = {field: sub_page_value(values.get(field)) for field in REPRESENTANTE_FIELDS}
     result["fechaDesde"] = parse_date(values.get("fechaDesde"))
     return result
+
+
+SECTION = Section(
+    name="representantes", accion="getRepLeg", form_name="formRepLeg", parse=parse_representantes,
+    answer_schema="RespuestaRepresentantes", item_schema_name="Representante",
+    item_schema=obj({
+        "tipoDocumento": nullable("string", "Tipo de documento (DNI, CE...)."),
+        "numeroDocumento": nullable("string", "Número de documento."),
+        "nombre": nullable("string", "Apellidos y nombres."),
+        "cargo": nullable("string", "Cargo."),
+        "fechaDesde": nullable("string", f"{DATE_TEXT} desde la que ocupa el cargo.", format="date"),
+    }, "Un representante legal."),
+    description="Representantes legales según SUNAT; lista vacía si SUNAT no tiene información.",
+)

@@ -1,8 +1,10 @@
-"""The getCantTrab sub-page (workers per period): parse_trabajadores and its count and period cells."""
+"""The getCantTrab sub-page (workers per period): its declaration, parse_trabajadores and its cells."""
 
 import re
 
+from sunat.jsonschema import nullable, obj
 from sunat.upstream.parser.common import fold, parse_html
+from sunat.upstream.parser.section import Section
 from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS):
@@ -81,3 +83,16 @@ def parse_period(text):
         return None
     month = int(month)
     return f"{int(year):04d}-{month:02d}" if 1 <= month <= 12 else None
+
+
+SECTION = Section(
+    name="trabajadores", accion="getCantTrab", form_name="formNumTrabajd", parse=parse_trabajadores,
+    answer_schema="RespuestaTrabajadores", item_schema_name="PeriodoTrabajadores",
+    item_schema=obj({
+        "periodo": nullable("string", "Periodo AAAA-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
+        "trabajadores": nullable("integer", "Trabajadores; null si SUNAT no lo indica.", minimum=0),
+        "pensionistas": nullable("integer", "Pensionistas; null si SUNAT no lo indica.", minimum=0),
+        "prestadores": nullable("integer", "Prestadores de servicios; null si SUNAT no lo indica.", minimum=0),
+    }, "Cantidad de trabajadores, pensionistas y prestadores de un periodo."),
+    description="Trabajadores por periodo, el más reciente primero; lista vacía si SUNAT no tiene información.",
+)

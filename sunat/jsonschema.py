@@ -1,6 +1,7 @@
-"""Small builders of JSON Schema fragments, shared by the schema and path modules."""
+"""Small builders of JSON Schema fragments: the OpenAPI document and each SUNAT page's item schema. Imports nothing."""
 
 _REF = "#/components/schemas/"
+DATE_TEXT = "Fecha AAAA-MM-DD"  # how a date property's description starts
 
 
 def ref(name: str) -> dict:
