@@ -46,7 +46,7 @@ SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SE
 METHODS = {"/api/ruc/lote": {"post"}}  # every other path: GET only
 
 # The error codes each operation can answer, per status (read from the views, the middleware and
-# sunat.api.errors). Each must be named in that response's description.
+# sunat.lookups.errors). Each must be named in that response's description.
 KEY = {"401": ["api_key_requerida", "api_key_invalida"], "429": ["cuota_excedida"]}
 NOT_ALLOWED = {"405": ["metodo_no_permitido"]}
 SUNAT_DOWN = {"503": ["sunat_no_disponible"], "504": ["sunat_timeout"]}

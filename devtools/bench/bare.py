@@ -8,7 +8,7 @@ server and the proxy cost before the framework's first line runs.
 import os
 from pathlib import Path
 
-from sunat.api.responses import CONTENT_TYPE
+from sunat.responses import CONTENT_TYPE
 
 _BODY = Path(os.environ["BENCH_CONSTANT_JSON"]).read_bytes()
 _HEADERS = [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(_BODY))), ("X-Cache", "HIT")]

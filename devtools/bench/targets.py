@@ -32,7 +32,7 @@ ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS
 # What the warm-up runs in `manage.py shell`: a lookup through the project's own services (a
 # miss: the replica, the database, the cache), then the exact bytes the API answers for it.
 _WARM = """
-from sunat.api.responses import json_response
+from sunat.responses import json_response
 from sunat.lookups.services import lookup_ruc
 result = lookup_ruc({ruc!r})
 open({path!r}, "wb").write(json_response(result.data).content)

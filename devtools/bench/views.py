@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from sunat.api.responses import json_error, json_response, require_get
+from sunat.responses import json_error, json_response, require_get
 
 _PATH = os.environ.get("BENCH_CONSTANT_JSON", "")
 ANSWER = json.loads(Path(_PATH).read_bytes()) if _PATH else None

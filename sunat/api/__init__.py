@@ -1,1 +1,4 @@
-"""The HTTP API: thin views, JSON responses, the error table and the OpenAPI document. Imports lookups, keys, padron."""
+"""The HTTP API: thin views and the OpenAPI document.
+
+Imports lookups, keys, padron, upstream's page registry and the shared responses.
+"""

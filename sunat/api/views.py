@@ -18,9 +18,9 @@ from sunat.api import openapi
 from sunat import caching
 from sunat.lookups import services
 from sunat.upstream import throttle
-from sunat.api.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
+from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.padron import queries as padron_queries
-from sunat.api.responses import json_error, json_response, require_get
+from sunat.responses import json_error, json_response, require_get
 from sunat.upstream import scheduler
 from sunat.validators import InvalidDni, ruc_for_dni
 

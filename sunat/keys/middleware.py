@@ -5,7 +5,7 @@ import re
 from django.conf import settings
 
 from sunat.keys import services as api_keys
-from sunat.api.responses import json_error
+from sunat.responses import json_error
 
 # The API; its schema and docs stay open, like /health and the admin.
 API_PATH = re.compile(r"^/(?:api|obtener-ruc)/")

@@ -13,7 +13,7 @@ import time
 from functools import partial
 
 from sunat.lookups import services
-from sunat.api.errors import LOOKUP_ERRORS, lookup_error
+from sunat.lookups.errors import LOOKUP_ERRORS, lookup_error
 from sunat.exceptions import SunatBusy
 from sunat.upstream import asker, scheduler
 

@@ -1,6 +1,6 @@
 """Everything that asks SUNAT: its clients, page parsers, pacing, single flight, and the threads
 that run it away from the request threads that answer hits. Imports no other part of the app
-but exceptions, validators and the cache plumbing.
+but exceptions, ubigeo, jsonschema and the cache plumbing.
 
 - clients, parser, sections: how each SUNAT page is asked for and read.
 - throttle, singleflight: pacing, cooldowns and backoff; one request per RUC across processes.
