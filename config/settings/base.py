@@ -120,6 +120,8 @@ SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.
 SUNAT_TIMEOUT = env.float("SUNAT_TIMEOUT", default=10.0)
 SUNAT_MAX_ATTEMPTS = env.int("SUNAT_MAX_ATTEMPTS", default=3)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.5)
+# The most read of one SUNAT page, compressed or not (the largest captured page is 56 KB); past it, 503.
+SUNAT_MAX_PAGE_BYTES = env.int("SUNAT_MAX_PAGE_BYTES", default=2 * 1024 * 1024)
 # Every request's SUNAT work (pacing waits, attempts, backoff) ends within this many seconds:
 # below nginx's NGINX_PROXY_READ_TIMEOUT by a margin, so that the client always gets our JSON.
 SUNAT_DEADLINE = env.float("SUNAT_DEADLINE", default=20.0)

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 # How a jcrS00Alias request is answered.
-MODES = ("ok", "reject", "error", "http401", "http503", "reset", "hang")
+MODES = ("ok", "reject", "error", "http401", "http503", "reset", "hang",
+         # A lying or broken upstream (issue 15): the normal page under an unknown charset, a gzip
+         # bomb, a page of 8 MB, a redirect elsewhere, the answer for another RUC.
+         "bogus_charset", "gzip_bomb", "huge", "redirect", "other_ruc")
 # Fields holding sets of RUCs (frozensets here, sorted lists in JSON).
 RUC_SET_FIELDS = ("not_found", "no_subpage_info")
 
@@ -40,6 +43,8 @@ class ReplicaConfig:
     require_cookie: bool = True
     # Firewall rule: a Chrome User-Agent without Sec-CH-UA is rejected.
     check_user_agent: bool = True
+    # Where mode "redirect" sends the client ("": a closed port on loopback).
+    redirect_to: str = ""
 
     # -- validation -------------------------------------------------------
 
@@ -114,6 +119,10 @@ def _validate(name, value):
     if name in ("keep_open", "synthetic", "require_cookie", "check_user_agent"):
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
+        return value
+    if name == "redirect_to":
+        if not isinstance(value, str):
+            raise ValueError(f"redirect_to must be a URL string, got {value!r}")
         return value
     if name in RUC_SET_FIELDS:
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):

@@ -1,5 +1,7 @@
 """The replica's request handler: routing, SUNAT's pages, the firewall and simulated trouble."""
 
+import functools
+import gzip
 import json
 import select
 import socket
@@ -19,6 +21,18 @@ ALIAS_PATH = BASE_PATH + "jcrS00Alias"
 # The header is the truth; the pages' own <meta charset="utf-8"> is not.
 HTML_CONTENT_TYPE = "text/html; charset=ISO-8859-1"
 JSON_CONTENT_TYPE = "application/json"
+
+
+# The hostile modes' material.
+BOGUS_CONTENT_TYPE = "text/html; charset=x-bogus-charset"
+HUGE_PAGE_BYTES = 8 * 1024 * 1024
+OTHER_RUC, ANOTHER_RUC = "20100070970", "20550263948"  # whose answer "other_ruc" gives instead
+
+
+@functools.lru_cache(maxsize=1)
+def gzip_bomb() -> bytes:
+    """64 MB of spaces, gzipped to about 64 KB."""
+    return gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9)
 
 
 def encode_page(text):
@@ -105,7 +119,9 @@ class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
             self.close_connection = True  # shutting down: leave without answering
             return
         mode = config.take_mode()
-        if mode != "ok":
+        if mode == "other_ruc":
+            form = {**form, "nroRuc": OTHER_RUC if form.get("nroRuc") != OTHER_RUC else ANOTHER_RUC}
+        elif mode not in ("ok", "bogus_charset"):
             return self.misbehave(mode)
 
         config = config.snapshot()  # one consistent view for the rest
@@ -119,6 +135,7 @@ class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
             reply.status,
             reply.body,
             keep_open_seconds=config.keep_open_seconds if config.keep_open else None,
+            content_type=BOGUS_CONTENT_TYPE if mode == "bogus_charset" else HTML_CONTENT_TYPE,
         )
 
     def firewall_rejects(self):
@@ -144,6 +161,13 @@ class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
         elif mode == "hang":
             self.close_connection = True
             self.wait_while_client_connected()
+        elif mode == "gzip_bomb":
+            self.send_bytes(200, gzip_bomb(), HTML_CONTENT_TYPE, headers=[("Content-Encoding", "gzip")])
+        elif mode == "huge":
+            self.send_bytes(200, b"<html><body><p>" + b"x" * HUGE_PAGE_BYTES, HTML_CONTENT_TYPE)
+        elif mode == "redirect":
+            location = self.replica.config.redirect_to or "http://127.0.0.1:9/elsewhere"
+            self.send_bytes(302, b"", HTML_CONTENT_TYPE, headers=[("Location", location)])
         else:  # ReplicaConfig validates modes; this is a bug
             raise ValueError(f"unknown mode {mode!r}")
 
@@ -199,10 +223,10 @@ class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
 
     # -- response helpers --------------------------------------------------
 
-    def send_html(self, status, text, headers=(), keep_open_seconds=None):
+    def send_html(self, status, text, headers=(), keep_open_seconds=None, content_type=HTML_CONTENT_TYPE):
         body = encode_page(text)
         if keep_open_seconds is None:
-            return self.send_bytes(status, body, HTML_CONTENT_TYPE, headers)
+            return self.send_bytes(status, body, content_type, headers)
         # The SUNAT quirk: no Content-Length, and the connection stays open
         # after </html>; a client has to stop reading at </html> by itself.
         self.send_response(status)

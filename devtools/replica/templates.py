@@ -94,7 +94,12 @@ def result_document(panel, *, ruc, name, note):
     )
 
 
+LONG_NAME_PREFIX = "2099"  # synthetic RUCs whose razón social is longer than any column would hold
+
+
 def synthetic_name(ruc):
+    if ruc.startswith(LONG_NAME_PREFIX):
+        return f"EMPRESA SINTETICA {ruc} " + "DE NOMBRE MUY LARGO " * 30 + "S.A.C."
     return f"EMPRESA SINTETICA {ruc} S.A.C."
 
 

@@ -30,9 +30,10 @@ class RucRecord(StoredLookup):
     """The last successful lookup of a RUC."""
 
     ruc = models.CharField("RUC", max_length=11, primary_key=True)
-    razon_social = models.CharField("razón social", max_length=500, blank=True)
-    estado = models.CharField("estado", max_length=100, blank=True)
-    condicion = models.CharField("condición", max_length=100, blank=True)
+    # SUNAT sets no length we know of: text columns, so that no answer is half-stored.
+    razon_social = models.TextField("razón social", blank=True)
+    estado = models.TextField("estado", blank=True)
+    condicion = models.TextField("condición", blank=True)
 
     class Meta:
         verbose_name = "consulta RUC"

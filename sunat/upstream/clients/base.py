@@ -10,6 +10,7 @@ from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
 from sunat.upstream import budget
 from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
+from sunat.upstream.parser.common import rucs_named
 from sunat.upstream.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)
 
 logger = logging.getLogger(__name__)
@@ -49,9 +50,15 @@ def _page_error(html: str, ruc: str) -> Exception:
 
 def interpret_section_page(html: str, ruc: str, section: Section) -> list:
     try:
-        return section.parse(html)
+        rows = section.parse(html)
     except ParseError:
         raise _page_error(html, ruc) from None
+    # A page that names RUCs but not this one is another taxpayer's (a representative's document
+    # may be a RUC too, so only the absence of ours counts).
+    named = rucs_named(html)
+    if named and ruc not in named:
+        raise SunatUnavailable(f"SUNAT's {section.name} page is for RUC {min(named)}, not {ruc}")
+    return rows
 
 
 class SunatClient:

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from selenium import webdriver
@@ -265,10 +266,15 @@ class BrowserClient(SunatClient):
         self._check_reached(driver)
         throttle.answered()
 
-    @staticmethod
-    def _check_reached(driver) -> None:
-        """Raise if the browser shows its own network error page instead of SUNAT's."""
-        if driver.execute_script("return document.documentURI").startswith("chrome-error://"):
+    def _check_reached(self, driver) -> None:
+        """Raise if the browser shows its own network error page instead of SUNAT's, or ended up
+        somewhere else than SUNAT (a redirect), or holds a page over SUNAT_MAX_PAGE_BYTES."""
+        where = driver.execute_script("return document.documentURI")
+        if not where.startswith("chrome-error://") and urlsplit(where).netloc != urlsplit(self.base_url).netloc:
+            raise SunatUnavailable("SUNAT sent the browser to another host")
+        if len(driver.page_source) > settings.SUNAT_MAX_PAGE_BYTES:
+            raise SunatUnavailable(f"SUNAT sent a page over {settings.SUNAT_MAX_PAGE_BYTES} bytes")
+        if where.startswith("chrome-error://"):
             throttle.failed()
             if "ERR_CONNECTION_RESET" in driver.page_source:
                 raise SunatUnreachable("SUNAT reset the connection (browser)")

@@ -1,5 +1,6 @@
 """SUNAT over plain HTTP (requests): the form page for the session cookie, then consPorRuc."""
 
+import codecs
 import threading
 import time
 from urllib.parse import urlsplit
@@ -67,7 +68,9 @@ class HttpClient(SunatClient):
         timeout = self.request_timeout()
         deadline = time.monotonic() + timeout
         try:
-            page = self._read_page(send(url, timeout=timeout, stream=True, **kwargs), deadline)
+            # No redirect is followed: a 3xx is an error page like any other status but 200.
+            response = send(url, timeout=timeout, stream=True, allow_redirects=False, **kwargs)
+            page = self._read_page(response, deadline)
         except (requests.Timeout, ReadTimeoutError) as exc:
             if timeout >= self.timeout:  # a request cut short by the deadline says nothing of SUNAT
                 throttle.failed()
@@ -109,20 +112,33 @@ class HttpClient(SunatClient):
 
     @staticmethod
     def _read_page(response: requests.Response, deadline: float) -> str:
-        """Read the body up to `</html>`: SUNAT sometimes keeps the connection open without a length."""
+        """Read the body up to `</html>` (SUNAT sometimes keeps the connection open without a length),
+        and never more than SUNAT_MAX_PAGE_BYTES, compressed or not."""
+        limit = settings.SUNAT_MAX_PAGE_BYTES
         with response:
             if response.status_code != 200:
                 raise SunatUnavailable(f"SUNAT answered HTTP {response.status_code}")
             body = bytearray()
-            # read1 returns what has arrived; iter_content would wait for a full chunk or EOF.
+            # read1 returns what has arrived, and decompresses at most _CHUNK bytes of it per call;
+            # iter_content would wait for a full chunk or EOF.
             while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 body += chunk
+                if len(body) > limit or response.raw.tell() > limit:
+                    raise SunatUnavailable(f"SUNAT sent a page over {limit} bytes")
                 if _HTML_END in body[-(len(chunk) + len(_HTML_END)):].lower():
                     break
                 if time.monotonic() > deadline:
                     raise requests.Timeout("SUNAT kept sending past the timeout")
-            # The HTTP header is the truth (ISO-8859-1); the page's meta tag claims utf-8.
-            return bytes(body).decode(response.encoding or "iso-8859-1", errors="replace")
+            # The HTTP header is the truth (ISO-8859-1); the page's meta tag claims utf-8. A charset
+            # Python does not know is SUNAT's usual one.
+            return bytes(body).decode(_known_codec(response.encoding), errors="replace")
+
+
+def _known_codec(name: str | None) -> str:
+    try:
+        return codecs.lookup(name).name if name else "iso-8859-1"
+    except LookupError:
+        return "iso-8859-1"
 
 
 def _was_reset(exc: BaseException) -> bool:

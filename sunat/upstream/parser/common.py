@@ -24,6 +24,14 @@ DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 HAS_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 TEXT_NODES = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 
+_RUC_RE = re.compile(r"(?<!\d)(?:10|15|16|17|20)\d{9}(?!\d)")
+
+
+def rucs_named(html: str) -> set[str]:
+    """Every RUC-like number a page shows (a sub-page's title names its RUC)."""
+    return set(_RUC_RE.findall(html))
+
+
 EMPTY_VALUES = {"", "-", "NINGUNO"}
 
 
