@@ -1,6 +1,7 @@
 """The deployed stack on loopback: nginx (the project's template) -> gunicorn -> Django -> PostgreSQL,
 with LocMem and with a real redis-server."""
 
+import time
 from contextlib import nullcontext
 
 import pytest
@@ -125,3 +126,28 @@ def test_api_rate_limit_answers_429_in_json(stack):
     assert set(statuses) <= {200, 429}
     # Not the rest of the site: health checks are never rate-limited.
     assert requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("method, path, headers, body, status, code", [
+    ("TRACE", "/api/ruc/20573215045", {}, None, 405, "metodo_no_permitido"),
+    ("GET", "/api/ruc/" + "1" * 9000, {}, None, 414, "ruta_muy_larga"),
+    ("GET", "/api/ruc/20573215045", {"X-Relleno": "x" * 20000}, None, 400, "solicitud_invalida"),
+    ("POST", "/api/ruc/lote", {"Content-Type": "application/json"}, b"[" + b" " * 2_000_000 + b"]", 413,
+     "solicitud_muy_grande"),
+])
+def test_errors_nginx_answers_itself_are_json(stack, method, path, headers, body, status, code):
+    time.sleep(1)  # whatever the rate-limit test left in this client's bucket drains
+    response = requests.request(method, f"{stack['url']}{path}", headers={**HTTPS, **headers}, data=body, timeout=30)
+
+    assert response.status_code == status, response.text[:200]
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == code and response.json()["detail"]
+
+
+def test_json_answers_are_gzipped_when_asked(stack):
+    time.sleep(1)
+    response = requests.get(f"{stack['url']}/api/ruc/{COMPANY}", headers={**HTTPS, "Accept-Encoding": "gzip"},
+                            timeout=30)
+
+    assert response.status_code == 200 and response.headers.get("Content-Encoding") == "gzip"
+    assert response.json()["ruc"] == COMPANY
