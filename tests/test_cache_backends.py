@@ -155,3 +155,11 @@ def test_locmem_keeps_no_second_copy(client, replica, settings):
     cache.delete(ruc_cache.ruc_key(COMPANY))
     # With Redis the copy still answers; with LocMem the cache is the process's own.
     assert (ruc_cache.get(COMPANY) is None) != caching.uses_redis()
+
+
+def test_clear_ruc_cache_fails_when_redis_is_down(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.CACHES = dead_redis_caches()
+    with pytest.raises(CommandError, match="no responde"):
+        call_command("clear_ruc_cache")

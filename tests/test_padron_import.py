@@ -607,3 +607,19 @@ def test_command_on_a_terminal_draws_a_bar(tmp_path, monkeypatch):
     assert text.count("\r[") >= 4  # loading reports, indexing, done
     assert f"\r[{'#' * command.BAR_WIDTH}] 100.0% {SEVERAL_BLOCKS:>12,} filas" in text
     assert f"Padrón importado: {SEVERAL_BLOCKS:,} filas" in text
+
+
+def test_a_file_much_shorter_than_the_register_in_use_is_refused_unless_forced(tmp_path, settings):
+    settings.PADRON_MAX_SHRINK = 0.05
+    full, _ = generated(tmp_path / "full.zip", 1000, seed=4)
+    cut, _ = generated(tmp_path / "cut.zip", 900, seed=4)  # a download cut at a line boundary
+    import_padron(str(full))
+
+    with pytest.raises(CommandError, match="10% menos que el padrón en uso"):
+        call_command("import_padron", str(cut), stdout=io.StringIO())
+    assert PadronEntry.objects.count() == 1000 and PadronVersion.objects.count() == 1
+
+    slightly, _ = generated(tmp_path / "slightly.zip", 960, seed=4)  # within 5%: an ordinary day
+    assert import_padron(str(slightly)).rows == 960
+    call_command("import_padron", str(cut), "--force", stdout=io.StringIO())
+    assert PadronEntry.objects.count() == 900

@@ -102,6 +102,10 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
 
+# An import of the Padrón Reducido with this share fewer rows than the version in use is refused
+# (a download cut short reads as a valid, shorter register); manage.py import_padron --force takes it.
+PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=0.05)
+
 # API keys (sunat.keys.services): created in the admin, sent as "Authorization: Bearer <key>".
 # Off by default so that `make run` answers at once; a key that is sent is always checked.
 API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=False)

@@ -18,3 +18,5 @@ SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=0.0)
 # Tests that expire entries by deleting them from the cache must not be answered by a
 # process-local copy; the tests of that copy turn it on.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=0)
+# Tests import registers of every size in any order; the test of the shrink guard sets its own.
+PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=1.0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
@@ -52,8 +53,12 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def import_padron(path_or_url: str, progress: ProgressCallback | None = None) -> PadronVersion:
-    """Load the padrón at `path_or_url` and swap it in; PadronError when it cannot be."""
+def import_padron(path_or_url: str, progress: ProgressCallback | None = None, force: bool = False) -> PadronVersion:
+    """Load the padrón at `path_or_url` and swap it in; PadronError when it cannot be.
+
+    A file with PADRON_MAX_SHRINK fewer rows than the version in use (a download cut at a line
+    boundary reads as a valid, shorter register) is refused unless `force`.
+    """
     started = time.monotonic()
     report = progress or (lambda _: None)
     loader = _PostgresLoader() if connection.vendor == "postgresql" else _SqliteLoader()
@@ -62,6 +67,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None) ->
             with open_padron(path_or_url) as source:
                 loader.create_table()
                 rows = loader.load(_reporting(source, started, report))
+                if not force:
+                    _check_not_shrunk(rows)
                 report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, INDEXING))
                 loader.build_indexes()
                 with transaction.atomic():
@@ -76,6 +83,13 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None) ->
     cache.delete(VERSION_CACHE_KEY)
     logger.info("padrón imported: %s rows from %s in %.1f s", rows, path_or_url, version.seconds)
     return version
+
+
+def _check_not_shrunk(rows: int) -> None:
+    in_use = PadronVersion.objects.order_by("-imported_at").first()
+    if in_use is not None and rows < in_use.rows * (1 - settings.PADRON_MAX_SHRINK):
+        raise PadronError(f"el archivo tiene {rows:,} filas, {1 - rows / in_use.rows:.0%} menos que el padrón en uso "
+                          f"({in_use.rows:,}); ¿descarga incompleta? Use --force si es correcto")
 
 
 def _reporting(source: Source, started: float, report: ProgressCallback) -> Iterator[Block]:

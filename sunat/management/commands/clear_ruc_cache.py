@@ -22,8 +22,10 @@ class Command(BaseCommand):
             rucs = [validate_ruc(ruc) for ruc in rucs]
         except InvalidRuc as exc:
             raise CommandError(str(exc)) from exc
-        if not caching.probe():
-            raise CommandError(f"La caché ({caching.backend_name()}) no responde.")
+        # With Redis out, the circuit breaker answers from this process's memory: clearing that
+        # would report success and leave Redis as it was.
+        if not caching.probe() or caching.circuit_open():
+            raise CommandError(f"La caché ({caching.backend_name()}) no responde; no se quitó nada.")
         removed = ruc_cache.evict(rucs) if rucs else ruc_cache.evict_all()
         scope = f"{len(rucs)} RUC indicado(s)" if rucs else "todas las entradas sunat:ruc:*"
         self.stdout.write(f"Se quitaron {removed} entradas de la caché {caching.backend_name()} ({scope}).")

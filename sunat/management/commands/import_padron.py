@@ -18,12 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="ruta o URL de padron_reducido_ruc.zip (o .txt)")
+        parser.add_argument("--force", action="store_true",
+                            help="importar aunque tenga bastantes menos filas que el padrón en uso (PADRON_MAX_SHRINK)")
 
-    def handle(self, *args, source, **options):
+    def handle(self, *args, source, force=False, **options):
         self._tty = self.stdout.isatty()
         self._last_line = 0.0
         try:
-            version = import_padron(source, progress=self._show)
+            version = import_padron(source, progress=self._show, force=force)
         except PadronError as exc:
             self._end_bar()
             raise CommandError(f"No se importó el padrón ({source}): {exc}. El padrón en uso no cambió.")
