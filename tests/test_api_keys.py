@@ -195,6 +195,26 @@ def test_a_batch_costs_one_request_per_distinct_ruc(client, replica):
     assert replica.stats()["by_ruc"].get("20100070970", 0) == 0  # refused before any lookup
 
 
+@pytest.mark.django_db(transaction=True)  # the batch's lookups run in other threads
+def test_a_refused_batch_costs_nothing_and_a_served_one_says_what_is_left(client, replica):
+    key, plain = api_keys.create_key("ERP", per_minute=5)
+
+    refused = client.post("/api/ruc/lote", {"rucs": [COMPANY, "20100070970", "20131312955", "20550263948",
+                                                      "20146806679", "20440374248"]},
+                          content_type="application/json", **bearer(plain))
+    served = client.post("/api/ruc/lote", {"rucs": [COMPANY, "20100070970"]}, content_type="application/json",
+                         **bearer(plain))
+
+    assert refused.status_code == 429
+    assert served.status_code == 200
+    assert served["X-RateLimit-Remaining-Minute"] == "3"  # 5, less the served batch's two; none for the refused
+    assert api_keys.usage(key.prefix).minute == 2
+    _, other = api_keys.create_key("CRM", per_minute=5)
+    three = client.post("/api/ruc/lote", {"rucs": [COMPANY, "20100070970", "20550263948"]},
+                        content_type="application/json", **bearer(other))
+    assert three["X-RateLimit-Remaining-Minute"] == "2"  # after its three items, not after the first one
+
+
 def test_admin_shows_each_keys_use(admin_client, client, replica):
     key, plain = api_keys.create_key("ERP")
     for _ in range(3):

@@ -72,13 +72,14 @@ def ruc_batch(request):
     def charge(count):
         # The middleware counted the request as one; a batch costs one per distinct RUC.
         if key is not None and count > 1:
-            api_keys.charge(key, count - 1)
+            request.api_key_usage = api_keys.charge(key, count - 1)  # the middleware's headers say so
 
     try:
         result = batch.lookup_many(body["rucs"], timeout=settings.LOTE_TIMEOUT, charge=charge)
     except batch.InvalidBatch as exc:
         return json_error(400, exc.code, exc.detail)
     except api_keys.QuotaExceeded as exc:
+        api_keys.refund(key)  # the one the middleware counted: a refused batch costs nothing
         return quota_exceeded(exc, "El lote excede")
     return json_response(result)
 

@@ -36,6 +36,7 @@ class ApiKeyMiddleware:
             return quota_exceeded(exc, "Se agotó")
         request.api_key = key
         response = self.get_response(request)
+        used = getattr(request, "api_key_usage", used)  # a batch counted its items after this point
         response["X-RateLimit-Remaining-Minute"] = str(max(0, key.per_minute - used.minute))
         response["X-RateLimit-Remaining-Day"] = str(max(0, key.per_day - used.day))
         return response

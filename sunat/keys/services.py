@@ -111,14 +111,18 @@ def charge(key: KeyInUse, units: int = 1) -> Usage:
     minute_key, day_key = _counter_keys(key.prefix, now)
     minute, day = _count(minute_key, day_key, units)
     if minute > key.per_minute or day > key.per_day:
-        _add(minute_key, -units, timeout=_MINUTE_TTL)
-        _add(day_key, -units, timeout=_DAY_TTL)
+        _uncount(minute_key, day_key, units)
         if minute > key.per_minute:
             raise QuotaExceeded("minuto", key.per_minute, retry_after=60 - int(now % 60))
         raise QuotaExceeded("día", key.per_day, retry_after=_seconds_to_midnight())
     if minute == units:  # the key's first request this minute: worth one write
         ApiKey.objects.filter(pk=key.id).update(last_used_at=timezone.now())
     return Usage(minute=minute, day=day)
+
+
+def refund(key: KeyInUse, units: int = 1) -> None:
+    """Give back `units` requests counted for a request that was refused after all (a batch over quota)."""
+    _uncount(*_counter_keys(key.prefix, time.time()), units)
 
 
 def usage(prefix: str) -> Usage:
@@ -148,6 +152,11 @@ def _count(minute_key: str, day_key: str, units: int) -> tuple[int, int]:
         except Exception:  # Redis trouble: the cache's calls below fall back like every other
             logger.warning("counting API key use on Redis failed; counting through the cache", exc_info=True)
     return _add(minute_key, units, timeout=_MINUTE_TTL), _add(day_key, units, timeout=_DAY_TTL)
+
+
+def _uncount(minute_key: str, day_key: str, units: int) -> None:
+    _add(minute_key, -units, timeout=_MINUTE_TTL)
+    _add(day_key, -units, timeout=_DAY_TTL)
 
 
 def _add(key: str, units: int, timeout: int) -> int:
