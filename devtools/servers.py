@@ -151,7 +151,14 @@ def postgres_server():
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-NGINX_TEMPLATE = PROJECT_ROOT / "nginx" / "templates" / "default.conf.template"
+NGINX_DIR = PROJECT_ROOT / "nginx"
+NGINX_TEMPLATE = NGINX_DIR / "templates" / "default.conf.template"
+NGINX_MAIN_CONF = NGINX_DIR / "nginx.conf"
+NGINX_ADDRESS_SCRIPT = NGINX_DIR / "entrypoint.d" / "40-trusted-proxies.sh"
+ENV_PRODUCTION = PROJECT_ROOT / ".env.production"
+# On loopback the tests' default client plays the TLS front: it sends X-Forwarded-Proto: https
+# as the front does. A test that needs a distinct front names NGINX_TRUSTED_PROXIES itself.
+LOOPBACK_FRONT = HOST
 
 
 def render_template(text: str, variables: dict) -> str:
@@ -161,42 +168,112 @@ def render_template(text: str, variables: dict) -> str:
                   lambda m: str(variables[m.group(1) or m.group(2)]), text)
 
 
-@contextlib.contextmanager
-def nginx_server(variables: dict, workdir: Path):
-    """Real nginx with the project's template rendered for loopback; yields its base URL."""
+def nginx_defaults() -> dict:
+    """The NGINX_* values of .env.production: what a test does not set runs as deployed."""
+    values = {}
+    for line in ENV_PRODUCTION.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("NGINX_"):
+            values[name] = value
+    return values
+
+
+def run_address_script(output_dir: Path, variables: dict) -> subprocess.CompletedProcess:
+    """nginx/entrypoint.d's script, as the image's entrypoint launches it (by its exec bit), with
+    `variables` as its environment and its trusted-proxies.conf written into output_dir."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **{name: str(value) for name, value in variables.items()},
+           "NGINX_ENVSUBST_OUTPUT_DIR": str(output_dir)}
+    return subprocess.run([str(NGINX_ADDRESS_SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
+
+
+def loopback_nginx_conf(workdir: Path) -> str:
+    """nginx/nginx.conf with its paths moved into workdir (the includes into workdir/conf.d) and
+    in the foreground; everything else, worker_connections included, as shipped."""
+    # As root, workers would run as `nginx` (no such user here); root can read the tests' private tmp dirs.
+    user = "user root root;" if os.geteuid() == 0 else ""
+    temp_paths = " ".join(f"{kind}_temp_path {workdir}/{kind};"
+                          for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    replacements = [
+        (r"^user\s[^;]*;", lambda m: user),
+        (r"^pid\s[^;]*;", lambda m: f"pid {workdir}/nginx.pid;\ndaemon off;"),
+        (r"^error_log\s+\S+", lambda m: f"error_log {workdir}/error.log"),
+        (r"^(\s*access_log\s+)\S+", lambda m: f"{m.group(1)}{workdir}/access.log"),
+        (r"^http\s*\{", lambda m: f"http {{\n    {temp_paths}"),
+        (r"^(\s*)include\s+/etc/nginx/conf\.d/\*\.conf;", lambda m: f"{m.group(1)}include {workdir}/conf.d/*.conf;"),
+    ]
+    text = NGINX_MAIN_CONF.read_text()
+    for pattern, replacement in replacements:
+        text, found = re.subn(pattern, replacement, text, flags=re.MULTILINE)
+        if found != 1:
+            raise RuntimeError(f"{NGINX_MAIN_CONF}: {pattern!r} matched {found} times, not once")
+    return text
+
+
+def nginx_binary() -> str:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
         raise RuntimeError("nginx is not installed (make test installs it)")
-    port = free_port()
-    site = workdir / "default.conf"
-    site.write_text(render_template(NGINX_TEMPLATE.read_text(), {**variables, "NGINX_PORT": port}))
+    return nginx
+
+
+def check_nginx_conf(workdir: Path) -> subprocess.CompletedProcess:
+    """`nginx -t` of workdir/nginx.conf (written from nginx/nginx.conf) and what workdir/conf.d holds."""
     main_conf = workdir / "nginx.conf"
-    # As root, nginx workers would run as nobody, who cannot read the tests' private tmp dirs.
-    user = "user root root;" if os.geteuid() == 0 else ""
-    temp_paths = " ".join(f"{kind}_temp_path {workdir}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                                             "uwsgi", "scgi"))
-    main_conf.write_text(
-        f"""{user}
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
-daemon off;
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {workdir}/access.log;
-    {temp_paths}
-    include {site};
-}}
-"""
-    )
-    check = subprocess.run([nginx, "-t", "-p", str(workdir), "-c", str(main_conf)], capture_output=True, text=True)
+    main_conf.write_text(loopback_nginx_conf(workdir))
+    return subprocess.run([nginx_binary(), "-t", "-p", str(workdir), "-e", str(workdir / "error.log"),
+                           "-c", str(main_conf)], capture_output=True, text=True, timeout=30)
+
+
+@contextlib.contextmanager
+def _nginx(workdir: Path, port: int):
+    """nginx with nginx/nginx.conf and what workdir/conf.d holds, until the block ends."""
+    check = check_nginx_conf(workdir)
     if check.returncode != 0:
         raise RuntimeError(f"nginx rejected the rendered config:\n{check.stderr}")
-    process = subprocess.Popen([nginx, "-p", str(workdir), "-c", str(main_conf)],
+    process = subprocess.Popen([nginx_binary(), "-p", str(workdir), "-e", str(workdir / "error.log"),
+                                "-c", str(workdir / "nginx.conf")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with _serving(process, port, f"http://{HOST}:{port}") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def nginx_server(variables: dict, workdir: Path):
+    """Real nginx on loopback as the nginx container runs it: nginx/nginx.conf, the template
+    rendered into workdir/conf.d and entrypoint.d's script run there. What `variables` leaves out
+    is .env.production's, but NGINX_TRUSTED_PROXIES is LOOPBACK_FRONT. Yields its base URL."""
+    port = free_port()
+    values = {**nginx_defaults(), "NGINX_TRUSTED_PROXIES": LOOPBACK_FRONT, **variables, "NGINX_PORT": port}
+    conf_d = workdir / "conf.d"
+    conf_d.mkdir(parents=True, exist_ok=True)
+    (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
+    script = run_address_script(conf_d, values)
+    if script.returncode != 0:
+        raise RuntimeError(f"{NGINX_ADDRESS_SCRIPT.name} failed:\n{script.stderr}")
+    with _nginx(workdir, port) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
+    """A TLS terminator's stand-in in front of the nginx on `backend_port`: it connects from the
+    loopback address `source`, appends its client's address to X-Forwarded-For and says
+    X-Forwarded-Proto: https, as a load balancer does."""
+    port = free_port()
+    conf_d = workdir / "conf.d"
+    conf_d.mkdir(parents=True, exist_ok=True)
+    (conf_d / "front.conf").write_text(f"""server {{
+    listen {HOST}:{port};
+    location / {{
+        proxy_pass http://{HOST}:{backend_port};
+        proxy_bind {source};
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto https;
+    }}
+}}
+""")
+    with _nginx(workdir, port) as server:
         yield server
 
 
