@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from sunat.lookups import services
 from sunat.exceptions import NotInPadron
-from sunat.models import PadronVersion, RucRecord
+from sunat.models import PadronEntry, PadronVersion, RucRecord
 from sunat.padron.importer import import_padron
 from sunat.padron.queries import padron_answer
 from devtools.replica.rucs import make_ruc
@@ -337,6 +337,13 @@ BAD_SEARCHES = {
     "por-pagina-101": {"q": "andina", "por_pagina": "101"},
     "por-pagina-decimal": {"q": "andina", "por_pagina": "1.5"},
     "por-pagina-huge": {"q": "andina", "por_pagina": "9" * 40},
+    # Past the first PADRON_SEARCH_MAX_RESULTS (1000) hits: a deep OFFSET costs the whole result.
+    "past-the-first-1000": {"q": "andina", "pagina": "100", "por_pagina": "100"},
+    "page-51-of-20": {"q": "andina", "pagina": "51"},
+    # Only legal forms and common words: most of the register would match.
+    "only-a-legal-form": {"q": "S.A.C."},
+    "only-legal-forms": {"q": "sociedad anónima cerrada"},
+    "only-common-words": {"q": "E.I.R.L. de la"},
 }
 
 
@@ -350,11 +357,59 @@ def test_bad_search_parameters_are_400_json(client, padron, params):
     assert body["error"] == "parametro_invalido" and body["detail"]
 
 
-@pytest.mark.parametrize("params", [{"pagina": "100"}, {"por_pagina": "100"}, {"pagina": "1", "por_pagina": "1"}])
+@pytest.mark.parametrize("params", [{"pagina": "50"}, {"por_pagina": "100"}, {"pagina": "10", "por_pagina": "100"},
+                                    {"pagina": "100", "por_pagina": "10"}, {"pagina": "1", "por_pagina": "1"}])
 def test_search_limits_are_inclusive(client, padron, params):
     data = search(client, "andina", **params)
 
     assert data["pagina"] == int(params.get("pagina", 1)) and data["porPagina"] == int(params.get("por_pagina", 20))
+
+
+def test_a_legal_form_with_a_name_is_searched(client, padron):
+    assert EXACT in {hit["ruc"] for hit in search(client, "andina s.a.c.")["resultados"]}
+
+
+def test_the_search_limit_says_how_far_pages_reach(client, padron):
+    body = client.get("/api/buscar", {"q": "andina", "pagina": "11", "por_pagina": "100"}).json()
+
+    assert "1000" in body["detail"]
+
+
+def test_a_search_past_the_process_slots_is_503_json(client, padron, settings):
+    from sunat.padron import search as padron_search
+
+    settings.PADRON_SEARCH_CONCURRENCY = 1
+    settings.PADRON_SEARCH_TIMEOUT = 0.2
+    slots = padron_search._slots()
+    assert slots.acquire(timeout=1)  # another request's search, still running
+    try:
+        response = client.get("/api/buscar", {"q": "andina"})
+    finally:
+        slots.release()
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json()["error"] == "busqueda_no_disponible"
+    assert search(client, "andina")["resultados"]  # the slot free again: answered
+
+
+@postgres_only
+def test_a_search_past_the_statement_timeout_is_503_json(client, padron, settings):
+    """A search waiting on the table (here: an import's lock) is cancelled by PostgreSQL at
+    PADRON_SEARCH_TIMEOUT and answered 503, and the connection keeps no timeout afterwards."""
+    import psycopg
+
+    settings.PADRON_SEARCH_TIMEOUT = 0.3
+    params = connection.get_connection_params()
+    with psycopg.connect(**params) as holder:
+        holder.execute(f"LOCK TABLE {PadronEntry._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        response = client.get("/api/buscar", {"q": "andina"})
+        holder.rollback()
+
+    assert response.status_code == 503 and response.json()["error"] == "busqueda_no_disponible"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+    assert search(client, "andina")["resultados"]
 
 
 def test_search_only_answers_get(client, padron):

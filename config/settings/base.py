@@ -105,6 +105,12 @@ RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
 # An import of the Padrón Reducido with this share fewer rows than the version in use is refused
 # (a download cut short reads as a valid, shorter register); manage.py import_padron --force takes it.
 PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=0.05)
+# GET /api/buscar: each query runs under this many seconds of database time (PostgreSQL's
+# statement_timeout), at most PADRON_SEARCH_CONCURRENCY at once per process, and no page reaches
+# past the first PADRON_SEARCH_MAX_RESULTS hits (a deep OFFSET costs as much as the whole result).
+PADRON_SEARCH_TIMEOUT = env.float("PADRON_SEARCH_TIMEOUT", default=2.0)
+PADRON_SEARCH_CONCURRENCY = env.int("PADRON_SEARCH_CONCURRENCY", default=4)
+PADRON_SEARCH_MAX_RESULTS = env.int("PADRON_SEARCH_MAX_RESULTS", default=1000)
 
 # API keys (sunat.keys.services): created in the admin, sent as "Authorization: Bearer <key>".
 # Off by default so that `make run` answers at once; a key that is sent is always checked.

@@ -13,7 +13,8 @@ project migrated on its own database:
      columns (FORMAT text, DELIMITER '|', NULL '-', ENCODING LATIN1, HEADER): the
      database's own ceiling for these rows, with no checking and no index;
   4. imports a --small-rows file the same way: the import's peak RSS should not depend
-     on the file's size.
+     on the file's size;
+  5. on the large register, times /api/buscar's searches (devtools.bench.padron_search).
 
 A CHECKPOINT precedes each timed step, so that none pays for the writes of the one before.
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import psycopg
 
-from devtools.bench import write_report
+from devtools.bench import padron_search, write_report
 from devtools.bench.measure import RssSampler, machine
 from devtools.padron_generator import write_padron
 from sunat.padron.reader import COLUMNS
@@ -109,13 +110,15 @@ def run(rows: int, small_rows: int) -> dict:
             if imported.get("load_rows_per_s"):
                 imported["ratio_load_to_copy"] = round(imported["load_rows_per_s"] / imported["plain_copy_rows_per_s"], 3)
             results[label] = imported
+            if label == "large":
+                searches = padron_search.measure(env, database_url)
             print(f"  {count:>10,} rows: import {imported['seconds']} s ({imported['rows_per_s']:,} rows/s; "
                   f"load phase {imported['load_seconds']} s), plain COPY {imported['plain_copy_seconds']} s "
                   f"({imported['plain_copy_rows_per_s']:,} rows/s), import peak RSS {imported['peak_rss_mb']} MB",
                   flush=True)
         version = subprocess.run(["psql", database_url, "-Atc", "SHOW server_version"],
                                  capture_output=True, text=True).stdout.strip()
-    return {"postgresql": version, "results": results}
+    return {"postgresql": version, "results": results, "search": searches}
 
 
 def print_table(report: dict) -> None:
@@ -132,6 +135,7 @@ def print_table(report: dict) -> None:
               f"{result['peak_rss_mb']:>13}")
     print("import = manage.py import_padron end to end (read, check, COPY, primary key, trigram index, swap); "
           "load = up to the indexes; COPY = the same text into an unindexed table")
+    padron_search.print_table(report["search"])
 
 
 def main(argv=None) -> None:

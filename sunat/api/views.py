@@ -2,7 +2,6 @@
 
 import json
 import logging
-import re
 
 from django.conf import settings
 from django.core.cache import caches
@@ -19,7 +18,7 @@ from sunat import caching
 from sunat.lookups import services
 from sunat.upstream import throttle
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
-from sunat.padron import queries as padron_queries
+from sunat.padron import search as padron_search
 from sunat.responses import json_error, json_response, require_get
 from sunat.upstream import scheduler
 from sunat.validators import InvalidDni, ruc_for_dni
@@ -29,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 _TRUE = {"1", "true"}
 _FALSE = {"", "0", "false"}
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @require_get
@@ -91,33 +89,30 @@ def ruc_section(request, ruc, section):
 
 @require_get
 def search(request):
-    text = request.GET.get("q", "").strip()
-    if len(text) < padron_queries.MIN_QUERY_LENGTH:
-        return json_error(400, "parametro_invalido",
-                          f"El parámetro q debe tener al menos {padron_queries.MIN_QUERY_LENGTH} caracteres.")
-    if len(text) > padron_queries.MAX_QUERY_LENGTH:
-        return json_error(400, "parametro_invalido",
-                          f"El parámetro q admite hasta {padron_queries.MAX_QUERY_LENGTH} caracteres.")
-    if _CONTROL_CHARACTERS.search(text):
-        # No name has them, and PostgreSQL refuses a NUL in text outright.
-        return json_error(400, "parametro_invalido", "El parámetro q no admite caracteres de control.")
-    page = _positive_int(request.GET.get("pagina", "1"), maximum=padron_queries.MAX_PAGE)
-    per_page = _positive_int(request.GET.get("por_pagina", str(padron_queries.DEFAULT_PER_PAGE)),
-                             maximum=padron_queries.MAX_PER_PAGE)
+    page = _positive_int(request.GET.get("pagina", "1"), maximum=padron_search.MAX_PAGE)
+    per_page = _positive_int(request.GET.get("por_pagina", str(padron_search.DEFAULT_PER_PAGE)),
+                             maximum=padron_search.MAX_PER_PAGE)
     if page is None:
         return json_error(400, "parametro_invalido",
-                          f"El parámetro pagina debe ser un entero entre 1 y {padron_queries.MAX_PAGE}.")
+                          f"El parámetro pagina debe ser un entero entre 1 y {padron_search.MAX_PAGE}.")
     if per_page is None:
         return json_error(400, "parametro_invalido",
-                          f"El parámetro por_pagina debe ser un entero entre 1 y {padron_queries.MAX_PER_PAGE}.")
+                          f"El parámetro por_pagina debe ser un entero entre 1 y {padron_search.MAX_PER_PAGE}.")
+    text = request.GET.get("q", "")
     try:
-        found = padron_queries.search(text, page, per_page)
+        found = padron_search.search(text, page, per_page)
+    except padron_search.InvalidSearch as exc:
+        return json_error(400, "parametro_invalido", str(exc))
+    except padron_search.SearchUnavailable:
+        return json_error(503, "busqueda_no_disponible",
+                          "La búsqueda no terminó a tiempo: hay muchas en curso o el texto coincide con demasiados "
+                          "nombres. Precise la búsqueda o intente nuevamente en unos segundos.", retry_after=5)
     except DatabaseError:
         logger.exception("padrón search failed for %r", text)
         return json_error(503, "busqueda_no_disponible", "La búsqueda no está disponible en este momento.",
                           retry_after=30)
     return json_response({
-        "q": text, "pagina": found.page, "porPagina": found.per_page, "hayMas": found.has_more,
+        "q": " ".join(text.split()), "pagina": found.page, "porPagina": found.per_page, "hayMas": found.has_more,
         "resultados": found.results,
     })
 

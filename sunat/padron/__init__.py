@@ -1,5 +1,5 @@
 """SUNAT's Padrón Reducido RUC: the whole register, imported into the database.
 
 reader.py reads the published file, importer.py swaps a new version in, queries.py answers
-lookups and name searches from it, generator.py writes realistic files for tests and benchmarks.
+lookups from it and search.py searches it by name (devtools.padron_generator writes test files).
 """

@@ -1,29 +1,18 @@
-"""Answers from the imported Padrón Reducido: one RUC, or a search by name.
+"""Answers from the imported Padrón Reducido: one RUC (search.py searches by name).
 
 Each hit has the same JSON: the fields the padrón has, the address put together the way
 SUNAT's page prints it, and departamento/provincia/distrito named from the ubigeo.
 """
 
-from dataclasses import dataclass
 from datetime import timezone
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
-from django.db.models.functions import Length
 
 from sunat import ubigeo
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron.importer import VERSION_CACHE_KEY
 
 VERSION_CACHE_SECONDS = 60
-MIN_QUERY_LENGTH = 3  # trigrams: a shorter text matches nearly everything
-# Search by name: pages of at most MAX_PER_PAGE hits, no deeper than MAX_PAGE (an OFFSET
-# that large is a crawl, not a search).
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-MAX_PAGE = 100
-MAX_QUERY_LENGTH = 200
 # The address parts in the order SUNAT writes them, each with its label. The padrón's
 # "CÓDIGO DE ZONA" holds the zone's kind (URB., A.H.) and "TIPO DE ZONA" its name.
 _ADDRESS_PARTS = (
@@ -37,60 +26,10 @@ _DOMICILIO_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    results: list[dict]
-    page: int
-    per_page: int
-    has_more: bool
-
-
 def padron_answer(ruc: str) -> dict | None:
     """The padrón's row for a RUC as the API's JSON, or None when the padrón lacks it."""
     entry = PadronEntry.objects.filter(ruc=ruc).first()
     return as_answer(entry, current_version_date()) if entry is not None else None
-
-
-def search(text: str, page: int = 1, per_page: int = 20) -> SearchPage:
-    """Taxpayers whose name matches `text`, best first: a trigram index on PostgreSQL, words on SQLite."""
-    text = " ".join(text.upper().split())
-    offset = (page - 1) * per_page
-    if connection.vendor == "postgresql":
-        entries = _search_trigram(text, offset, per_page + 1)
-    else:
-        entries = _search_words(text, offset, per_page + 1)
-    updated = current_version_date()
-    return SearchPage(
-        results=[as_answer(entry, updated) for entry in entries[:per_page]],
-        page=page, per_page=per_page, has_more=len(entries) > per_page,
-    )
-
-
-def _search_trigram(text: str, offset: int, limit: int) -> list[PadronEntry]:
-    # `<%`: the text is similar to some run of words in the name (pg_trgm's word similarity),
-    # which the GIN index answers. Exact names first, then the closest, then the shortest.
-    return list(PadronEntry.objects.raw(
-        f"SELECT * FROM {PadronEntry._meta.db_table} WHERE %s <%% razon_social "
-        "ORDER BY razon_social = %s DESC, word_similarity(%s, razon_social) DESC, "
-        "similarity(%s, razon_social) DESC, ruc LIMIT %s OFFSET %s",
-        [text, text, text, text, limit, offset],
-    ))
-
-
-def _search_words(text: str, offset: int, limit: int) -> list[PadronEntry]:
-    entries = PadronEntry.objects.all()
-    for word in text.split():
-        entries = entries.filter(razon_social__contains=word)
-    ranked = entries.annotate(
-        rank=Case(
-            When(razon_social=text, then=Value(0)),
-            When(razon_social__startswith=text, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-        length=Length("razon_social"),
-    )
-    return list(ranked.order_by("rank", "length", "ruc")[offset:offset + limit])
 
 
 def current_version_date() -> str | None:

@@ -1,7 +1,7 @@
 """The search operation and the service's own routes: health, this schema and its HTML page."""
 
 from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
-from sunat.padron.queries import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
+from sunat.padron.search import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
 
 
 def service_paths() -> dict:
@@ -11,7 +11,9 @@ def service_paths() -> dict:
         "summary": "Buscar por nombre o razón social",
         "description": "Busca en el Padrón Reducido importado, los nombres más parecidos primero. En PostgreSQL "
                        "tolera errores de tipeo (similitud de trigramas); en SQLite cada palabra debe aparecer "
-                       "en el nombre.",
+                       "en el nombre. Cada búsqueda tiene un tiempo máximo de base de datos, y las páginas llegan "
+                       "hasta los primeros resultados (pagina × por_pagina ≤ PADRON_SEARCH_MAX_RESULTS, 1000 por "
+                       "omisión).",
         "tags": ["Búsqueda"],
         "parameters": [
             {"name": "q", "in": "query", "required": True,
@@ -29,11 +31,13 @@ def service_paths() -> dict:
             "200": {"description": "Una página de resultados.", "headers": header_refs(*RATE_LIMIT),
                     "content": json_content("PaginaBusqueda")},
             "400": error("Solicitud inválida. Códigos: parametro_invalido (q, pagina o por_pagina fuera de rango, "
-                         f"o q con caracteres de control), {too_many_fields()}."),
+                         "una página más allá de los primeros resultados, q con caracteres de control o hecho "
+                         f"solo de formas societarias y palabras comunes, como S.A.C.), {too_many_fields()}."),
             "401": response_ref("NoAutorizado"),
             "405": response_ref("MetodoNoPermitido"),
             "429": response_ref("CuotaExcedida"),
-            "503": error("La base de datos no pudo responder la búsqueda. Código: busqueda_no_disponible.",
+            "503": error("La base de datos no pudo responder la búsqueda, o no a tiempo (muchas búsquedas en "
+                         "curso, o un texto que coincide con demasiados nombres). Código: busqueda_no_disponible.",
                          "Retry-After"),
         },
     }}
