@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # the admin login's lockout; see "Admin lockout" below
     "sunat",
 ]
 
@@ -33,6 +34,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks. Per request it only reads one attribute that axes sets during a login.
+    "axes.middleware.AxesMiddleware",
+]
+
+# axes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -188,3 +197,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Admin lockout (django-axes, database handler: the same with or without Redis). Only the admin's
+# login authenticates, so only it is watched; API requests never reach axes.
+# Locked per client address, not per username: a spray of one password over many usernames from
+# one address is stopped after AXES_FAILURE_LIMIT tries, and a stranger typing wrong passwords for
+# the real admin's username locks only their own address, never the admin (username locks would let
+# anyone do that; username+address would let a spray try AXES_FAILURE_LIMIT - 1 passwords per username).
+# The address is the one the rest of the service uses (nginx's X-Real-IP only from a private peer).
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Minutes a locked-out address waits (every try during the wait starts it again); axes reads a float as hours.
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sunat.admin.lockout.client_ip"
+# A Spanish page for the admin (JSON for anything else), status AXES_HTTP_RESPONSE_CODE (axes: 429).
+AXES_LOCKOUT_CALLABLE = "sunat.admin.lockout.lockout_response"

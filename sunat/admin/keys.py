@@ -1,10 +1,13 @@
 """API keys: created (shown once) and revoked here, each with its use."""
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from sunat.keys import services as api_keys
 from sunat.models import ApiKey
+
+CREATED_TEMPLATE = "sunat/admin/apikey_created.html"
 
 
 @admin.register(ApiKey)
@@ -29,13 +32,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             api_keys.forget(obj.prefix)  # new quotas apply now, not when the cached copy expires
             return
-        plain = api_keys.issue(obj)
+        # Kept on this request's instance only, for response_add: never in messages, the session or a URL
+        # (the messages cookie is signed, not encrypted, and the session is stored).
+        obj._plain_key = api_keys.issue(obj)
         super().save_model(request, obj, form, change)
-        self.message_user(
-            request,
-            format_html("Clave creada. Cópiela ahora: no se volverá a mostrar.<br><code>{}</code>", plain),
-            messages.WARNING,
-        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The page that answers the POST shows the key once, instead of a redirect with a message."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Clave creada",
+            "opts": self.opts,
+            "key": obj,
+            "plain": obj._plain_key,
+        }
+        response = TemplateResponse(request, CREATED_TEMPLATE, context)
+        add_never_cache_headers(response)  # the admin's views do too; this page must never be kept
+        return response
 
     @admin.display(description="clave")
     def shown_prefix(self, obj):

@@ -24,19 +24,24 @@ class UpstreamAskerMiddleware:
 
 
 def client_of(request) -> str:
-    """`clave:<id>` for a request with an API key, else `ip:<address>`.
-
-    The address is nginx's X-Real-IP when the request comes from a private or loopback address
-    (nginx in the deployment's network; it overwrites whatever the client sent), else the peer's.
-    """
+    """`clave:<id>` for a request with an API key, else `ip:<address>` (client_address)."""
     key = getattr(request, "api_key", None)
     if key is not None:
         return f"clave:{key.id}"
+    return f"ip:{client_address(request)}"
+
+
+def client_address(request) -> str:
+    """The client's address: nginx's X-Real-IP when the request comes from a private or loopback
+    address (nginx in the deployment's network; it overwrites whatever the client sent), else the peer's.
+
+    The admin's lockout (sunat.admin.lockout) counts failed logins against this same address.
+    """
     peer = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_REAL_IP", "")
     if forwarded and _is_internal(peer):
-        return f"ip:{forwarded[:64]}"
-    return f"ip:{peer}"
+        return forwarded[:64]
+    return peer
 
 
 @lru_cache(maxsize=256)
