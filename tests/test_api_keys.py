@@ -7,7 +7,6 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.messages import get_messages
 from django.core.cache import cache
 
 from sunat.keys import services as api_keys
@@ -30,19 +29,6 @@ def test_created_key_is_stored_only_as_its_hash():
     stored = ApiKey.objects.get(pk=key.pk)
     assert stored.key_hash == hashlib.sha256(plain.encode()).hexdigest()
     assert plain not in {str(value) for value in ApiKey.objects.values().get(pk=key.pk).values()}
-
-
-def test_admin_creates_a_key_and_shows_it_once(admin_client):
-    response = admin_client.post("/admin/sunat/apikey/add/", {"name": "Facturador", "per_minute": 5,
-                                                              "per_day": 100}, follow=True)
-
-    shown = [str(message) for message in get_messages(response.wsgi_request)]
-    plain = re.search(r"rk_[0-9a-f]{8}_[A-Za-z0-9_-]+", " ".join(shown)).group(0)
-    key = ApiKey.objects.get(name="Facturador")
-    assert (key.per_minute, key.per_day) == (5, 100)
-    assert key.key_hash == hashlib.sha256(plain.encode()).hexdigest()
-    change_page = admin_client.get(f"/admin/sunat/apikey/{key.pk}/change/").content.decode()
-    assert plain not in change_page and f"rk_{key.prefix}_" in change_page
 
 
 def test_a_valid_key_is_served(client, replica):
@@ -129,6 +115,21 @@ def test_refused_requests_do_not_use_up_the_quota(client, replica):
         client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
 
     assert api_keys.usage(key.prefix).minute == 2
+
+
+def test_counters_not_shared_between_processes_admit_each_process_its_share(client, replica, settings):
+    """With LocMem each of the SUNAT_PROCESSES (gunicorn workers) counts on its own: each admits
+    quota / processes, so that together they never pass the quota. Redis counters are shared."""
+    settings.SUNAT_PROCESSES = 2
+    _, plain = api_keys.create_key("ERP", per_minute=5)
+    answers = [client.get(f"/api/ruc/{COMPANY}", **bearer(plain)) for _ in range(6)]
+
+    admitted = 5 if django_settings.USE_REDIS else 3  # ceil(5 / 2)
+    assert [a.status_code for a in answers] == [200] * admitted + [429] * (6 - admitted)
+    assert answers[admitted - 1]["X-RateLimit-Remaining-Minute"] == "0"
+    detail = answers[-1].json()["detail"]
+    assert "5 solicitudes por minuto" in detail
+    assert ("su parte de la cuota" in detail) is (not django_settings.USE_REDIS)
 
 
 @requires_redis

@@ -231,6 +231,25 @@ def test_burst_of_misses_reaches_sunat_paced(start_service, replica):
     assert sorted(gaps)[len(gaps) // 2] >= interval - 0.005, gaps
 
 
+def test_a_key_quota_holds_across_workers_while_redis_is_frozen(start_service):
+    """Both workers fall back to their own counters: each admits half the quota, never the whole."""
+    with redis_server() as redis:
+        base_url, env = start_service(redis)
+        created = manage(env, "shell", "-c", "from sunat.keys.services import create_key; "
+                                             "print(create_key('ERP', per_minute=1000, per_day=10)[1])")
+        assert created.returncode == 0, created.stderr
+        auth = {"Authorization": f"Bearer {created.stdout.split()[-1]}"}
+        warm(base_url, CACHED[:1])
+        try:
+            redis.process.send_signal(signal.SIGSTOP)
+            # A new connection each time, so that both workers take requests.
+            statuses = Counter(requests.get(f"{base_url}/api/ruc/{CACHED[0]}", headers=auth, timeout=10).status_code
+                               for _ in range(30))
+        finally:
+            redis.process.send_signal(signal.SIGCONT)
+    assert set(statuses) == {200, 429} and 5 <= statuses[200] <= 10, statuses
+
+
 def test_admin_sessions_survive_losing_redis(start_service):
     with redis_server() as redis:
         base_url, env = start_service(redis)

@@ -37,8 +37,8 @@ class ApiKeyMiddleware:
         request.api_key = key
         response = self.get_response(request)
         used = getattr(request, "api_key_usage", used)  # a batch counted its items after this point
-        response["X-RateLimit-Remaining-Minute"] = str(max(0, key.per_minute - used.minute))
-        response["X-RateLimit-Remaining-Day"] = str(max(0, key.per_day - used.day))
+        response["X-RateLimit-Remaining-Minute"] = str(max(0, used.minute_left))
+        response["X-RateLimit-Remaining-Day"] = str(max(0, used.day_left))
         return response
 
 
@@ -50,5 +50,7 @@ def _unauthorized(code: str, detail: str):
 
 def quota_exceeded(exc: api_keys.QuotaExceeded, what: str):
     """The API's 429 for a key over quota; `what` says how (it was spent, or a batch exceeds it)."""
-    return json_error(429, "cuota_excedida", f"{what} la cuota de {exc.limit} solicitudes por {exc.period} de esta clave.",
-                      retry_after=exc.retry_after)
+    detail = f"{what} la cuota de {exc.limit} solicitudes por {exc.period} de esta clave."
+    if not exc.shared:
+        detail += " Mientras el caché compartido no responde, cada proceso del servicio admite solo su parte de la cuota."
+    return json_error(429, "cuota_excedida", detail, retry_after=exc.retry_after)

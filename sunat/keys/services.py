@@ -6,6 +6,11 @@ password hasher would cost milliseconds per request). Quotas are counters in the
 cache, one per key per minute and per day (Lima's day), shared by every process through
 Redis when Redis is the cache.
 
+When counters are not shared (no Redis, or Redis down and the cache on its in-process
+fallback), each process counts on its own: it then admits only its share of each quota,
+quota / SUNAT_PROCESSES rounded up, so that all of them together never pass the quota. Keys keep
+working while Redis is out; a client whose requests land unevenly may meet 429 a little early.
+
 A request with a key costs one Redis round trip: the key's row is read like a cached RUC
 (sunat.lookups.cache.read, so a worker re-reads it every RUC_LOCAL_TTL seconds), and both counters
 go up in one pipeline. Each separate cache call costs about 0.1 ms of a worker's CPU.
@@ -14,11 +19,13 @@ go up in one pipeline. Each separate cache call costs about 0.1 ms of a worker's
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
@@ -42,11 +49,12 @@ class InvalidApiKey(Exception):
 
 
 class QuotaExceeded(Exception):
-    def __init__(self, period: str, limit: int, retry_after: int):
+    def __init__(self, period: str, limit: int, retry_after: int, shared: bool = True):
         super().__init__(f"{limit} per {period}")
         self.period = period  # "minuto" or "día": said to the user
-        self.limit = limit
+        self.limit = limit  # the key's quota
         self.retry_after = retry_after
+        self.shared = shared  # False: this process's share of it was spent (counters not shared)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,9 @@ class KeyInUse:
 class Usage:
     minute: int
     day: int
+    # Set by charge(): what the key may still spend under the limits this process applies.
+    minute_left: int = 0
+    day_left: int = 0
 
 
 def create_key(name: str, **fields) -> tuple[ApiKey, str]:
@@ -109,15 +120,22 @@ def charge(key: KeyInUse, units: int = 1) -> Usage:
     """Count `units` requests against the key's quotas; QuotaExceeded (nothing counted) when over."""
     now = time.time()
     minute_key, day_key = _counter_keys(key.prefix, now)
-    minute, day = _count(minute_key, day_key, units)
-    if minute > key.per_minute or day > key.per_day:
+    minute, day, shared = _count(minute_key, day_key, units)
+    per_minute, per_day = key.per_minute, key.per_day
+    if not shared:
+        per_minute, per_day = _process_share(per_minute), _process_share(per_day)
+    if minute > per_minute or day > per_day:
         _uncount(minute_key, day_key, units)
-        if minute > key.per_minute:
-            raise QuotaExceeded("minuto", key.per_minute, retry_after=60 - int(now % 60))
-        raise QuotaExceeded("día", key.per_day, retry_after=_seconds_to_midnight())
+        if minute > per_minute:
+            raise QuotaExceeded("minuto", key.per_minute, retry_after=60 - int(now % 60), shared=shared)
+        raise QuotaExceeded("día", key.per_day, retry_after=_seconds_to_midnight(), shared=shared)
     if minute == units:  # the key's first request this minute: worth one write
         ApiKey.objects.filter(pk=key.id).update(last_used_at=timezone.now())
-    return Usage(minute=minute, day=day)
+    return Usage(minute=minute, day=day, minute_left=per_minute - minute, day_left=per_day - day)
+
+
+def _process_share(limit: int) -> int:
+    return math.ceil(limit / max(1, settings.SUNAT_PROCESSES))
 
 
 def refund(key: KeyInUse, units: int = 1) -> None:
@@ -137,8 +155,9 @@ def _counter_keys(prefix: str, now: float) -> tuple[str, str]:
             cache_keys.quota_day(prefix, timezone.localdate().isoformat()))
 
 
-def _count(minute_key: str, day_key: str, units: int) -> tuple[int, int]:
-    """Add `units` to both counters and return their new values: one pipeline on Redis."""
+def _count(minute_key: str, day_key: str, units: int) -> tuple[int, int, bool]:
+    """Add `units` to both counters and return their new values, and whether every process
+    shares them (Redis answered): one pipeline on Redis."""
     connection = caching.redis_connection()
     if connection is not None:
         pipeline = connection.pipeline(transaction=False)
@@ -148,10 +167,10 @@ def _count(minute_key: str, day_key: str, units: int) -> tuple[int, int]:
             pipeline.incrby(cache.make_key(key), units)
         try:
             _, minute, _, day = pipeline.execute()
-            return minute, day
+            return minute, day, True
         except Exception:  # Redis trouble: the cache's calls below fall back like every other
             logger.warning("counting API key use on Redis failed; counting through the cache", exc_info=True)
-    return _add(minute_key, units, timeout=_MINUTE_TTL), _add(day_key, units, timeout=_DAY_TTL)
+    return _add(minute_key, units, timeout=_MINUTE_TTL), _add(day_key, units, timeout=_DAY_TTL), False
 
 
 def _uncount(minute_key: str, day_key: str, units: int) -> None:
