@@ -303,10 +303,25 @@ def test_production_refuses_the_placeholder_secret_key_of_env_production():
     assert "secrets.token_urlsafe" in result.stderr
 
 
-def test_env_production_with_a_generated_key_passes_check_deploy_without_warnings():
+def test_production_refuses_the_placeholder_database_password_of_env_production():
+    result = manage(production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50)), "check")
+
+    assert result.returncode != 0
+    assert "POSTGRES_PASSWORD" in result.stderr and "DATABASE_URL" in result.stderr
+
+
+def test_production_refuses_a_placeholder_password_left_in_database_url_alone():
+    env = production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), POSTGRES_PASSWORD="s3cr3t-elegida")
+
+    assert manage(env, "check").returncode != 0
+
+
+def test_env_production_with_a_generated_key_and_password_passes_check_deploy_without_warnings():
     # DATABASE_URL points at host `db`; `check` does not connect to the database.
-    result = manage(production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50)), "check", "--deploy",
-                    "--fail-level", "WARNING")
+    password = secrets.token_urlsafe(24)
+    env = production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), POSTGRES_PASSWORD=password,
+                         DATABASE_URL=f"postgres://ruc:{password}@db:5432/ruc")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

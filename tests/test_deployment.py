@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import secrets
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +27,8 @@ def production_env(tmp_path, **extra) -> dict:
 
 
 def test_production_refuses_to_start_without_a_real_secret_key(tmp_path):
-    for value in ("", "django-insecure-abc", "cambiar-esta-clave"):
+    low_entropy = ("abcd" * 13, "x" * 60, secrets.token_urlsafe(30))  # 4 distinct; 1 distinct; 40 characters
+    for value in ("", "django-insecure-" + secrets.token_urlsafe(50), "cambiar-esta-clave", *low_entropy):
         result = manage(production_env(tmp_path, DJANGO_SECRET_KEY=value), "check")
         assert result.returncode != 0
         assert "DJANGO_SECRET_KEY" in result.stderr and "secrets.token_urlsafe" in result.stderr

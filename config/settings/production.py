@@ -1,9 +1,12 @@
 """Production: every secret from the environment; refuses to start without a real one."""
 
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX, SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 
@@ -11,9 +14,20 @@ _GENERATE_HINT = (
     "Genere una con: python -c \"import secrets; print(secrets.token_urlsafe(50))\" "
     "y póngala en DJANGO_SECRET_KEY."
 )
-if len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure") or "cambiar" in SECRET_KEY.lower():
+# What `check --deploy` asks of a key (security.W009), refused here at start instead of warned about.
+if (len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX) or "cambiar" in SECRET_KEY.lower()):
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY falta o no es una clave real (mínimo 40 caracteres). " + _GENERATE_HINT
+        f"DJANGO_SECRET_KEY falta o no es una clave real (mínimo {SECRET_KEY_MIN_LENGTH} caracteres, "
+        f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} distintos). " + _GENERATE_HINT
+    )
+
+# The database password .env.production ships with (and the one it shipped before) is public.
+_SHIPPED_PASSWORDS = {"cambiar-esta-contrasena", "ruc"}
+if {env("POSTGRES_PASSWORD", default=""), DATABASES["default"].get("PASSWORD", "")} & _SHIPPED_PASSWORDS:
+    raise ImproperlyConfigured(
+        "La contraseña de la base de datos es la de ejemplo de .env.production: cámbiela en POSTGRES_PASSWORD "
+        "y en DATABASE_URL (por ejemplo con: python -c \"import secrets; print(secrets.token_urlsafe(24))\")."
     )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
