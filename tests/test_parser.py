@@ -113,6 +113,7 @@ def test_company_2025_page_parses_every_field():
         "nombreComercial": None,
         "tipoContribuyente": "SOCIEDAD ANONIMA CERRADA",
         "tipoDocumento": None,
+        "numeroDocumento": None,
         "estado": "ACTIVO",
         "condicion": "HABIDO",
         "fechaInscripcion": "2014-02-05",
@@ -169,7 +170,8 @@ def test_person_2026_redacted_page_parses_every_field():
         "razonSocial": "APELLIDO1 APELLIDO2 NOMBRE1 NOMBRE2",
         "nombreComercial": None,
         "tipoContribuyente": "PERSONA NATURAL SIN NEGOCIO",
-        "tipoDocumento": "DNI DDDDDDDD - APELLIDO1 APELLIDO2, NOMBRE1 NOMBRE2",
+        "tipoDocumento": "DNI",
+        "numeroDocumento": "DDDDDDDD",  # redacted in the capture
         "estado": "ACTIVO",
         "condicion": "HABIDO",
         "fechaInscripcion": "2023-12-02",
@@ -202,7 +204,7 @@ def test_person_2026_redacted_page_parses_every_field():
 @pytest.mark.parametrize("name", RESULT_PAGES)
 def test_result_pages_return_exactly_the_api_keys_in_order(name):
     assert list(parse_ruc_page(read_page(name))) == [
-        "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento",
+        "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "numeroDocumento",
         "estado", "condicion", "fechaInscripcion", "fechaInicioActividades", "fechaBaja",
         "direccion", "departamento", "provincia", "distrito", "ubigeo", "sistemaEmision",
         "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
@@ -318,7 +320,8 @@ def test_person_2021_page_keeps_the_name_as_given_and_reads_tipo_documento():
     assert data["ruc"] == "10401510465"
     assert data["razonSocial"] == "PEREZ - JUAN"
     assert data["tipoContribuyente"] == "PERSONA NATURAL SIN NEGOCIO"
-    assert data["tipoDocumento"] == "DNI 40151046 - PEREZ , JUAN"
+    # The cell reads "DNI  40151046 - PEREZ , JUAN": the type and the number (the name is razonSocial).
+    assert (data["tipoDocumento"], data["numeroDocumento"]) == ("DNI", "40151046")
     assert data["nombreComercial"] is None
     assert (data["estado"], data["condicion"], data["fechaBaja"]) == ("ACTIVO", "HABIDO", None)
     assert data["fechaInscripcion"] == "2010-11-18"
@@ -516,7 +519,8 @@ def test_missing_rows_leave_none_and_empty_lists():
     data = parse_ruc_page(result_page(ruc_row()))
     assert data["ruc"] == "20100070970"
     assert data["razonSocial"] == "SUPERMERCADOS PERUANOS SOCIEDAD ANONIMA"
-    assert all(data[key] is None for key in ("estado", "direccion", "fechaInscripcion", "tipoDocumento"))
+    assert all(data[key] is None for key in ("estado", "direccion", "fechaInscripcion", "tipoDocumento",
+                                             "numeroDocumento"))
     assert all(data[key] == [] for key in ("comprobantesPago", "sistemaEmisionElectronica", "padrones"))
 
 

@@ -294,8 +294,8 @@ def test_lookup_without_modo_1_gets_older_layout_that_is_no_result_page(sunat, c
     assert "Pagina de Error" not in response.text and "no es v&aacute;lido" not in response.text
 
 
-def test_other_accion_gets_error_page_for_now(sunat, client):
-    response = lookup(sunat, client, COMPANY_RUC, accion="getinfHis", desRuc="LEAD WORKING PARTNER SAC")
+def test_an_accion_not_replicated_gets_the_error_page(sunat, client):
+    response = lookup(sunat, client, COMPANY_RUC, accion="consPorRazonSoc", desRuc="LEAD WORKING PARTNER SAC")
 
     assert is_error_page(response)
 
@@ -603,8 +603,8 @@ SUB_PAGES = {"getRepLeg": "formRepLeg", "getCantTrab": "formNumTrabajd"}
 THREE_REPRESENTATIVES_RUC = "20440374248"
 PERSON_2021_RUC = "10401510465"
 # The 2021 capture of a person has no "Representante(s) Legal(es)" button: SUNAT
-# shows it to companies only, it seems. The capture stays as it is.
-WITHOUT_REP_LEG_FORM = {PERSON_2021_RUC}
+# shows it to companies only, it seems; the replica's person page does the same.
+WITHOUT_REP_LEG_FORM = {PERSON_2021_RUC, PERSON_RUC}
 NO_REP_LEG = "No existe informaci&oacute;n de Representantes Legales."
 NO_CANT_TRAB = "No existen declaraciones presentadas"
 

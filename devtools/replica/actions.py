@@ -1,7 +1,7 @@
 """What jcrS00Alias answers, by ``accion``, once a request got past the firewall.
 
 Each accion is one function ``(form, catalog, config) -> Reply``, registered in
-ACTIONS; replicating another accion means adding one function.
+ACTIONS; each sub-page is one module of subpages/, registered there.
 """
 
 from dataclasses import dataclass
@@ -30,24 +30,18 @@ def cons_por_ruc(form, catalog, config):
     return Reply(page)
 
 
-def get_rep_leg(form, catalog, config):
-    """accion=getRepLeg: the legal representatives (the result page's formRepLeg)."""
-    refusal = _refuse_sub_page(form, catalog, config)
-    if refusal is not None:
-        return refusal
-    ruc = form["nroRuc"]
-    rows = subpages.representatives(ruc) if _has_sub_page_rows(ruc, config) else []
-    return Reply(templates.rep_leg_page(ruc, _des_ruc(form, catalog), rows))
+def sub_page_action(page):
+    """The accion of one sub-page (subpages.PAGES): its page for the RUC posted."""
 
+    def answer(form, catalog, config):
+        refusal = _refuse_sub_page(form, catalog, config)
+        if refusal is not None:
+            return refusal
+        ruc = form["nroRuc"]
+        return Reply(page.render(ruc, _des_ruc(form, catalog), config, offered=catalog.offers(ruc, page)))
 
-def get_cant_trab(form, catalog, config):
-    """accion=getCantTrab: workers per period (the result page's formNumTrabajd)."""
-    refusal = _refuse_sub_page(form, catalog, config)
-    if refusal is not None:
-        return refusal
-    ruc = form["nroRuc"]
-    rows = subpages.worker_periods(ruc) if _has_sub_page_rows(ruc, config) else []
-    return Reply(templates.cant_trab_page(ruc, _des_ruc(form, catalog), rows))
+    answer.__doc__ = f"accion={page.accion}: the result page's {page.form}."
+    return answer
 
 
 def _refuse_sub_page(form, catalog, config):
@@ -66,10 +60,6 @@ def _refuse_sub_page(form, catalog, config):
     return None
 
 
-def _has_sub_page_rows(ruc, config):
-    return subpages.has_rows(ruc) and ruc not in config.no_subpage_info
-
-
 def _des_ruc(form, catalog):
     # The page titles the RUC with the name the form posted (desRuc), as the
     # result page's forms send it; clients that leave it empty get the known name.
@@ -78,8 +68,7 @@ def _des_ruc(form, catalog):
 
 ACTIONS = {
     "consPorRuc": cons_por_ruc,
-    "getRepLeg": get_rep_leg,
-    "getCantTrab": get_cant_trab,
+    **{page.accion: sub_page_action(page) for page in subpages.PAGES},
 }
 
 
@@ -89,6 +78,6 @@ def answer_alias(form, *, has_session, catalog, config):
         return Reply(templates.error_page())
     action = ACTIONS.get(form.get("accion", ""))
     if action is None:
-        # consPorRazonSoc, getinfHis, getLocAnex...: not replicated yet.
+        # consPorRazonSoc: not replicated yet.
         return Reply(templates.error_page())
     return action(form, catalog, config)

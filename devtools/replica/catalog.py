@@ -86,6 +86,13 @@ class Catalog:
         page = self._pages.get(ruc)
         return page if page is not None else templates.synthetic_result_page(ruc)
 
+    def offers(self, ruc, page):
+        """Whether the result page of ``ruc`` shows the button of sub-page ``page`` (subpages.SubPage)."""
+        captured = self._pages.get(ruc)
+        if captured is not None and ruc != PERSON_RUC:  # the person's page gets the synthetic forms
+            return f'name="{page.form}"' in captured
+        return page.applies(ruc)
+
     def name_for(self, ruc):
         page = self._pages.get(ruc)
         if page is not None:

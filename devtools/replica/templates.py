@@ -28,11 +28,11 @@ def _template(filename):
     return Template((HTML_DIR / filename).read_text(encoding="utf-8"))
 
 
-def _render(filename, /, **values):
+def render(filename, /, **values):
     return _template(filename).substitute(**values)
 
 
-def _now_in_lima():
+def now_in_lima():
     return datetime.now(LIMA)
 
 
@@ -41,17 +41,17 @@ def _now_in_lima():
 
 def form_page():
     """FrameCriterioBusquedaWeb.jsp: the search form with its token script."""
-    return _render("form.html", year=_now_in_lima().year)
+    return render("form.html", year=now_in_lima().year)
 
 
 def error_page(message=ERROR_MESSAGE):
     """SUNAT's application error page (HTTP 200)."""
-    return _render("error.html", message=message)
+    return render("error.html", message=message)
 
 
 def message_page(message):
     """The "Pagina de Mensajes" variant; ``message`` is HTML already."""
-    return _render("message.html", message=message)
+    return render("message.html", message=message)
 
 
 def invalid_ruc_page(ruc):
@@ -63,34 +63,38 @@ def rejected_page(support_id=None):
     """The F5 firewall's answer (HTTP 200, tiny page, no SUNAT markup)."""
     if support_id is None:
         support_id = str(secrets.randbelow(10**19)).rjust(19, "1")
-    return _render("rejected.html", support_id=support_id)
+    return render("rejected.html", support_id=support_id)
 
 
 def old_layout_page(ruc, name):
     """The older table layout served without modo=1: not a result page."""
-    return _render("old_layout.html", ruc=html.escape(ruc), name=html.escape(name))
+    return render("old_layout.html", ruc=html.escape(ruc), name=html.escape(name))
 
 
 def http_status_page(status, reason):
-    return _render("http_status.html", status=status, reason=html.escape(reason))
+    return render("http_status.html", status=status, reason=html.escape(reason))
 
 
 def not_found_page():
-    return _render("not_found.html")
+    return render("not_found.html")
 
 
 # -- result pages ------------------------------------------------------------
 
 
 def result_document(panel, *, ruc, name, note):
-    """Wrap a result panel in the 2025 page's document (head, forms, footer)."""
-    return _render(
+    """Wrap a result panel in the 2025 page's document (head, footer), with the forms of the
+    sub-pages that apply to ``ruc``."""
+    from devtools.replica import subpages  # they render with this module
+
+    return render(
         "result_document.html",
         note=note.replace("--", "- -"),  # stays a valid HTML comment
         panel=panel,
+        forms=subpages.forms_html(ruc, name),
         ruc=html.escape(ruc),
         name=html.escape(name),
-        year=_now_in_lima().year,
+        year=now_in_lima().year,
     )
 
 
@@ -109,13 +113,13 @@ def synthetic_result_page(ruc, now=None):
     Everything but the consultation time derives from the RUC, so the same RUC
     always gets the same data.
     """
-    now = now or _now_in_lima()
+    now = now or now_in_lima()
     rng = random.Random(ruc)  # str seeds are stable across runs
     inscripcion = datetime(rng.randint(1993, 2020), rng.randint(1, 12), rng.randint(1, 28))
     inicio = inscripcion + timedelta(days=rng.randint(0, 60))
     emisor = inicio + timedelta(days=rng.randint(30, 900))
     name = synthetic_name(ruc)
-    panel = _render(
+    panel = render(
         "synthetic_panel.html",
         ruc=ruc,
         name=html.escape(name),
@@ -127,58 +131,3 @@ def synthetic_result_page(ruc, now=None):
     )
     note = f"replica: synthetic consPorRuc result for RUC {ruc}, built on the 2025 company page"
     return result_document(panel, ruc=ruc, name=name, note=note)
-
-
-# -- sub-pages of a result (getRepLeg, getCantTrab) --------------------------------
-
-REP_LEG_SUBJECT = "Representantes Legales"
-CANT_TRAB_SUBJECT = "Cantidad de Trabajadores y/o Prestadores de Servicio"
-# An entity in one message and literal Latin-1 elsewhere, like SUNAT's mix.
-NO_REP_LEG_MESSAGE = "No existe informaci&oacute;n de Representantes Legales."
-NO_CANT_TRAB_MESSAGE = "No existen declaraciones presentadas"
-
-
-def rep_leg_page(ruc, name, representatives):
-    """accion=getRepLeg: the table of ``representatives``, or the "no information" page if empty."""
-    if not representatives:
-        content = _render("sub_page_message.html", message=NO_REP_LEG_MESSAGE)
-    else:
-        rows = [
-            (rep.tipo_documento, rep.numero_documento, rep.nombre, rep.cargo, f"{rep.fecha_desde:%d/%m/%Y}")
-            for rep in representatives
-        ]
-        content = _render("rep_leg_table.html", rows=_table_rows(rows))
-    return _sub_page(REP_LEG_SUBJECT, content, ruc=ruc, name=name, accion="getRepLeg")
-
-
-def cant_trab_page(ruc, name, periods):
-    """accion=getCantTrab: workers per period, or the "no information" page if empty."""
-    if not periods:
-        content = _render("sub_page_message.html", message=NO_CANT_TRAB_MESSAGE)
-    else:
-        rows = [(p.periodo, p.trabajadores, p.pensionistas, p.prestadores) for p in periods]
-        content = _render("cant_trab_table.html", rows=_table_rows(rows))
-    return _sub_page(CANT_TRAB_SUBJECT, content, ruc=ruc, name=name, accion="getCantTrab")
-
-
-def _sub_page(subject, content, *, ruc, name, accion):
-    return _render(
-        "sub_page.html",
-        note=f"replica: {accion} for RUC {html.escape(ruc)}",
-        subject=subject,
-        content=content,
-        ruc=html.escape(ruc),
-        name=html.escape(name),
-        year=_now_in_lima().year,
-    )
-
-
-def _table_rows(rows):
-    """<tr> lines; cells keep SUNAT's ragged whitespace around the values."""
-    indent = " " * 40
-    return "\n".join(
-        f"{indent}<tr>"
-        + "".join(f"\n{indent}    <td>\n{indent}        {html.escape(cell)}   </td>" for cell in row)
-        + f"\n{indent}</tr>"
-        for row in rows
-    )

@@ -23,8 +23,9 @@ def upstream_limits(app_configs, **kwargs):
             f"GUNICORN_THREADS ({threads}) no supera SUNAT_QUEUE_SIZE ({settings.SUNAT_QUEUE_SIZE}): las consultas "
             "en espera de SUNAT podrían ocupar los hilos que responden desde la caché.",
             hint="Ponga GUNICORN_THREADS por encima de SUNAT_QUEUE_SIZE (p. ej. 8 más).", id="sunat.W002"))
-    if settings.LOTE_TIMEOUT > settings.SUNAT_DEADLINE:
-        problems.append(checks.Warning(
-            f"LOTE_TIMEOUT ({settings.LOTE_TIMEOUT:g} s) supera SUNAT_DEADLINE ({settings.SUNAT_DEADLINE:g} s): "
-            "un lote responde igual al vencer SUNAT_DEADLINE.", id="sunat.W003"))
+    for name, what in (("LOTE_TIMEOUT", "un lote"), ("COMPLETO_TIMEOUT", "una consulta completa")):
+        if getattr(settings, name) > settings.SUNAT_DEADLINE:
+            problems.append(checks.Warning(
+                f"{name} ({getattr(settings, name):g} s) supera SUNAT_DEADLINE ({settings.SUNAT_DEADLINE:g} s): "
+                f"{what} responde igual al vencer SUNAT_DEADLINE.", id="sunat.W003"))
     return problems

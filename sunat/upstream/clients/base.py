@@ -9,7 +9,7 @@ from django.conf import settings
 from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
 from sunat.upstream import budget
-from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, parse_ruc_page
+from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, page_forms, parse_ruc_page
 from sunat.upstream.parser.common import rucs_named
 from sunat.upstream.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)
 
@@ -34,6 +34,8 @@ def interpret_ruc_page(html: str, ruc: str) -> dict:
         raise _page_error(html, ruc) from None
     if data["ruc"] != ruc:
         raise SunatUnavailable(f"SUNAT answered for RUC {data['ruc']!r}, not {ruc}")
+    forms = page_forms(html)
+    data["secciones"] = [section.name for section in SECTIONS.values() if section.form_name in forms]
     return data
 
 
@@ -48,7 +50,7 @@ def _page_error(html: str, ruc: str) -> Exception:
     return SunatUnavailable("SUNAT answered a page this service does not recognise")
 
 
-def interpret_section_page(html: str, ruc: str, section: Section) -> list:
+def interpret_section_page(html: str, ruc: str, section: Section):
     try:
         rows = section.parse(html)
     except ParseError:
@@ -98,8 +100,8 @@ class SunatClient:
         """SUNAT's data for a RUC."""
         return self._with_retries(ruc, lambda: interpret_ruc_page(self.fetch_ruc_page(ruc), ruc))
 
-    def lookup_section(self, ruc: str, section: Section, razon_social: str = "") -> list:
-        """The rows of a RUC's sub-page (legal representatives, workers)."""
+    def lookup_section(self, ruc: str, section: Section, razon_social: str = ""):
+        """What a RUC's sub-page says (its rows, or its value)."""
         return self._with_retries(
             ruc, lambda: interpret_section_page(self.fetch_section_page(ruc, section, razon_social), ruc, section)
         )

@@ -4,12 +4,14 @@ import re
 
 from lxml import etree
 
-from sunat.upstream.parser.common import DATE_RE, ParseError, clean, collapse, element_text, fold, parse_date, parse_html
+from sunat.upstream.parser.common import (
+    DATE_RE, TEXT_NODES, ParseError, clean, collapse, element_text, fold, parse_date, parse_html,
+)
 from sunat.upstream.parser.panel import labelled_values, result_panel
 from sunat.ubigeo import ubigeo_for
 
 FIELDS = (
-    "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento",
+    "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "numeroDocumento",
     "estado", "condicion", "fechaInscripcion", "fechaInicioActividades", "fechaBaja",
     "direccion", "departamento", "provincia", "distrito", "ubigeo", "sistemaEmision",
     "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
@@ -23,9 +25,23 @@ LIST_FIELDS = {
 DATE_FIELDS = {"fechaInscripcion", "fechaInicioActividades", "emisorElectronicoDesde", "afiliadoPleDesde"}
 LINE_LIST_FIELDS = {"comprobantesPago", "sistemaEmisionElectronica", "padrones"}
 TEXT_FIELDS = {
-    "nombreComercial", "tipoContribuyente", "tipoDocumento", "condicion", "direccion",
-    "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad",
+    "nombreComercial", "tipoContribuyente", "direccion", "sistemaEmision", "actividadComercioExterior",
+    "sistemaContabilidad",
 }
+# SUNAT's condiciones del domicilio fiscal (its code table, quoted alike by many public
+# integrations of SUNAT's services). A NO HABIDO ficha follows the value with a notice
+# ("Deberá declarar el nuevo domicilio fiscal o confirmar..."): the value is what matches here.
+CONDICIONES = (
+    "HABIDO", "NO HALLADO SE MUDO DE DOMICILIO", "NO HALLADO FALLECIO", "NO HALLADO NO EXISTE DOMICILIO",
+    "NO HALLADO CERRADO", "NO HALLADO NRO.PUERTA NO EXISTE", "NO HALLADO DESTINATARIO DESCONOCIDO",
+    "NO HALLADO RECHAZADO", "NO HALLADO OTROS MOTIVOS", "PENDIENTE", "NO APLICABLE", "POR VERIFICAR",
+    "NO HABIDO", "NO HALLADO", "NO EXISTE LA DIRECCION DECLARADA", "DOMICILIO CERRADO",
+    "NEGATIVA RECEPCION X PERSONA CAPAZ", "AUSENCIA DE PERSONA CAPAZ", "NO APLICABLE X TRAMITE DE REVERSION",
+    "DEVUELTO",
+)
+_CONDICIONES_LONGEST_FIRST = sorted(CONDICIONES, key=len, reverse=True)
+# A document number after a type of several words: the last word before " - NAME", with a digit.
+_DOCUMENT_NUMBER_RE = re.compile(r"[0-9A-Z-]*\d[0-9A-Z-]*")
 
 _SEPARATOR_RE = re.compile(r"\s+-\s+")
 # Where the estado ends: a "Fecha de Baja" caption or the date itself.
@@ -34,6 +50,7 @@ _ESTADO_END_RE = re.compile(r"\s*(?:fecha\s+de\s+baja\b|\d{1,2}/\d{1,2}/\d{4})",
 _ITEM_SPLIT_RE = re.compile(r"\s*,\s*(?![^()]*\))")
 _DESDE_RE = re.compile(r"(?P<tipo>.*?)\s*\(\s*desde\s*(?P<fecha>[^)]*)\)", re.IGNORECASE)
 _CELLS = etree.XPath(".//td")
+_FORM_NAMES = etree.XPath("//form/@name")
 
 DEPARTAMENTOS = (
     "AMAZONAS", "ANCASH", "APURIMAC", "AREQUIPA", "AYACUCHO", "CAJAMARCA",
@@ -64,6 +81,30 @@ def parse_ruc_page(html):
     return result
 
 
+def page_forms(html):
+    """The names of the forms a result page holds: SUNAT shows a sub-page's form (and its button)
+    only when the sub-page applies to the taxpayer (no formLocAnex without establishments)."""
+    doc = parse_html(html)
+    return set() if doc is None else {str(name) for name in _FORM_NAMES(doc)}
+
+
+def upgrade(data):
+    """A ficha answer stored by an older version, with what today's parser would have given:
+    the ubigeo, the document split in type and number, the condición without SUNAT's notice."""
+    data = dict(data)
+    if "ubigeo" not in data:
+        data["ubigeo"] = ubigeo_for(data.get("departamento"), data.get("provincia"), data.get("distrito"))
+    if "numeroDocumento" not in data:
+        data["tipoDocumento"], data["numeroDocumento"] = split_documento(data.get("tipoDocumento"))
+        data["condicion"] = _known_condicion(data.get("condicion")) or data.get("condicion")
+    return data
+
+
+def is_current(data):
+    """Whether a stored ficha answer has every field today's parser gives (else: upgrade it)."""
+    return "ubigeo" in data and "numeroDocumento" in data
+
+
 def _empty_result():
     return {field: [] if field in LIST_FIELDS else None for field in FIELDS}
 
@@ -73,6 +114,10 @@ def _fill(result, field, column):
         parts = _SEPARATOR_RE.split(element_text(column), maxsplit=1)
         result["ruc"] = clean(parts[0])
         result["razonSocial"] = clean(parts[1]) if len(parts) > 1 else None
+    elif field == "tipoDocumento":
+        result["tipoDocumento"], result["numeroDocumento"] = split_documento(element_text(column))
+    elif field == "condicion":
+        result["condicion"] = parse_condicion(column)
     elif field == "estado":
         result["estado"], fecha_baja = split_estado(element_text(column))
         result["fechaBaja"] = result["fechaBaja"] or fecha_baja
@@ -112,6 +157,40 @@ def split_estado(text):
     date_match = DATE_RE.search(text, match.start())
     fecha_baja = parse_date(date_match.group(0)) if date_match else None
     return clean(text[:match.start()]), fecha_baja
+
+
+def split_documento(text):
+    """Split a person's "DNI 07654321 - APELLIDOS, NOMBRES" into ("DNI", "07654321") (the name is
+    razonSocial already); a cell without a number is all type: (text, None)."""
+    text = clean(text)
+    if text is None:
+        return None, None
+    head = _SEPARATOR_RE.split(text, maxsplit=1)[0]
+    words = head.split()
+    # "TYPE NUMBER", or a longer type ("CARNET EXT.") before a number with a digit in it.
+    if len(words) == 2 or (len(words) > 2 and _DOCUMENT_NUMBER_RE.fullmatch(words[-1])):
+        return " ".join(words[:-1]), words[-1]
+    return head, None
+
+
+def parse_condicion(column):
+    """The condición itself, without the notice SUNAT may write after it (NO HABIDO's "Deberá
+    declarar..."): a known condición the cell starts with, else the cell's first line."""
+    lines = [line for line in (clean(node) for node in TEXT_NODES(column)) if line is not None]
+    if not lines:
+        return None
+    return _known_condicion(lines[0]) or lines[0]
+
+
+def _known_condicion(text):
+    """The known condición `text` starts with (as written there), or None."""
+    if not text:
+        return None
+    folded = fold(text)
+    for condicion in _CONDICIONES_LONGEST_FIRST:
+        if folded.startswith(condicion) and not folded[len(condicion):len(condicion) + 1].isalnum():
+            return text[:len(condicion)]
+    return None
 
 
 def parse_actividad(line):

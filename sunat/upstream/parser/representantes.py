@@ -4,7 +4,7 @@ import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
-from sunat.upstream.parser.section import Section
+from sunat.upstream.parser.section import Section, list_of
 from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
 
 # Columns, recognized by the words of their header (folded, punctuation
@@ -26,8 +26,9 @@ def parse_representantes(html):
     """
     Parse a getRepLeg page into [{"tipoDocumento", "numeroDocumento",
     "nombre", "cargo", "fechaDesde"}, ...] in page order; fechaDesde is
-    YYYY-MM-DD or None. [] for SUNAT's "no information" variant; ParseError
-    for any other page.
+    YYYY-MM-DD or None. [] for SUNAT's "no information" variants (a message
+    in the page, or SUNAT's error page "No se encontró información para
+    representantes legales."); ParseError for any other page.
     """
     doc = parse_html(html)
     rows = sub_page_rows(doc, REPRESENTANTE_COLUMNS, required={"numeroDocumento", "nombre"})
@@ -43,15 +44,18 @@ def _representante(values):
     return result
 
 
+_DESCRIPTION = "Representantes legales según SUNAT; lista vacía si SUNAT no tiene información."
+
 SECTION = Section(
-    name="representantes", accion="getRepLeg", form_name="formRepLeg", parse=parse_representantes,
-    answer_schema="RespuestaRepresentantes", item_schema_name="Representante",
-    item_schema=obj({
+    name="representantes", key="representantes", title="Representantes legales", accion="getRepLeg",
+    form_name="formRepLeg", parse=parse_representantes, answer_schema="RespuestaRepresentantes",
+    schemas={"Representante": obj({
         "tipoDocumento": nullable("string", "Tipo de documento (DNI, CE...)."),
         "numeroDocumento": nullable("string", "Número de documento."),
         "nombre": nullable("string", "Apellidos y nombres."),
         "cargo": nullable("string", "Cargo."),
         "fechaDesde": nullable("string", f"{DATE_TEXT} desde la que ocupa el cargo.", format="date"),
-    }, "Un representante legal."),
-    description="Representantes legales según SUNAT; lista vacía si SUNAT no tiene información.",
+    }, "Un representante legal.")},
+    value_schema=list_of("Representante", _DESCRIPTION),
+    description=_DESCRIPTION,
 )

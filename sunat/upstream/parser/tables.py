@@ -1,10 +1,10 @@
-"""Sub-page tables (getRepLeg, getCantTrab): columns by header words, data rows, cell values, "no information"."""
+"""Sub-page tables (getRepLeg, getCantTrab, ...): columns by header words, data rows, cell values, "no information"."""
 
 import re
 
 from lxml import etree
 
-from sunat.upstream.parser.classify import PageKind, classify_page
+from sunat.upstream.parser.classify import PageKind, classify_page, error_message
 from sunat.upstream.parser.common import ParseError, collapse, element_text, fold
 
 # A table's own rows (not those of nested tables) and their cells.
@@ -21,8 +21,11 @@ _PAGE_TEXT_NODES = etree.XPath(
 SUB_PAGE_EMPTY_VALUES = {"", "-", "--", "NE"}
 
 # The "no information" variant: a message plus the page's subject, both read
-# from the page text (folded) outside forms and buttons.
-_NO_INFORMATION_RE = re.compile(r"\bNO\s+(?:EXISTEN?\b|HAY\b|SE\s+ENCONTR|REGISTRA|TIENE|CUENTA\s+CON\b)")
+# from the page text (folded) outside forms and buttons. "NO SE HA REMITIDO" is
+# getInfoDC's ("No se ha remitido deuda en cobranza coactiva ...").
+_NO_INFORMATION_RE = re.compile(
+    r"\bNO\s+(?:EXISTEN?\b|HAY\b|SE\s+ENCONTR|SE\s+HA\s+REMITIDO\b|REGISTRA|TIENE|CUENTA\s+CON\b)"
+)
 
 
 def sub_page_value(text):
@@ -95,12 +98,65 @@ def _row_values(row, fields):
 
 
 def require_no_information(doc, html, subject_re, what):
-    """Return if the page is the "no information" variant of the sub-page; else raise ParseError."""
+    """
+    Return if the page is the "no information" variant of the sub-page; else raise ParseError.
+    Some sub-pages (getLocAnex, getRepLeg) say it with SUNAT's error page ("No se encontró
+    información para locales anexos." in p.error): that one counts, other error pages don't.
+    """
     if doc is None:
         raise ParseError(f"Empty page, not a {what} page.")
     kind = classify_page(html)
+    if kind is PageKind.ERROR and _says_no_information(error_message(html) or "", subject_re):
+        return
     if kind is not PageKind.UNKNOWN:
         raise ParseError(f"Not a {what} page: SUNAT answered with a page of kind {kind.value!r}.")
-    text = fold(collapse(" ".join(_PAGE_TEXT_NODES(doc))))
-    if not (subject_re.search(text) and _NO_INFORMATION_RE.search(text)):
+    if not _says_no_information(" ".join(_PAGE_TEXT_NODES(doc)), subject_re):
         raise ParseError(f"No {what} table and no 'no information' message in the page.")
+
+
+def _says_no_information(text, subject_re):
+    text = fold(collapse(text))
+    return bool(subject_re.search(text) and _NO_INFORMATION_RE.search(text))
+
+
+# -- for pages whose header texts are unknown or whose message rows fill every cell (getActPro, getActCPF)
+
+
+def page_text(doc):
+    """What a page says outside scripts, forms and buttons, collapsed and folded."""
+    return fold(collapse(" ".join(_PAGE_TEXT_NODES(doc))))
+
+
+def is_message_row(values):
+    """A data row whose only filled cell says "no information" ("No hay Información", then "-" cells)."""
+    filled = [text for text in map(sub_page_value, values.values()) if text]
+    return len(filled) == 1 and bool(_NO_INFORMATION_RE.search(fold(filled[0])))
+
+
+def positional_rows(doc, fields):
+    """
+    The data rows of the first table whose first row has exactly len(fields)
+    columns, read by position as {field: cell text}; None when no table has.
+    Header rows (th cells only, or in a thead) and message rows are left out.
+    """
+    if doc is None:
+        return None
+    positions = dict(enumerate(fields))
+    for table in _TABLES(doc):
+        rows = _TABLE_ROWS(table)
+        if not rows or _width(rows[0]) != len(fields):
+            continue
+        values = (_row_values(row, positions) for row in rows if not _is_header_row(row))
+        return [row for row in values if row is not None and not is_message_row(row)]
+    return None
+
+
+def _width(row):
+    """How many columns a row spans, colspans counted."""
+    return sum(max(1, int(cell.get("colspan"))) if (cell.get("colspan") or "").isdigit() else 1
+               for cell in _ROW_CELLS(row))
+
+
+def _is_header_row(row):
+    cells = _ROW_CELLS(row)
+    return row.getparent().tag == "thead" or (bool(cells) and all(cell.tag == "th" for cell in cells))

@@ -4,7 +4,7 @@ import re
 
 from sunat.jsonschema import nullable, obj
 from sunat.upstream.parser.common import fold, parse_html
-from sunat.upstream.parser.section import Section
+from sunat.upstream.parser.section import Section, list_of
 from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS):
@@ -85,14 +85,17 @@ def parse_period(text):
     return f"{int(year):04d}-{month:02d}" if 1 <= month <= 12 else None
 
 
+_DESCRIPTION = "Trabajadores por periodo, el más reciente primero; lista vacía si SUNAT no tiene información."
+
 SECTION = Section(
-    name="trabajadores", accion="getCantTrab", form_name="formNumTrabajd", parse=parse_trabajadores,
-    answer_schema="RespuestaTrabajadores", item_schema_name="PeriodoTrabajadores",
-    item_schema=obj({
+    name="trabajadores", key="trabajadores", title="Trabajadores", accion="getCantTrab",
+    form_name="formNumTrabajd", parse=parse_trabajadores, answer_schema="RespuestaTrabajadores",
+    schemas={"PeriodoTrabajadores": obj({
         "periodo": nullable("string", "Periodo AAAA-MM.", pattern="^[0-9]{4}-[0-9]{2}$"),
         "trabajadores": nullable("integer", "Trabajadores; null si SUNAT no lo indica.", minimum=0),
         "pensionistas": nullable("integer", "Pensionistas; null si SUNAT no lo indica.", minimum=0),
         "prestadores": nullable("integer", "Prestadores de servicios; null si SUNAT no lo indica.", minimum=0),
-    }, "Cantidad de trabajadores, pensionistas y prestadores de un periodo."),
-    description="Trabajadores por periodo, el más reciente primero; lista vacía si SUNAT no tiene información.",
+    }, "Cantidad de trabajadores, pensionistas y prestadores de un periodo.")},
+    value_schema=list_of("PeriodoTrabajadores", _DESCRIPTION),
+    description=_DESCRIPTION,
 )
