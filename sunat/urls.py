@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^api/ruc/lote/?$", views.ruc_batch, name="ruc-batch"),
     re_path(r"^api/ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="ruc-detail"),
     re_path(rf"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{_SECTIONS})/?$", views.ruc_section, name="ruc-section"),
+    re_path(r"^api/ruc/(?P<ruc>[^/]*)/completo/?$", views.ruc_complete, name="ruc-complete"),
     # The path existing clients already call.
     re_path(r"^obtener-ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="obtener-ruc"),
     re_path(r"^api/buscar/?$", views.search, name="search"),

@@ -18,11 +18,12 @@ COMPANY = "20573215045"
 PERSON = "10123456781"
 UNKNOWN = "20000000001"
 API_KEYS = [
-    "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "estado", "condicion",
+    "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "numeroDocumento", "estado",
+    "condicion",
     "fechaInscripcion", "fechaInicioActividades", "fechaBaja", "direccion", "departamento", "provincia",
     "distrito", "ubigeo", "sistemaEmision", "actividadComercioExterior", "sistemaContabilidad", "actividadesEconomicas",
     "comprobantesPago", "sistemaEmisionElectronica", "emisorElectronicoDesde", "comprobantesElectronicos",
-    "afiliadoPleDesde", "padrones", "fuente", "actualizadoEn",
+    "afiliadoPleDesde", "padrones", "secciones", "fuente", "actualizadoEn",
 ]
 
 

@@ -35,6 +35,7 @@ ROUTES = {
     r"^obtener-ruc/?$": "/obtener-ruc/{ruc}",
     r"^api/ruc/lote/?$": "/api/ruc/lote",
     r"^api/ruc/(?P<ruc>[^/]*)/?$": "/api/ruc/{ruc}",
+    r"^api/ruc/(?P<ruc>[^/]*)/completo/?$": "/api/ruc/{ruc}/completo",
     r"^obtener-ruc/(?P<ruc>[^/]*)/?$": "/obtener-ruc/{ruc}",
     r"^api/buscar/?$": "/api/buscar",
     r"^api/dni/(?P<dni>[^/]*)/?$": "/api/dni/{dni}",
@@ -63,6 +64,11 @@ ERROR_CODES = {
         "404": ["ruc_no_encontrado", "ruta_no_encontrada"],
         **KEY, **NOT_ALLOWED, **SUNAT_DOWN,
     } for section in SECTIONS},
+    ("/api/ruc/{ruc}/completo", "get"): {
+        "400": ["ruc_invalido", "parametro_invalido", "solicitud_invalida"],
+        "404": ["ruc_no_encontrado", "ruta_no_encontrada"],
+        **KEY, **NOT_ALLOWED, **SUNAT_DOWN,
+    },
     ("/api/ruc/lote", "post"): {
         "400": ["json_invalido", "parametro_invalido", "demasiados_rucs", "solicitud_invalida"], **KEY, **NOT_ALLOWED,
     },
@@ -128,7 +134,8 @@ def test_schema_lists_exactly_the_routes_of_the_api():
 @pytest.mark.standalone
 def test_sunat_answer_has_the_parser_fields_in_order():
     schemas = openapi.schema()["components"]["schemas"]
-    assert list(schemas["RespuestaSunat"]["properties"]) == [*FIELDS, "fuente", "actualizadoEn"]
+    assert list(schemas["RespuestaSunat"]["properties"]) == [*FIELDS, "secciones", "fuente", "actualizadoEn"]
+    # secciones: missing from answers stored before they listed it
     assert schemas["RespuestaSunat"]["required"] == [*FIELDS, "fuente", "actualizadoEn"]
 
 

@@ -110,6 +110,22 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # With Redis: seconds each process keeps what it read, to skip the round trip for popular
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
+# Seconds each SUNAT sub-page is served without asking again (RUC_SECTION_TTL_<NAME>). Debts and
+# omissions change from one day to the next and a purchasing department checks them before paying:
+# a day. The rest (representatives, establishments, history, ...) change rarely: RUC_CACHE_TTL.
+_DAY = 24 * 3600
+RUC_SECTION_TTL = {
+    "historico": env.int("RUC_SECTION_TTL_HISTORICO", default=RUC_CACHE_TTL),
+    "deuda-coactiva": env.int("RUC_SECTION_TTL_DEUDA_COACTIVA", default=_DAY),
+    "omisiones": env.int("RUC_SECTION_TTL_OMISIONES", default=_DAY),
+    "trabajadores": env.int("RUC_SECTION_TTL_TRABAJADORES", default=RUC_CACHE_TTL),
+    "actas-probatorias": env.int("RUC_SECTION_TTL_ACTAS_PROBATORIAS", default=RUC_CACHE_TTL),
+    "facturas-fisicas": env.int("RUC_SECTION_TTL_FACTURAS_FISICAS", default=RUC_CACHE_TTL),
+    "reactiva-peru": env.int("RUC_SECTION_TTL_REACTIVA_PERU", default=RUC_CACHE_TTL),
+    "programa-covid19": env.int("RUC_SECTION_TTL_PROGRAMA_COVID19", default=RUC_CACHE_TTL),
+    "representantes": env.int("RUC_SECTION_TTL_REPRESENTANTES", default=RUC_CACHE_TTL),
+    "establecimientos": env.int("RUC_SECTION_TTL_ESTABLECIMIENTOS", default=RUC_CACHE_TTL),
+}
 
 # An import of the Padrón Reducido with this share fewer rows than the version in use is refused
 # (a download cut short reads as a valid, shorter register); manage.py import_padron --force takes it.
@@ -133,6 +149,9 @@ LOTE_TIMEOUT = env.float("LOTE_TIMEOUT", default=15.0)
 LOTE_PENDING_TTL = env.float("LOTE_PENDING_TTL", default=60.0)
 # Pending batch items one client (API key, or address) may have queued, per process.
 LOTE_PENDING_PER_CLIENT = env.int("LOTE_PENDING_PER_CLIENT", default=300)
+# GET /api/ruc/<ruc>/completo answers within this many seconds (and within SUNAT_DEADLINE): the
+# sub-pages not done by then are "pendiente" and keep running, like a batch's items.
+COMPLETO_TIMEOUT = env.float("COMPLETO_TIMEOUT", default=15.0)
 
 # SUNAT upstream
 SUNAT_BASE_URL = env("SUNAT_BASE_URL", default="https://e-consultaruc.sunat.gob.pe/cl-ti-itmrconsruc/")

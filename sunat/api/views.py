@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sunat.keys import services as api_keys
 from sunat.keys.middleware import quota_exceeded
-from sunat.lookups import batch
+from sunat.lookups import batch, complete
 from sunat.api import openapi
 from sunat import caching
 from sunat.lookups import services
@@ -85,6 +85,16 @@ def ruc_batch(request):
 @require_get
 def ruc_section(request, ruc, section):
     return _lookup_response(request, services.lookup_section, ruc, section)
+
+
+@require_get
+def ruc_complete(request, ruc):
+    """The ficha and every sub-page it offers (or those ?secciones= names), within COMPLETO_TIMEOUT."""
+    try:
+        names = complete.sections_asked(request.GET.get("secciones"))
+    except complete.InvalidSections as exc:
+        return json_error(400, "parametro_invalido", str(exc), ruc=ruc)
+    return _lookup_response(request, complete.lookup_complete, ruc, names)
 
 
 @require_get

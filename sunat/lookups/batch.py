@@ -51,23 +51,33 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
         if ruc is None:
             results[key] = _error("ruc_invalido", "El RUC debe ser un texto de 11 dígitos.")
             continue
-        answer = _entry(partial(services.begin_lookup, ruc))
+        answer = entry(partial(services.begin_lookup, ruc))
         if isinstance(answer, services.Pending):
             pending[key] = answer
         else:
             results[key] = answer
-    waiting = [item.future for item in pending.values() if not item.future.done()]
+    wait_until(deadline, [item.future for item in pending.values()])
+    for key, item in pending.items():
+        # Not done: it stays queued (see module docstring), and a retry reattaches to it.
+        results[key] = entry(item.result) if item.future.done() else pending_entry()
+    return {"resultados": results, "resumen": summary_of(results.values())}
+
+
+def wait_until(deadline: float, futures) -> None:
+    """Wait for the futures until `deadline` (time.monotonic()) at most."""
+    waiting = [future for future in futures if not future.done()]
     if waiting:
         # SunatBusy: no thread may wait here now, and what is not done yet is reported pending.
         with contextlib.suppress(SunatBusy):
             scheduler.get().wait(waiting, timeout=deadline - time.monotonic())
-    for key, item in pending.items():
-        # Not done: it stays queued (see module docstring), and a retry reattaches to it.
-        results[key] = _entry(item.result) if item.future.done() else _pending()
-    summary = {"total": len(results), "ok": 0, "error": 0, "pendiente": 0}
-    for entry in results.values():
-        summary[entry["estado"]] += 1
-    return {"resultados": results, "resumen": summary}
+
+
+def summary_of(entries) -> dict:
+    summary = {"total": 0, "ok": 0, "error": 0, "pendiente": 0}
+    for item in entries:
+        summary["total"] += 1
+        summary[item["estado"]] += 1
+    return summary
 
 
 def _fold(rucs) -> dict:
@@ -97,8 +107,9 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _entry(lookup) -> dict | services.Pending:
-    """The batch entry of lookup()'s outcome; never raises, so that one RUC cannot break the batch."""
+def entry(lookup) -> dict | services.Pending:
+    """The batch entry of lookup()'s outcome (or its Pending); never raises, so that one RUC (or
+    one section of /completo) cannot break the rest."""
     try:
         result = lookup()
     except LOOKUP_ERRORS as exc:
@@ -119,6 +130,6 @@ def _error(code: str, detail: str, retry_after: int | None = None) -> dict:
     return entry
 
 
-def _pending() -> dict:
+def pending_entry() -> dict:
     return {"estado": "pendiente", "detail": "La consulta a SUNAT sigue en curso; reintente en unos segundos.",
             "reintentarEn": PENDING_RETRY_AFTER}

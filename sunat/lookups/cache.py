@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 
 from sunat import cache_keys, caching
+from sunat.models.lookups import ttl_of
 from sunat.upstream.sections import SECTIONS
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def is_not_found(value) -> bool:
 
 
 def put(ruc: str, data: dict, timeout: int | None = None, section: str | None = None) -> None:
-    timeout = settings.RUC_CACHE_TTL if timeout is None else timeout
+    timeout = ttl_of(section) if timeout is None else timeout
     key = ruc_key(ruc, section)
     caching.discard_local_copies([key])
     cache.set(key, data, timeout=timeout)

@@ -14,6 +14,7 @@ _TRAILER = ("fuente", "actualizadoEn")  # what the lookup adds to SUNAT's data
 @dataclass(frozen=True)
 class Page:
     name: str | None  # a sub-page's API name (/api/ruc/<ruc>/<name>) and cache suffix; None: the ficha
+    section: Section | None  # the sub-page's declaration; None: the ficha
     keys: tuple[str, ...]  # the answer's keys, in the API's order
     fetch: Callable[[str, str], dict]  # (RUC, razón social) -> SUNAT's data, asked now
     find: Callable[[str], StoredLookup | None]  # the stored record of a RUC
@@ -37,9 +38,11 @@ def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
     })
 
 
+# "secciones": the sub-pages the ficha offers (its forms), added by the client to SUNAT's data.
 FICHA = Page(
     name=None,
-    keys=(*FIELDS, *_TRAILER),
+    section=None,
+    keys=(*FIELDS, "secciones", *_TRAILER),
     fetch=lambda ruc, razon_social: get_client().lookup(ruc),
     find=lambda ruc: RucRecord.objects.filter(ruc=ruc).first(),
     save=_save_ficha,
@@ -49,9 +52,10 @@ FICHA = Page(
 def _sub_page(section: Section) -> Page:
     return Page(
         name=section.name,
-        keys=("ruc", section.name, *_TRAILER),
-        fetch=lambda ruc, razon_social: {"ruc": ruc, section.name: get_client().lookup_section(ruc, section,
-                                                                                               razon_social)},
+        section=section,
+        keys=("ruc", section.key, *_TRAILER),
+        fetch=lambda ruc, razon_social: {"ruc": ruc, section.key: get_client().lookup_section(ruc, section,
+                                                                                              razon_social)},
         find=lambda ruc: RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first(),
         save=lambda ruc, data, fetched_at: RucSectionRecord.objects.update_or_create(
             ruc=ruc, section=section.name, defaults=_stored(data, fetched_at)),

@@ -16,7 +16,7 @@ from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
 from sunat.models import StoredLookup
 from sunat.padron.queries import padron_answer
-from sunat.ubigeo import ubigeo_for
+from sunat.upstream.parser import ficha
 from sunat.upstream import scheduler
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
@@ -74,9 +74,34 @@ def begin_lookup(ruc: str) -> Lookup | Pending:
 
 
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
-    """A RUC's sub-page (SUB_PAGES: representantes, trabajadores), cached like the main lookup."""
+    """A RUC's sub-page (SUB_PAGES), cached like the main lookup. A sub-page the RUC's ficha does
+    not offer (SUNAT shows no button for it) is answered empty at once, from the ficha."""
     main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
-    return _lookup(main.data["ruc"], SUB_PAGES[name], razon_social=main.data.get("razonSocial") or "", fresh=fresh)
+    page = SUB_PAGES[name]
+    if not offers(main.data, name):
+        return Lookup(_not_offered(main.data, page), main.cache_status)
+    return _lookup(main.data["ruc"], page, razon_social=main.data.get("razonSocial") or "", fresh=fresh)
+
+
+def begin_section(ficha: dict, name: str, cache_status: str = HIT) -> Lookup | Pending:
+    """lookup_section for /completo, from the RUC's ficha looked up already: what needs SUNAT is
+    queued at BATCH priority, not waited for."""
+    page = SUB_PAGES[name]
+    if not offers(ficha, name):
+        return Lookup(_not_offered(ficha, page), cache_status)
+    return _lookup(ficha["ruc"], page, razon_social=ficha.get("razonSocial") or "", priority=BATCH)
+
+
+def offers(ficha: dict, name: str) -> bool:
+    """Whether a RUC's answer offers sub-page `name`; True when it cannot tell (the padrón's answer,
+    or a ficha stored before answers listed their secciones)."""
+    offered = ficha.get("secciones")
+    return offered is None or name in offered
+
+
+def _not_offered(ficha: dict, page: Page) -> dict:
+    return {"ruc": ficha["ruc"], page.section.key: page.section.empty(),
+            "fuente": ficha["fuente"], "actualizadoEn": ficha["actualizadoEn"]}
 
 
 def refresh(ruc: str) -> dict:
@@ -101,7 +126,7 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
     if ruc_cache.is_not_found(cached):
         raise RucNotFound(ruc)
     if cached is not None:
-        if page.is_ficha and "ubigeo" not in cached:  # cached before answers carried it
+        if page.is_ficha and not ficha.is_current(cached):  # cached by an older version
             cached = _in_api_order(cached, page)
         return Lookup(cached, HIT)
 
@@ -201,8 +226,8 @@ def _fetch(ruc: str, page: Page, razon_social: str) -> dict:
 
 def _in_api_order(data: dict, page: Page) -> dict:
     """The stored answer with its keys in the API's order (PostgreSQL's jsonb does not keep it)."""
-    if page.is_ficha and "ubigeo" not in data:  # stored before answers carried it
-        data = {**data, "ubigeo": ubigeo_for(data.get("departamento"), data.get("provincia"), data.get("distrito"))}
+    if page.is_ficha and not ficha.is_current(data):  # stored by an older version
+        data = ficha.upgrade(data)
     return {key: data[key] for key in page.keys if key in data}
 
 

@@ -7,6 +7,13 @@ from django.db import models
 from django.utils import timezone
 
 
+def ttl_of(section: str | None) -> int:
+    """Seconds a lookup's answer is fresh: RUC_CACHE_TTL for the ficha, RUC_SECTION_TTL for a sub-page."""
+    if section is None:
+        return settings.RUC_CACHE_TTL
+    return settings.RUC_SECTION_TTL.get(section, settings.RUC_CACHE_TTL)
+
+
 class StoredLookup(models.Model):
     """What the API served for a lookup, kept across cache losses and used while fresh."""
 
@@ -17,12 +24,14 @@ class StoredLookup(models.Model):
     class Meta:
         abstract = True
 
+    section = None  # a sub-page's name (RucSectionRecord); the ficha has none
+
     @property
     def expires_at(self):
-        return self.fetched_at + timedelta(seconds=settings.RUC_CACHE_TTL)
+        return self.fetched_at + timedelta(seconds=ttl_of(self.section))
 
     def seconds_left(self) -> int:
-        """Seconds until the record is older than RUC_CACHE_TTL (0 or less: stale)."""
+        """Seconds until the record is older than its TTL (ttl_of; 0 or less: stale)."""
         return int((self.expires_at - timezone.now()).total_seconds())
 
 

@@ -58,7 +58,7 @@ def _ruc_lookup(operation_id: str, summary: str, extra: str = "") -> dict:
 def _section_lookup(section: str) -> dict:
     name, description = SECTIONS[section].answer_schema, SECTIONS[section].description
     return _lookup_operation(
-        f"consultar_{section}", f"{section.capitalize()} de un RUC",
+        f"consultar_{section.replace('-', '_')}", f"{SECTIONS[section].title} de un RUC",
         f"{description} Se guarda, cachea y falla igual que la consulta principal; un RUC que no existe "
         "responde 404 también aquí.",
         "ruc", name,
@@ -80,6 +80,21 @@ def ruc_paths() -> dict:
     }
     for section in SECTIONS:
         paths[f"/api/ruc/{{ruc}}/{section}"] = {"get": _section_lookup(section)}
+    paths["/api/ruc/{ruc}/completo"] = {"get": _lookup_operation(
+        "consultar_completo", "Todo de un RUC",
+        "La ficha RUC de SUNAT (como fuente=sunat) y cada sección que ofrece (o las que nombra secciones), en "
+        "una respuesta, dentro del plazo COMPLETO_TIMEOUT. Cada sección viene del caché, de la consulta "
+        "guardada o de SUNAT, con el mismo ritmo que las demás consultas; una sección que la ficha no ofrece "
+        "(SUNAT no muestra su botón) se responde vacía sin consultar a SUNAT. Lo que no termina a tiempo "
+        "vuelve como «pendiente» y sigue consultándose: pedirlo de nuevo lo encuentra en caché. El error de "
+        "una sección no afecta a las demás; un error de la ficha es el de la respuesta. X-Cache es el de la "
+        "ficha. Con clave de API cuenta una solicitud.",
+        "ruc", "RespuestaCompleta",
+        "Solicitud inválida. Códigos: ruc_invalido (no es un RUC válido; SUNAT nunca se consulta), "
+        f"parametro_invalido (fresh o secciones con un valor no admitido), {too_many_fields()}.",
+        f"No encontrado. Códigos: ruc_no_encontrado (SUNAT no tiene este RUC), {_ROUTE_NOT_FOUND}.",
+        query=("fresh", "secciones"),
+    )}
     paths["/api/ruc/lote"] = {"post": {
         "operationId": "consultar_lote",
         "summary": "Consultar varios RUC",

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from sunat.jsonschema import ref
+from sunat.upstream.clients import SECTIONS
 
 
 def parameter_components() -> dict:
@@ -35,6 +36,13 @@ def parameter_components() -> dict:
                            "parámetro: el padrón responde cuando no hay una respuesta de SUNAT guardada. Otro "
                            "valor: 400 parametro_invalido. No distingue mayúsculas.",
             "schema": {"type": "string", "enum": ["sunat", "padron"]},
+        },
+        "secciones": {
+            "name": "secciones", "in": "query", "required": False,
+            "description": "Las secciones a incluir, separadas por comas (sin el parámetro: todas): "
+                           f"{', '.join(SECTIONS)}. Una que no existe, o ninguna: 400 parametro_invalido.",
+            "schema": {"type": "string"},
+            "examples": {"para facturar": {"value": "establecimientos,deuda-coactiva"}},
         },
     }
 

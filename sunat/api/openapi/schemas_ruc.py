@@ -11,7 +11,8 @@ _SUNAT_FIELDS = {
     "razonSocial": nullable("string", "Nombre o razón social."),
     "nombreComercial": nullable("string", "Nombre comercial; null si SUNAT muestra «-»."),
     "tipoContribuyente": nullable("string", "Tipo de contribuyente (p. ej. SOCIEDAD ANONIMA CERRADA)."),
-    "tipoDocumento": nullable("string", "Documento de identidad (personas naturales)."),
+    "tipoDocumento": nullable("string", "Tipo de documento de identidad (DNI, CE...; personas naturales)."),
+    "numeroDocumento": nullable("string", "Número del documento de identidad; null para empresas."),
     "estado": nullable("string", "Estado del contribuyente (ACTIVO, BAJA DE OFICIO...)."),
     "condicion": nullable("string", "Condición del domicilio fiscal (HABIDO, NO HABIDO...)."),
     "fechaInscripcion": nullable("string", f"{DATE_TEXT} de inscripción.", format="date"),
@@ -52,10 +53,15 @@ def ruc_schemas() -> dict:
     schemas = {
         "RespuestaSunat": obj(
             {**_SUNAT_FIELDS,
+             "secciones": {"type": "array", "items": {"enum": list(SECTIONS)}, "uniqueItems": True,
+                           "description": "Las secciones que la ficha de SUNAT ofrece para este RUC (sus botones). "
+                                          "Las demás se responden vacías sin consultar a SUNAT. Falta en "
+                                          "respuestas guardadas antes de que se registraran."},
              "fuente": {"const": "sunat", "description": "De dónde viene la respuesta: la ficha RUC de SUNAT."},
              "actualizadoEn": _UPDATED_SUNAT},
             "La ficha RUC de SUNAT. Los valores son null donde SUNAT muestra «-» o «NINGUNO»; "
             "las listas están vacías cuando no hay nada.",
+            required=[*_SUNAT_FIELDS, "fuente", "actualizadoEn"],
         ),
         "RespuestaPadron": obj({
             "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
@@ -89,12 +95,28 @@ def ruc_schemas() -> dict:
             "tipo": nullable("string", "Tipo de comprobante (FACTURA, BOLETA...)."),
             "desde": nullable("string", f"{DATE_TEXT} desde la que lo emite.", format="date"),
         }, "Un comprobante electrónico."),
-        **{section.item_schema_name: section.item_schema for section in SECTIONS.values()},
+        **{name: schema for section in SECTIONS.values() for name, schema in section.schemas.items()},
     }
+    schemas["RespuestaCompleta"] = obj({
+        "ficha": ref("RespuestaSunat"),
+        "secciones": obj({name: ref(f"Resultado{section.answer_schema}") for name, section in SECTIONS.items()},
+                         "Una entrada por sección pedida, en el orden de la ficha.", required=[]),
+        "resumen": obj({name: {"type": "integer", "minimum": 0} for name in ("total", "ok", "error", "pendiente")},
+                       "Cuántas secciones hay de cada estado."),
+    }, "La ficha RUC de SUNAT y cada sección que ofrece, cada una con su estado.")
     for section in SECTIONS.values():
+        schemas[f"Resultado{section.answer_schema}"] = {
+            "description": f"{section.title}: ok (datos es lo que responde GET /api/ruc/{{ruc}}/{section.name}), "
+                           "error o pendiente, como un RUC de un lote.",
+            "oneOf": [obj({
+                "estado": {"const": "ok"},
+                "cache": {"enum": ["HIT", "MISS", "STALE"], "description": "Como la cabecera X-Cache."},
+                "datos": ref(section.answer_schema),
+            }, f"{section.title}, resuelta."), ref("ResultadoLoteError"), ref("ResultadoLotePendiente")],
+        }
         schemas[section.answer_schema] = obj({
             "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
-            section.name: {"type": "array", "items": ref(section.item_schema_name), "description": section.description},
+            section.key: section.value_schema,
             "fuente": {"const": "sunat", "description": "Siempre SUNAT."},
             "actualizadoEn": _UPDATED_SUNAT,
         }, section.description)
