@@ -66,6 +66,7 @@ bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.resilience
 	$(PY) -m devtools.bench.stack
 	$(PY) -m devtools.bench.isolation
+	$(PY) -m devtools.bench.complete
 
 # Importing a generated 2-million-row Padrón Reducido into PostgreSQL, next to a plain COPY (~1 min).
 bench-padron: venv system-deps
