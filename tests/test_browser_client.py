@@ -83,6 +83,15 @@ def test_error_answer_is_unavailable(browser, sunat):
         browser.lookup(SYNTHETIC)
 
 
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_a_sub_page_answered_with_sunats_error_page_is_unavailable_through_both_clients(browser, sunat, section):
+    name = browser.lookup(SYNTHETIC)["razonSocial"]
+    sunat.config.update(mode="error")  # every jcrS00Alias answer is SUNAT's error page
+    for client in (http_client(sunat), browser):
+        with pytest.raises(SunatUnavailable, match="error page"):
+            client.lookup_section(SYNTHETIC, SECTIONS[section], name)
+
+
 def test_connection_reset_is_unreachable_and_opens_the_short_backoff(browser, sunat):
     sunat.config.mode = "reset"
     with pytest.raises(SunatUnreachable, match="reset"):

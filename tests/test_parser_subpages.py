@@ -8,34 +8,23 @@ replica does not produce (reordered and extra columns, other formats).
 from pathlib import Path
 
 import pytest
-import requests
 
 from sunat.upstream.parser import (
     PageKind, ParseError, classify_page, error_message, parse_representantes, parse_ruc_page,
     parse_trabajadores,
 )
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, subpages, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, subpages, templates
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone
 
 PAGES = Path(__file__).resolve().parent.parent / "devtools" / "replica" / "pages"
-CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page
 THREE_REPRESENTATIVES_RUC = "20440374248"  # captured 2021 page; the replica gives it three
 PERSON_2021_RUC = "10401510465"
 SYNTHETIC_RUCS = [make_ruc(f"20600{n:05d}") for n in range(40)]
 
-
-def replica_page(accion, ruc, config=None, **form):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    fields.update(form)
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def rep_leg(ruc, config=None):
@@ -135,12 +124,7 @@ def test_sub_pages_are_not_ruc_results():
 
 
 def test_pages_fetched_from_a_running_replica_decode_and_parse():
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        form = {"nroRuc": COMPANY_RUC, "desRuc": "LEAD WORKING PARTNER SAC", "contexto": "ti-it", "modo": "1"}
-        rep = session.post(sunat.url + "jcrS00Alias", data={"accion": "getRepLeg", **form}, timeout=5)
-        trab = session.post(sunat.url + "jcrS00Alias", data={"accion": "getCantTrab", **form}, timeout=5)
+    rep, trab = served_sub_pages(COMPANY_RUC, "LEAD WORKING PARTNER SAC", ("getRepLeg", "getCantTrab"))
 
     assert rep.encoding == "ISO-8859-1" and b"Z\xda\xd1IGA QUISPE LUC\xcdA ROC\xcdO" in rep.content
     assert [r["nombre"] for r in parse_representantes(rep.text)] == [

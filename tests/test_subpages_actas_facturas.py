@@ -3,36 +3,25 @@ pages parse to the data it generated, and hand-written pages cover what it does 
 (reordered columns, unknown headers, other message rows, entities instead of Latin-1 letters).
 """
 
-from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
-import requests
 
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import actas_probatorias, facturas_fisicas
 from sunat.upstream.parser import ParseError
 from sunat.upstream.parser.actas_probatorias import SECTION as ACTAS, parse_actas_probatorias
 from sunat.upstream.parser.facturas_fisicas import SECTION as FACTURAS, parse_facturas_fisicas
 from sunat.upstream.sections import SECTIONS
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone
 
-CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page
 PERSON_2021_RUC = "10401510465"
 SYNTHETIC_RUCS = [make_ruc(f"20600{n:05d}") for n in range(40)]
 NOTHING = {"autorizaciones": [], "bajas": []}
 
-
-def replica_page(accion, ruc, config=None):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def act_pro(ruc, config=None):
@@ -124,17 +113,7 @@ def test_company_listed_in_no_subpage_info_gets_the_no_information_variant():
 
 def test_pages_fetched_from_a_running_replica_are_iso_8859_1_and_parse():
     ruc = next(ruc for ruc in SYNTHETIC_RUCS if actas_probatorias.actas(ruc) and facturas_fisicas.invoices(ruc).bajas)
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        # A browser submits the form of an ISO-8859-1 page in Latin-1.
-        session.headers["Content-Type"] = "application/x-www-form-urlencoded"
-        form = {"nroRuc": ruc, "desRuc": "EMPRESA ÑANDÚ S.A.", "contexto": "ti-it", "modo": "1"}
-        pro, cpf = (
-            session.post(sunat.url + "jcrS00Alias", data=urlencode({"accion": accion, **form}, encoding="iso-8859-1"),
-                         timeout=5)
-            for accion in ("getActPro", "getActCPF")
-        )
+    pro, cpf = served_sub_pages(ruc, "EMPRESA ÑANDÚ S.A.", ("getActPro", "getActCPF"))
 
     for response in (pro, cpf):
         assert response.headers["Content-Type"] == "text/html; charset=ISO-8859-1"

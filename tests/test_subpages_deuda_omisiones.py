@@ -3,34 +3,23 @@ pages parse to the data it generated, their "no information" variants are [], an
 pages cover what the replica does not produce (reordered columns, amounts in other formats).
 """
 
-from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
-import requests
 
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import deuda_coactiva, omisiones
 from sunat.upstream.parser import ParseError, page_forms
 from sunat.upstream.parser.deuda_coactiva import SECTION as DEUDA, parse_amount, parse_deuda_coactiva
 from sunat.upstream.parser.omisiones import SECTION as OMISIONES, parse_omisiones
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone
 
-CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page
 PERSON_2021_RUC = "10401510465"
 SYNTHETIC_RUCS = [make_ruc(f"20600{n:05d}") for n in range(40)]
 
-
-def replica_page(accion, ruc, config=None):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def info_dc(ruc, config=None):
@@ -117,15 +106,7 @@ def test_every_result_page_shows_both_buttons(ruc):
 
 def test_pages_fetched_from_a_running_replica_are_iso_8859_1():
     ruc = next(ruc for ruc in SYNTHETIC_RUCS if deuda_coactiva.debts(ruc) and omisiones.omissions(ruc))
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        dc, ot = (
-            session.post(sunat.url + "jcrS00Alias", timeout=5, headers={"Content-Type": "application/x-www-form-urlencoded"},
-                         data=urlencode({"accion": accion, "contexto": "ti-it", "modo": "1", "nroRuc": ruc,
-                                         "desRuc": "MUÑOZ E.I.R.L."}, encoding="iso-8859-1"))
-            for accion in ("getInfoDC", "getInfoOT")
-        )
+    dc, ot = served_sub_pages(ruc, "MUÑOZ E.I.R.L.", ("getInfoDC", "getInfoOT"))
 
     for response in (dc, ot):
         assert response.headers["Content-Type"] == "text/html; charset=ISO-8859-1"

@@ -3,22 +3,18 @@
 exactly for RUCs with annexes, and hand-written pages cover what the replica does not produce.
 """
 
-from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
-import requests
 
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import establecimientos, historico, representantes
 from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, page_forms, parse_representantes
 from sunat.upstream.parser.establecimientos import SECTION, parse_establecimientos
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone
 
-CATALOG = Catalog()
 COMPANY_2025_RUC = "20573215045"  # captured without the Establecimiento(s) Anexo(s) button
 COMPANY_2021_RUC = "20550263948"  # captured with all ten buttons
 PERSON_2021_RUC = "10401510465"
@@ -26,13 +22,6 @@ SYNTHETIC_RUCS = [make_ruc(f"20600{n:05d}") for n in range(40)]
 NO_LOCALES = "No se encontró información para locales anexos."
 NO_REPRESENTANTES = "No se encontro información para representantes legales."  # sic, as a client wrote it
 
-
-def replica_page(accion, ruc, config=None):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def loc_anex(ruc, config=None):
@@ -125,17 +114,8 @@ def test_no_subpage_info_gives_a_company_with_annexes_the_error_page():
 def test_pages_fetched_from_a_running_replica_are_iso_8859_1():
     ruc = next(ruc for ruc in SYNTHETIC_RUCS if establecimientos.anexo_count(ruc) >= 3)
     without = next(ruc for ruc in SYNTHETIC_RUCS if establecimientos.anexo_count(ruc) == 0)
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        form = {"accion": "getLocAnex", "contexto": "ti-it", "modo": "1", "desRuc": "EMPRESA ÑANDÚ S.A."}
-        # A form submitted from an ISO-8859-1 page: the browser encodes it in Latin-1.
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        table, error = (
-            session.post(sunat.url + "jcrS00Alias", data=urlencode({**form, "nroRuc": number}, encoding="iso-8859-1"),
-                         headers=headers, timeout=5)
-            for number in (ruc, without)
-        )
+    [table] = served_sub_pages(ruc, "EMPRESA ÑANDÚ S.A.", ["getLocAnex"])
+    [error] = served_sub_pages(without, "EMPRESA ÑANDÚ S.A.", ["getLocAnex"])
 
     assert table.headers["Content-Type"] == "text/html; charset=ISO-8859-1"
     assert b"\xc3" not in table.content and b"Direcci\xf3n" in table.content  # ó as one Latin-1 byte

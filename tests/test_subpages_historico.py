@@ -3,34 +3,23 @@ replica's pages parse to the history it generated; hand-written pages cover what
 produce (tables in another order, headers ending with ":", entities, filler cells).
 """
 
-from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
-import requests
 
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import historico
 from sunat.upstream.parser import ParseError, page_forms
 from sunat.upstream.parser.historico import SECTION, parse_historico
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone
 
-CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page
 PERSON_2021_RUC = "10401510465"
 SYNTHETIC_RUCS = [make_ruc(f"20600{n:05d}") for n in range(40)]
 NOTHING = {"razonesSociales": [], "condiciones": [], "domicilios": []}
 
-
-def replica_page(accion, ruc, config=None):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def inf_his(ruc, config=None):
@@ -103,12 +92,7 @@ def test_every_result_page_shows_the_history_button(ruc):
 
 def test_pages_fetched_from_a_running_replica_are_iso_8859_1():
     ruc = next(ruc for ruc in SYNTHETIC_RUCS if historico.history(ruc).razones_sociales)
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        form = {"accion": "getinfHis", "contexto": "ti-it", "modo": "1", "nroRuc": ruc, "desRuc": "PEÑA S.A."}
-        response = session.post(sunat.url + "jcrS00Alias", data=urlencode(form, encoding="iso-8859-1"), timeout=5,
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    [response] = served_sub_pages(ruc, "PEÑA S.A.", ["getinfHis"])
 
     assert response.headers["Content-Type"] == "text/html; charset=ISO-8859-1"
     assert b"\xc3" not in response.content

@@ -3,24 +3,20 @@ state-guaranteed loan programs): the replica's pages parse to what it generated;
 cover SÍ with an accent, answers told by the label's class only, entities, missing lines.
 """
 
-from urllib.parse import urlencode
 
 import jsonschema_rs
 import pytest
-import requests
 
-from devtools.replica import PERSON_RUC, ReplicaConfig, ReplicaServer, make_ruc, templates
-from devtools.replica.actions import answer_alias
-from devtools.replica.catalog import Catalog
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import programa_covid19, reactiva_peru
 from sunat.upstream.parser import ParseError
 from sunat.upstream.parser.programa_covid19 import SECTION as COVID, parse_programa_covid19
 from sunat.upstream.parser.reactiva_peru import SECTION as REACTIVA, parse_reactiva_peru
 from sunat.upstream.sections import SECTIONS
+from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone
 
-CATALOG = Catalog()
 COMPANY_RUC = "20573215045"  # captured 2025 company page: both buttons
 PUBLIC_BODY_RUC = "20440374248"  # captured 2021 page of a public body: neither button
 PERSON_2021_RUC = "10401510465"
@@ -30,13 +26,6 @@ PROGRAMS = {
     "getPGarantiaCOVID19": (programa_covid19, parse_programa_covid19),
 }
 
-
-def replica_page(accion, ruc, config=None):
-    """What the replica answers to a browser submitting the result page's sub-page form."""
-    fields = {"accion": accion, "nroRuc": ruc, "desRuc": CATALOG.name_for(ruc), "contexto": "ti-it", "modo": "1"}
-    reply = answer_alias(fields, has_session=True, catalog=CATALOG, config=config or ReplicaConfig())
-    assert reply.status == 200
-    return reply.body
 
 
 def expected(module, ruc, config=None, offered=True):
@@ -101,17 +90,7 @@ def test_no_subpage_info_makes_every_company_say_no(accion):
 
 
 def test_pages_fetched_from_a_running_replica_are_iso_8859_1_and_parse():
-    with ReplicaServer() as sunat, requests.Session() as session:
-        session.headers["User-Agent"] = "ruc-service-tests/1.0"
-        session.get(sunat.url + "FrameCriterioBusquedaWeb.jsp", timeout=5)
-        # A browser submits the form of an ISO-8859-1 page in Latin-1.
-        session.headers["Content-Type"] = "application/x-www-form-urlencoded"
-        form = {"nroRuc": COMPANY_RUC, "desRuc": "EMPRESA ÑANDÚ S.A.", "contexto": "ti-it", "modo": "1"}
-        reactiva, covid = (
-            session.post(sunat.url + "jcrS00Alias", data=urlencode({"accion": accion, **form}, encoding="iso-8859-1"),
-                         timeout=5)
-            for accion in PROGRAMS
-        )
+    reactiva, covid = served_sub_pages(COMPANY_RUC, "EMPRESA ÑANDÚ S.A.", PROGRAMS)
 
     for response in (reactiva, covid):
         assert response.headers["Content-Type"] == "text/html; charset=ISO-8859-1"
