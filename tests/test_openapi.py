@@ -12,6 +12,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from devtools.replica import make_ruc
 from sunat import urls
 from sunat.keys import services as api_keys
 from sunat.api import openapi
@@ -222,6 +223,20 @@ def header(response, name: str) -> str | None:
     """A header of a Schemathesis response (names lower-cased, values in lists)."""
     values = response.headers.get(name.lower())
     return values[0] if values else None
+
+
+# Synthetic companies with every kind of sub-page content (anexos or none, debts, SI and NO, ...),
+# the captured pages and a person: every section's real answers checked against its schema.
+VARIED_RUCS = ["20573215045", "20550263948", "10401510465", *(make_ruc(f"20600{n:05d}") for n in range(12))]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ruc", VARIED_RUCS)
+def test_every_section_and_the_complete_answer_conform_for_varied_rucs(api, ruc):
+    complete = call("/api/ruc/{ruc}/completo", path_parameters={"ruc": ruc})
+    assert complete.status_code == 200 and complete.json()["resumen"]["ok"] == len(SECTIONS)
+    for section in SECTIONS:
+        assert call(f"/api/ruc/{{ruc}}/{section}", path_parameters={"ruc": ruc}).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
