@@ -14,6 +14,11 @@ PROBE = "sunat:upstream:probe"  # held by the one request that tries after a bac
 PADRON_VERSION = "sunat:padron:version"
 
 
+def register_version(name: str) -> str:
+    """The version in use of one of SUNAT's other registers (sunat.padron.registers)."""
+    return f"sunat:register:{name}:version"
+
+
 def ruc(ruc: str, section: str | None = None) -> str:
     """A lookup's answer: `sunat:ruc:<ruc>`, or `sunat:ruc:<ruc>:<section>` for a sub-page."""
     return f"{RUC_PREFIX}{ruc}:{section}" if section else f"{RUC_PREFIX}{ruc}"

@@ -12,7 +12,8 @@ from django.db import connection
 from sunat.management.commands import import_padron as command
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron import importer
-from sunat.padron.importer import INDEXING, LOADING, NEW_TABLE, TABLE, import_padron
+from sunat.padron.importer import INDEXING, LOADING, import_padron
+from sunat.padron.registers import PADRON
 from sunat.padron.queries import padron_answer
 from sunat.padron.reader import COLUMNS, PadronError
 from devtools.replica.rucs import make_ruc
@@ -24,6 +25,8 @@ from tests.padron_files import (
 # The importer runs DDL and its own transactions: no test-wide transaction around it.
 pytestmark = pytest.mark.django_db(transaction=True)
 
+TABLE = PADRON.table
+NEW_TABLE = f"{TABLE}_new"
 ON_POSTGRES = connection.vendor == "postgresql"
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only")
 FILE_DATE = datetime(2024, 3, 15, 11, 30, tzinfo=timezone.utc)  # write_zip's default, 06:30 in Lima
@@ -352,7 +355,7 @@ def test_import_refuses_a_second_import_while_one_runs(tmp_path, old_register, m
     thread, outcome = run_in_thread(lambda: import_padron(first, progress))
     try:
         assert reached.wait(60)
-        with pytest.raises(PadronError, match="otra importación del padrón está en curso"):
+        with pytest.raises(PadronError, match="otra importación de este registro está en curso"):
             import_padron(second)
     finally:
         release.set()
@@ -615,7 +618,7 @@ def test_a_file_much_shorter_than_the_register_in_use_is_refused_unless_forced(t
     cut, _ = generated(tmp_path / "cut.zip", 900, seed=4)  # a download cut at a line boundary
     import_padron(str(full))
 
-    with pytest.raises(CommandError, match="10% menos que el padrón en uso"):
+    with pytest.raises(CommandError, match="10% menos que el registro en uso"):
         call_command("import_padron", str(cut), stdout=io.StringIO())
     assert PadronEntry.objects.count() == 1000 and PadronVersion.objects.count() == 1
 

@@ -130,6 +130,16 @@ RUC_SECTION_TTL = {
 # An import of the Padrón Reducido with this share fewer rows than the version in use is refused
 # (a download cut short reads as a valid, shorter register); manage.py import_padron --force takes it.
 PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=0.05)
+# Where SUNAT publishes each register's daily file (sunat.padron.registers: url_setting).
+PADRON_URL = env("PADRON_URL", default="http://www2.sunat.gob.pe/padron_reducido_ruc.zip")
+AGENTES_RETENCION_URL = env("AGENTES_RETENCION_URL",
+                            default="https://www.sunat.gob.pe/descarga/AgentRet/AgenRet_TXT.zip")
+AGENTES_PERCEPCION_URL = env("AGENTES_PERCEPCION_URL",
+                             default="https://www.sunat.gob.pe/descarga/AgentRet/AgenPerc_TXT.zip")
+AGENTES_PERCEPCION_VI_URL = env("AGENTES_PERCEPCION_VI_URL",
+                                default="https://www.sunat.gob.pe/descarga/AgentRet/AgenPercVI_TXT.zip")
+BUENOS_CONTRIBUYENTES_URL = env("BUENOS_CONTRIBUYENTES_URL",
+                                default="https://www.sunat.gob.pe/descarga/BueCont/BueCont_TXT.zip")
 # GET /api/buscar: each query runs under this many seconds of database time (PostgreSQL's
 # statement_timeout), at most PADRON_SEARCH_CONCURRENCY at once per process, and no page reaches
 # past the first PADRON_SEARCH_MAX_RESULTS hits (a deep OFFSET costs as much as the whole result).

@@ -1,18 +1,21 @@
-"""The Padrón Reducido's imported versions."""
+"""SUNAT's registers in the admin: each import's version, and the RUCs of the agents' and good taxpayers' registers."""
 
 from django.contrib import admin
-from django.db.models import Subquery
+from django.db.models import OuterRef, Subquery
 
-from sunat.models import PadronVersion
+from sunat.models import (
+    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, PadronVersion,
+)
 
 
 @admin.register(PadronVersion)
 class PadronVersionAdmin(admin.ModelAdmin):
-    """The imports of the Padrón Reducido (manage.py import_padron); the latest is in use."""
+    """The imports of SUNAT's files (manage.py import_padron); each register's latest is in use."""
 
-    list_display = ("imported_at", "file_date", "rows", "seconds", "source", "in_use")
+    list_display = ("register", "imported_at", "file_date", "rows", "seconds", "source", "in_use")
+    list_filter = ("register",)
     date_hierarchy = "imported_at"
-    fields = ("imported_at", "file_date", "rows", "seconds", "source")
+    fields = ("register", "imported_at", "file_date", "rows", "seconds", "source")
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -22,9 +25,29 @@ class PadronVersionAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        latest = PadronVersion.objects.order_by("-imported_at").values("id")[:1]
+        latest = PadronVersion.objects.filter(register=OuterRef("register")).order_by("-imported_at").values("id")[:1]
         return super().get_queryset(request).annotate(latest_id=Subquery(latest))
 
     @admin.display(boolean=True, description="en uso")
     def in_use(self, obj):
         return obj.id == obj.latest_id
+
+
+class RegisterMemberAdmin(admin.ModelAdmin):
+    """A register's RUCs as imported (manage.py import_padron --registro ...): read only."""
+
+    list_display = ("ruc", "razon_social", "desde", "resolucion")
+    search_fields = ("ruc", "razon_social")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for _model in (AgenteRetencion, AgentePercepcion, AgentePercepcionVentaInterna, BuenContribuyente):
+    admin.site.register(_model, RegisterMemberAdmin)

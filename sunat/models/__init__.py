@@ -4,5 +4,9 @@ from sunat.models.keys import ApiKey
 from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
 from sunat.models.padron import PadronEntry, PadronVersion
+from sunat.models.registers import AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente
 
-__all__ = ["ApiKey", "PadronEntry", "PadronVersion", "RucRecord", "RucSectionRecord", "StoredLookup"]
+__all__ = [
+    "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "PadronEntry",
+    "PadronVersion", "RucRecord", "RucSectionRecord", "StoredLookup",
+]

@@ -37,8 +37,10 @@ class PadronEntry(models.Model):
 
 
 class PadronVersion(models.Model):
-    """An import of the Padrón Reducido that was swapped in; the latest is the one in use."""
+    """An import of one of SUNAT's files that was swapped in; each register's latest is the one in use."""
 
+    # sunat.padron.registers.REGISTERS' name: "padron" (the Padrón Reducido), "agentes-retencion"...
+    register = models.CharField("registro", max_length=40, default="padron", db_index=True)
     source = models.CharField("origen", max_length=1000)
     file_date = models.DateTimeField("fecha del archivo", null=True)
     rows = models.PositiveBigIntegerField("filas")
@@ -46,8 +48,8 @@ class PadronVersion(models.Model):
     seconds = models.FloatField("duración (s)")
 
     class Meta:
-        verbose_name = "versión del padrón"
-        verbose_name_plural = "versiones del padrón"
+        verbose_name = "versión de un padrón"
+        verbose_name_plural = "versiones de los padrones"
         ordering = ["-imported_at"]
         get_latest_by = "imported_at"
 

@@ -1,10 +1,10 @@
-"""Importing the Padrón Reducido RUC: a new copy of the table, loaded whole, swapped in at once.
+"""Importing one of SUNAT's files (registers.py): a new copy of its table, loaded whole, swapped in at once.
 
-The rows go into `sunat_padron_new` (PostgreSQL: one COPY, indexes built after; SQLite:
-one insert transaction per block of lines), then one transaction drops the old table, renames the new one into its
-place and records the PadronVersion. Lookups read the old register until that commit and the
-new one after it; an import that fails or is interrupted drops its copy and leaves the
-register as it was.
+The rows go into `<table>_new` (PostgreSQL: one COPY, indexes built after; SQLite: one insert
+transaction per block of lines), then one transaction drops the old table, renames the new
+one into its place and records the PadronVersion of that register. Lookups read the old
+register until that commit and the new one after it; an import that fails or is interrupted
+drops its copy and leaves the register as it was.
 """
 
 import contextlib
@@ -23,21 +23,19 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
-from sunat.models import PadronEntry, PadronVersion
-from sunat.padron.reader import (
-    COLUMNS, EMPTY, ENCODING, Block, PadronError, Source, open_padron, read_blocks, rows_of,
-)
+from sunat.models import PadronVersion
+from sunat.padron.reader import EMPTY, Block, PadronError, Source, open_padron, read_blocks, rows_of
+from sunat.padron.registers import PADRON, REGISTERS, Register
 
 logger = logging.getLogger(__name__)
 
-TABLE = PadronEntry._meta.db_table
-NEW_TABLE = f"{TABLE}_new"
 LOADING, INDEXING = "loading", "indexing"  # Progress.phase
 VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
-_PG_ENCODING = {"iso-8859-1": "LATIN1"}[ENCODING]
-# Two imports at once would share NEW_TABLE: the second one waits for none, it refuses.
+_PG_ENCODINGS = {"iso-8859-1": "LATIN1", "cp1252": "WIN1252"}
+# Two imports of a register at once would share its new table: the second one waits for none,
+# it refuses. (PostgreSQL's two-key advisory lock: this number, and the register's.)
 _ADVISORY_LOCK = 0x50414452  # "PADR"
 
 
@@ -53,49 +51,55 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def import_padron(path_or_url: str, progress: ProgressCallback | None = None, force: bool = False) -> PadronVersion:
-    """Load the padrón at `path_or_url` and swap it in; PadronError when it cannot be.
+def import_padron(path_or_url: str, progress: ProgressCallback | None = None, force: bool = False,
+                  register: Register = PADRON) -> PadronVersion:
+    """Load `register`'s file at `path_or_url` and swap it in; PadronError when it cannot be.
 
     A file with PADRON_MAX_SHRINK fewer rows than the version in use (a download cut at a line
     boundary reads as a valid, shorter register) is refused unless `force`.
     """
     started = time.monotonic()
     report = progress or (lambda _: None)
-    loader = _PostgresLoader() if connection.vendor == "postgresql" else _SqliteLoader()
+    loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(register)
     with loader.exclusive():
         try:
             with open_padron(path_or_url) as source:
                 loader.create_table()
-                rows = loader.load(_reporting(source, started, report))
+                rows = loader.load(_reporting(source, register, started, report))
                 if not force:
-                    _check_not_shrunk(rows)
+                    _check_not_shrunk(rows, register)
                 report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, INDEXING))
                 loader.build_indexes()
                 with transaction.atomic():
                     loader.swap()
                     version = PadronVersion.objects.create(
-                        source=str(path_or_url)[:1000], file_date=source.file_date, rows=rows,
+                        register=register.name, source=str(path_or_url)[:1000], file_date=source.file_date, rows=rows,
                         seconds=round(time.monotonic() - started, 2),
                     )
         except BaseException:
             loader.drop_new_table()
             raise
-    cache.delete(VERSION_CACHE_KEY)
-    logger.info("padrón imported: %s rows from %s in %.1f s", rows, path_or_url, version.seconds)
+    cache.delete(version_cache_key(register))
+    logger.info("%s imported: %s rows from %s in %.1f s", register.name, rows, path_or_url, version.seconds)
     return version
 
 
-def _check_not_shrunk(rows: int) -> None:
-    in_use = PadronVersion.objects.order_by("-imported_at").first()
+def version_cache_key(register: Register) -> str:
+    """Where the register's version in use is remembered (sunat.padron.queries)."""
+    return VERSION_CACHE_KEY if register is PADRON else cache_keys.register_version(register.name)
+
+
+def _check_not_shrunk(rows: int, register: Register) -> None:
+    in_use = PadronVersion.objects.filter(register=register.name).order_by("-imported_at").first()
     if in_use is not None and rows < in_use.rows * (1 - settings.PADRON_MAX_SHRINK):
-        raise PadronError(f"el archivo tiene {rows:,} filas, {1 - rows / in_use.rows:.0%} menos que el padrón en uso "
-                          f"({in_use.rows:,}); ¿descarga incompleta? Use --force si es correcto")
+        raise PadronError(f"el archivo tiene {rows:,} filas, {1 - rows / in_use.rows:.0%} menos que el registro en "
+                          f"uso ({in_use.rows:,}); ¿descarga incompleta? Use --force si es correcto")
 
 
-def _reporting(source: Source, started: float, report: ProgressCallback) -> Iterator[Block]:
+def _reporting(source: Source, register: Register, started: float, report: ProgressCallback) -> Iterator[Block]:
     """The checked blocks of `source`, calling `report` each time PROGRESS_EVERY more rows are read."""
     rows, reported = 0, 0
-    for block in read_blocks(source):
+    for block in read_blocks(source, register):
         yield block
         rows += block.rows
         if rows - reported >= PROGRESS_EVERY:
@@ -103,11 +107,15 @@ def _reporting(source: Source, started: float, report: ProgressCallback) -> Iter
             report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, LOADING))
 
 
-def _quoted_columns() -> str:
-    return ", ".join(connection.ops.quote_name(column) for column in COLUMNS)
-
-
 class _Loader:
+    def __init__(self, register: Register):
+        self.register = register
+        self.table = register.table
+        self.new_table = f"{register.table}_new"
+
+    def quoted_columns(self) -> str:
+        return ", ".join(connection.ops.quote_name(column) for column in self.register.columns)
+
     def exclusive(self):
         raise NotImplementedError
 
@@ -126,28 +134,30 @@ class _Loader:
     def drop_new_table(self):
         try:
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {NEW_TABLE}")
+                cursor.execute(f"DROP TABLE IF EXISTS {self.new_table}")
         except DatabaseError:
-            logger.exception("could not drop %s after a failed import", NEW_TABLE)
+            logger.exception("could not drop %s after a failed import", self.new_table)
 
 
 class _PostgresLoader(_Loader):
     def exclusive(self):
-        return _advisory_lock()
+        return _advisory_lock(list(REGISTERS).index(self.register.name))
 
     def create_table(self):
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {NEW_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.new_table}")
             # Columns and NOT NULLs only: indexes are built once the rows are in, much faster.
-            cursor.execute(f"CREATE TABLE {NEW_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS)")
+            cursor.execute(f"CREATE TABLE {self.new_table} (LIKE {self.table} INCLUDING DEFAULTS)")
 
     def load(self, blocks) -> int:
         # The checked lines go to COPY as they are: PostgreSQL splits them on "|", reads "-" as
         # NULL and converts from Latin-1 itself. Only "\\" needs escaping in the text format.
         count = 0
-        statement = (f"COPY {NEW_TABLE} ({_quoted_columns()}) FROM STDIN "
-                     f"(FORMAT text, DELIMITER '|', NULL '{EMPTY}', ENCODING '{_PG_ENCODING}')")
+        statement = (f"COPY {self.new_table} ({self.quoted_columns()}) FROM STDIN "
+                     f"(FORMAT text, DELIMITER '|', NULL '{EMPTY}', ENCODING '{_PG_ENCODINGS[self.register.encoding]}')")
         with connection.cursor() as cursor:
+            # Dates as SUNAT writes them, dd/mm/yyyy; the session's own style comes back below.
+            cursor.execute("SET DateStyle = 'ISO, DMY'")
             try:
                 with cursor.cursor.copy(statement) as copy:
                     for block in blocks:
@@ -155,6 +165,8 @@ class _PostgresLoader(_Loader):
                         count += block.rows
             except DatabaseError as exc:
                 raise PadronError(f"PostgreSQL rechazó una fila: {str(exc).strip().splitlines()[0]}") from exc
+            finally:
+                cursor.execute("RESET DateStyle")
         return count
 
     def build_indexes(self):
@@ -168,11 +180,11 @@ class _PostgresLoader(_Loader):
             cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'p'", [TABLE])
+                "WHERE conrelid = %s::regclass AND contype = 'p'", [self.table])
             for number, (name, definition) in enumerate(cursor.fetchall()):
-                temporary = f"{NEW_TABLE}_c{number}"
+                temporary = f"{self.new_table}_c{number}"
                 try:
-                    cursor.execute(f"ALTER TABLE {NEW_TABLE} ADD CONSTRAINT {temporary} {definition}")
+                    cursor.execute(f"ALTER TABLE {self.new_table} ADD CONSTRAINT {temporary} {definition}")
                 except IntegrityError as exc:
                     detail = getattr(getattr(exc.__cause__, "diag", None), "message_detail", "") or str(exc)
                     found = re.search(r"\(ruc\)=\((\d+)\)", detail)
@@ -181,42 +193,43 @@ class _PostgresLoader(_Loader):
             cursor.execute(
                 "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
                 "AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
-                [TABLE])
+                [self.table])
             for number, (name, definition) in enumerate(cursor.fetchall()):
-                temporary = f"{NEW_TABLE}_i{number}"
+                temporary = f"{self.new_table}_i{number}"
                 statement = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (\S+\.)?\S+ ",
-                                   rf"CREATE \1INDEX {temporary} ON {NEW_TABLE} ", definition)
+                                   rf"CREATE \1INDEX {temporary} ON {self.new_table} ", definition)
                 cursor.execute(statement)
                 self.renames.append(("INDEX", temporary, name))
             cursor.execute("RESET maintenance_work_mem")
-            cursor.execute(f"ANALYZE {NEW_TABLE}")
+            cursor.execute(f"ANALYZE {self.new_table}")
 
     def swap(self):
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {TABLE}")
-            cursor.execute(f"ALTER TABLE {NEW_TABLE} RENAME TO {TABLE}")
+            cursor.execute(f"DROP TABLE {self.table}")
+            cursor.execute(f"ALTER TABLE {self.new_table} RENAME TO {self.table}")
             for kind, temporary, name in self.renames:
                 if kind == "CONSTRAINT":  # renames its index too
-                    cursor.execute(f"ALTER TABLE {TABLE} RENAME CONSTRAINT {temporary} TO {name}")
+                    cursor.execute(f"ALTER TABLE {self.table} RENAME CONSTRAINT {temporary} TO {name}")
                 else:
                     cursor.execute(f"ALTER INDEX {temporary} RENAME TO {name}")
 
 
 class _SqliteLoader(_Loader):
     def exclusive(self):
-        return _file_lock(connection.settings_dict["NAME"])
+        return _file_lock(f"{connection.settings_dict['NAME']}:{self.register.name}")
 
     def create_table(self):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [TABLE])
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [self.table])
             (create,) = cursor.fetchone()
-            cursor.execute(f"DROP TABLE IF EXISTS {NEW_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.new_table}")
             # The table's own definition (primary key included) under the new name.
-            cursor.execute(create.replace(f'"{TABLE}"', f'"{NEW_TABLE}"', 1))
+            cursor.execute(create.replace(f'"{self.table}"', f'"{self.new_table}"', 1))
 
     def load(self, blocks) -> int:
-        insert = f"INSERT INTO {NEW_TABLE} ({_quoted_columns()}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-        return sum(self._insert(insert, list(rows_of(block))) for block in blocks)
+        columns = self.register.columns
+        insert = f"INSERT INTO {self.new_table} ({self.quoted_columns()}) VALUES ({', '.join(['%s'] * len(columns))})"
+        return sum(self._insert(insert, list(rows_of(block, self.register))) for block in blocks)
 
     def _insert(self, insert: str, batch: list) -> int:
         try:
@@ -226,8 +239,7 @@ class _SqliteLoader(_Loader):
             raise PadronError(f"el RUC {self._first_duplicate(batch)} aparece más de una vez") from exc
         return len(batch)
 
-    @staticmethod
-    def _first_duplicate(batch: list) -> str:
+    def _first_duplicate(self, batch: list) -> str:
         """The RUC that broke the primary key: twice in the batch, or already loaded."""
         seen = set()
         for row in batch:
@@ -238,7 +250,7 @@ class _SqliteLoader(_Loader):
         with connection.cursor() as cursor:
             for start in range(0, len(rucs), 500):
                 chunk = rucs[start:start + 500]
-                cursor.execute(f"SELECT ruc FROM {NEW_TABLE} WHERE ruc IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                cursor.execute(f"SELECT ruc FROM {self.new_table} WHERE ruc IN ({', '.join(['%s'] * len(chunk))})", chunk)
                 found = cursor.fetchone()
                 if found:
                     return found[0]
@@ -248,26 +260,26 @@ class _SqliteLoader(_Loader):
         with connection.cursor() as cursor:
             # Its other indexes, as the migrations made them: rebuilt once their names are free.
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [TABLE])
+                           "AND sql IS NOT NULL", [self.table])
             indexes = [sql for (sql,) in cursor.fetchall()]
-            cursor.execute(f"DROP TABLE {TABLE}")
-            cursor.execute(f"ALTER TABLE {NEW_TABLE} RENAME TO {TABLE}")
+            cursor.execute(f"DROP TABLE {self.table}")
+            cursor.execute(f"ALTER TABLE {self.new_table} RENAME TO {self.table}")
             for sql in indexes:
                 cursor.execute(sql)
 
 
 @contextlib.contextmanager
-def _advisory_lock():
+def _advisory_lock(number: int):
     """Held for the whole import, so that a second import says so instead of colliding."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_ADVISORY_LOCK])
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_ADVISORY_LOCK, number])
         if not cursor.fetchone()[0]:
-            raise PadronError("otra importación del padrón está en curso")
+            raise PadronError("otra importación de este registro está en curso")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_ADVISORY_LOCK])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_LOCK, number])
 
 
 @contextlib.contextmanager
@@ -278,7 +290,7 @@ def _file_lock(database: str):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise PadronError("otra importación del padrón está en curso") from None
+            raise PadronError("otra importación de este registro está en curso") from None
         try:
             yield
         finally:

@@ -38,7 +38,7 @@ def current_version_date() -> str | None:
     cached = cache.get(VERSION_CACHE_KEY)
     if cached is not None:
         return cached or None
-    version = PadronVersion.objects.order_by("-imported_at").first()
+    version = PadronVersion.objects.filter(register="padron").order_by("-imported_at").first()
     value = ""
     if version is not None:
         value = (version.file_date or version.imported_at).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,8 +1,10 @@
-"""Reading the Padrón Reducido RUC as SUNAT publishes it, as a stream.
+"""Reading SUNAT's bulk files as SUNAT publishes them, as a stream.
 
-The file (`padron_reducido_ruc.txt`, alone or in a zip) is ISO-8859-1, `|`-separated with no
-quoting (names contain `"`), with a header; the header and every row end with a trailing `|`;
-`-` means empty. read_rows() yields each row as a tuple in COLUMNS order with None for empty.
+Each file (a .txt, alone or in a zip) is single-byte text, `|`-separated with no quoting
+(names contain `"`), with a header; the header and every row end with a trailing `|`; `-`
+means empty. What differs from one file to another (header, fields, encoding, line ends) is
+its declaration in registers.py. read_rows() yields each row as a tuple in the register's
+column order with None for empty.
 """
 
 import contextlib
@@ -19,26 +21,17 @@ from typing import BinaryIO, Iterator
 
 import requests
 
-HEADER = (
-    "RUC", "NOMBRE O RAZÓN SOCIAL", "ESTADO DEL CONTRIBUYENTE", "CONDICIÓN DE DOMICILIO", "UBIGEO",
-    "TIPO DE VÍA", "NOMBRE DE VÍA", "CÓDIGO DE ZONA", "TIPO DE ZONA", "NÚMERO", "INTERIOR", "LOTE",
-    "DEPARTAMENTO", "MANZANA", "KILÓMETRO",
-)
-# sunat.models.PadronEntry's columns, in the file's order.
-COLUMNS = (
-    "ruc", "razon_social", "estado", "condicion", "ubigeo", "tipo_via", "nombre_via", "codigo_zona",
-    "tipo_zona", "numero", "interior", "lote", "dpto", "manzana", "kilometro",
-)
+from sunat.padron.registers import PADRON, Register
+
+# The Padrón Reducido's, for the callers that know no other file.
+HEADER = PADRON.header
+COLUMNS = PADRON.columns
 EMPTY = "-"
-ENCODING = "iso-8859-1"
+ENCODING = PADRON.encoding
 LIMA = timezone(timedelta(hours=-5))  # no daylight saving time in Peru
 DOWNLOAD_TIMEOUT = 60  # seconds without a byte before a download is given up
-
-# Copies of the file passed through a UTF-8 tool carry U+FFFD (or its Latin-1 reading) where
-# the accents were: a header letter outside ASCII matches any such run.
-_HEADER_RE = re.compile(
-    "".join(re.escape(ch) if ch.isascii() else "[^|]+" for ch in "|".join(HEADER) + "|") + r"\r?\n?\Z"
-)
+# Bytes cp1252 leaves undefined (PostgreSQL's WIN1252 refuses them): read as "?".
+_CP1252_UNDEFINED = bytes.maketrans(b"\x81\x8d\x8f\x90\x9d", b"?????")
 
 
 class PadronError(Exception):
@@ -150,86 +143,124 @@ class Block:
 
 
 BLOCK_SIZE = 1024 * 1024
-_FIELD = rb"[^|\n\r\x00]*"
-# A row: an 11-digit RUC, 15 fields each closed by "|", an ubigeo of at most 6 characters.
-_ROW = rb"\d{11}\|(?:%s\|){3}[^|\n\r\x00]{0,6}\|(?:%s\|){10}\n" % (_FIELD, _FIELD)
-_BLOCK_RE = re.compile(rb"(?:%s)*" % _ROW)
+_HEADER_LIMIT = 64 * 1024  # a first line longer than this is no header
 _BLANK_LINES_RE = re.compile(rb"(?:(?<=\n)|^)\n+")
 
 
-def read_blocks(source: Source, block_size: int = BLOCK_SIZE) -> Iterator[Block]:
+def read_blocks(source: Source, register: Register = PADRON, block_size: int = BLOCK_SIZE) -> Iterator[Block]:
     """The rows after the header, checked, in blocks of about `block_size` bytes.
 
     Checking a whole block is one regular expression (C speed); only a block that fails it is
     read line by line, to say which line is wrong and how. PadronError at the first bad line.
     """
-    stream = io.BufferedReader(source.stream, block_size)
-    header = stream.readline().decode(ENCODING)
-    if not _HEADER_RE.match(header):
-        shown = header[:200].rstrip("\r\n")
-        raise PadronError(f"la cabecera no es la del Padrón Reducido RUC: {shown!r}", line=1)
-    next_line, rest, rows = 2, b"", 0
-    while True:
-        data = stream.read(block_size)
-        if not data:
-            break
+    block_re = re.compile(b"(?:%s)*" % register.row_re)
+    header, next_line, rest, rows = None, 2, b"", 0
+    for data in _chunks(io.BufferedReader(source.stream, block_size), block_size, register):
         data = rest + data
+        if header is None:
+            end = data.find(b"\n")
+            if end < 0 and len(data) < _HEADER_LIMIT:
+                rest = data
+                continue
+            header, data = (data[:end], data[end + 1:]) if end >= 0 else (data, b"")
+            _check_header(header, register)
         cut = data.rfind(b"\n") + 1
         data, rest = data[:cut], data[cut:]
         if data:
-            block = _checked_block(data, next_line)
+            block = _checked_block(data, next_line, register, block_re)
             next_line += data.count(b"\n")
             rows += block.rows
             yield block
+    if header is None:
+        _check_header(rest, register)
+        rest = b""
     if rest:  # a last line without its newline
-        block = _checked_block(rest + b"\n", next_line)
+        block = _checked_block(rest + b"\n", next_line, register, block_re)
         rows += block.rows
         yield block
     if rows == 0:
         raise PadronError("el archivo no tiene filas después de la cabecera")
 
 
-def _checked_block(data: bytes, first_line: int) -> Block:
+def _chunks(stream, block_size: int, register: Register) -> Iterator[bytes]:
+    """The file's bytes; with a register whose lines may end in a lone CR, every line end as LF."""
+    pending_cr = False
+    while chunk := stream.read(block_size):
+        if register.cr_line_ends:
+            if pending_cr and chunk.startswith(b"\n"):
+                chunk = chunk[1:]  # the LF of a CRLF cut between two chunks
+            pending_cr = chunk.endswith(b"\r")
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        yield chunk
+
+
+def _check_header(line: bytes, register: Register) -> None:
+    header = line.decode(register.encoding, "replace").rstrip("\r")
+    if not register.header_re.match(header):
+        raise PadronError(f"la cabecera no es la del {register.title}: {header[:200]!r}", line=1)
+
+
+def _checked_block(data: bytes, first_line: int, register: Register, block_re: re.Pattern) -> Block:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")  # Windows line ends; a CR anywhere else is an error
     lines = data
     if data.startswith(b"\n") or b"\n\n" in data:
         lines = _BLANK_LINES_RE.sub(b"", data)
-    if not _BLOCK_RE.fullmatch(lines):
-        _raise_first_error(data, first_line)
-    return Block(data=lines.replace(b"|\n", b"\n"), first_line=first_line, rows=lines.count(b"\n"))
+    if not block_re.fullmatch(lines):
+        _raise_first_error(data, first_line, register, block_re)
+    lines = lines.replace(b"|\n", b"\n")
+    if register.encoding == "cp1252":
+        lines = lines.translate(_CP1252_UNDEFINED)
+    return Block(data=lines, first_line=first_line, rows=lines.count(b"\n"))
 
 
-def _raise_first_error(data: bytes, first_line: int):
+def _raise_first_error(data: bytes, first_line: int, register: Register, block_re: re.Pattern):
     """The block failed the check: find its first bad line and say what is wrong with it."""
+    columns = len(register.columns)
     for number, raw in enumerate(data.split(b"\n")[:-1], start=first_line):
         if not raw:
             continue
-        line = raw.decode(ENCODING)
+        line = raw.decode(register.encoding, "replace")
         shown = repr(line[:120])
-        fields = line.split("|")
-        if len(fields) != len(COLUMNS) + 1 or fields[-1]:
-            raise PadronError(f"se esperaban {len(COLUMNS)} campos terminados en '|' y hay {len(fields) - 1}: "
+        fields = raw.split(b"|")
+        if len(fields) != columns + 1 or fields[-1]:
+            raise PadronError(f"se esperaban {columns} campos terminados en '|' y hay {len(fields) - 1}: "
                               f"{shown}", line=number)
-        ruc, ubigeo = fields[0], fields[4]
-        if len(ruc) != 11 or not (ruc.isascii() and ruc.isdigit()):
-            raise PadronError(f"RUC no válido: {ruc[:20]!r}", line=number)
-        if len(ubigeo) > 6:
-            raise PadronError(f"ubigeo no válido: {ubigeo[:20]!r}", line=number)
-        if "\r" in line or "\x00" in line:
+        if b"\r" in raw or b"\x00" in raw:
             raise PadronError(f"carácter de control no permitido (CR o NUL): {shown}", line=number)
-        if not _BLOCK_RE.fullmatch(raw + b"\n"):
+        for index, (field, pattern) in enumerate(zip(fields, register.fields)):
+            if not re.fullmatch(pattern, field):
+                value = field.decode(register.encoding, "replace")
+                raise PadronError(f"{_label(register, index)} no válido: {value[:20]!r}", line=number)
+        if not block_re.fullmatch(raw + b"\n"):
             raise PadronError(f"fila mal formada: {shown}", line=number)
     raise PadronError("bloque mal formado", line=first_line)  # not reached: some line failed
 
 
-def rows_of(block: Block) -> Iterator[tuple]:
-    """A checked block's rows as tuples in COLUMNS order, None for "-"."""
-    for line in block.data.decode(ENCODING).split("\n")[:-1]:
-        yield tuple(None if value == EMPTY else value for value in line.split("|"))
+def _label(register: Register, index: int) -> str:
+    """How the operator reads a column's name in an error: RUC, ubigeo, fecha «A partir del»."""
+    if index == 0:
+        return "RUC"
+    if register.columns[index] in register.date_columns:
+        return f"fecha «{register.header[index]}»"
+    return register.header[index].lower()
 
 
-def read_rows(source: Source) -> Iterator[tuple]:
-    """Each data row as a tuple in COLUMNS order, None for empty; PadronError at the first bad line."""
-    for block in read_blocks(source):
-        yield from rows_of(block)
+def rows_of(block: Block, register: Register = PADRON) -> Iterator[tuple]:
+    """A checked block's rows as tuples in the register's column order, None for "-"; dates as
+    YYYY-MM-DD (what a DateField stores)."""
+    dates = [index for index, column in enumerate(register.columns) if column in register.date_columns]
+    for line in block.data.decode(register.encoding, "replace").split("\n")[:-1]:
+        row = [None if value == EMPTY else value for value in line.split("|")]
+        for index in dates:
+            if row[index] is not None:
+                day, month, year = row[index].split("/")
+                row[index] = f"{year}-{month}-{day}"
+        yield tuple(row)
+
+
+def read_rows(source: Source, register: Register = PADRON) -> Iterator[tuple]:
+    """Each data row as a tuple in the register's column order, None for empty; PadronError at
+    the first bad line."""
+    for block in read_blocks(source, register):
+        yield from rows_of(block, register)

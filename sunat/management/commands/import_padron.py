@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sunat.padron.importer import INDEXING, LOADING, Progress, import_padron
 from sunat.padron.reader import PadronError
+from sunat.padron.registers import PADRON, REGISTERS
 
 PHASES = {LOADING: "cargando", INDEXING: "indexando"}  # what the operator reads
 PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
@@ -12,30 +13,37 @@ BAR_WIDTH = 30
 
 class Command(BaseCommand):
     help = (
-        "Importa el Padrón Reducido RUC de SUNAT (el .zip o el .txt; una ruta o una URL http(s)) y lo "
-        "reemplaza entero. Ante cualquier error, el padrón en uso queda como estaba."
+        "Importa el Padrón Reducido RUC de SUNAT, u otro de sus registros con --registro (el .zip o el .txt; "
+        "una ruta o una URL http(s)), y lo reemplaza entero. Ante cualquier error, el registro en uso queda "
+        "como estaba."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="ruta o URL de padron_reducido_ruc.zip (o .txt)")
+        parser.add_argument("source", help="ruta o URL del archivo (padron_reducido_ruc.zip, AgenRet_TXT.zip...)")
+        parser.add_argument("--registro", choices=list(REGISTERS), default=PADRON.name,
+                            help="qué registro es el archivo (por omisión: padron, el Padrón Reducido RUC)")
         parser.add_argument("--force", action="store_true",
                             help="importar aunque tenga bastantes menos filas que el padrón en uso (PADRON_MAX_SHRINK)")
 
-    def handle(self, *args, source, force=False, **options):
+    def handle(self, *args, source, force=False, registro=PADRON.name, **options):
         self._tty = self.stdout.isatty()
         self._last_line = 0.0
+        register = REGISTERS[registro]
+        what, in_use = ("el padrón", "El padrón en uso") if register is PADRON else (
+            f"el registro {register.title}", "El registro en uso")
         try:
-            version = import_padron(source, progress=self._show, force=force)
+            version = import_padron(source, progress=self._show, force=force, register=register)
         except PadronError as exc:
             self._end_bar()
-            raise CommandError(f"No se importó el padrón ({source}): {exc}. El padrón en uso no cambió.")
+            raise CommandError(f"No se importó {what} ({source}): {exc}. {in_use} no cambió.")
         except KeyboardInterrupt:
             self._end_bar()
-            raise CommandError("Importación interrumpida. El padrón en uso no cambió.")
+            raise CommandError(f"Importación interrumpida. {in_use} no cambió.")
         self._end_bar()
         rate = version.rows / version.seconds if version.seconds else 0
+        done = "Padrón importado" if register is PADRON else f"{register.title} importado"
         self.stdout.write(self.style.SUCCESS(
-            f"Padrón importado: {version.rows:,} filas en {version.seconds:.1f} s ({rate:,.0f} filas/s)."
+            f"{done}: {version.rows:,} filas en {version.seconds:.1f} s ({rate:,.0f} filas/s)."
         ))
 
     def _show(self, progress: Progress):

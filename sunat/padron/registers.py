@@ -1,0 +1,94 @@
+"""SUNAT's bulk files, one small declaration each: what to download, how its lines look, which
+table they fill. The reader (reader.py) and the importer (importer.py) work from these alone.
+
+Formats as SUNAT publishes them and as open-source importers read them (the real 2024
+AgenRet_TXT.txt of UntelsCar/programa_facturaci-n_parcial and the real 2026 BueCont_TXT.txt
+of EduardoAEGES/taxproject, both CR-terminated cp1252 with the header
+"Ruc|Nombre/Razon|A partir del|Resolucion|"; AgenPerc and AgenPercVI only from importers'
+code, which reads them the same way).
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+
+_FIELD = rb"[^|\n\r\x00]*"
+_RUC = rb"\d{11}"
+_UBIGEO = rb"[^|\n\r\x00]{0,6}"
+_DATE = rb"\d{2}/\d{2}/\d{4}"
+
+
+@dataclass(frozen=True)
+class Register:
+    name: str  # the register's name: versions, the command's --registro, settings
+    title: str  # what the operator reads
+    url_setting: str  # the setting holding SUNAT's URL of the file
+    model_name: str  # the model of the table it fills, whole (by name: this module needs no Django setup)
+    header: tuple[str, ...]  # the first line's fields
+    columns: tuple[str, ...]  # the model's columns, in the file's order
+    fields: tuple[bytes, ...]  # a regular expression of each field's bytes, in the same order
+    encoding: str  # Python's codec of the file
+    file_name: str  # the .txt inside SUNAT's zip
+    date_columns: tuple[str, ...] = ()  # dd/mm/yyyy
+    # Lines end in a lone CR (the agents' files) as well as LF or CRLF.
+    cr_line_ends: bool = False
+
+    @property
+    def model(self):
+        return apps.get_model("sunat", self.model_name)
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def row_re(self) -> bytes:
+        """One checked line: every field closed by "|"."""
+        return b"".join(field + rb"\|" for field in self.fields) + b"\n"
+
+    @property
+    def header_re(self) -> re.Pattern:
+        # Copies passed through a UTF-8 tool carry U+FFFD (or its Latin-1 reading) where the
+        # accents were: a header letter outside ASCII matches any such run.
+        text = "|".join(self.header) + "|"
+        return re.compile("".join(re.escape(ch) if ch.isascii() else "[^|]+" for ch in text) + r"\s*\Z")
+
+
+PADRON = Register(
+    name="padron", title="Padrón Reducido RUC", url_setting="PADRON_URL", model_name="PadronEntry",
+    header=("RUC", "NOMBRE O RAZÓN SOCIAL", "ESTADO DEL CONTRIBUYENTE", "CONDICIÓN DE DOMICILIO", "UBIGEO",
+            "TIPO DE VÍA", "NOMBRE DE VÍA", "CÓDIGO DE ZONA", "TIPO DE ZONA", "NÚMERO", "INTERIOR", "LOTE",
+            "DEPARTAMENTO", "MANZANA", "KILÓMETRO"),
+    columns=("ruc", "razon_social", "estado", "condicion", "ubigeo", "tipo_via", "nombre_via", "codigo_zona",
+             "tipo_zona", "numero", "interior", "lote", "dpto", "manzana", "kilometro"),
+    fields=(_RUC, _FIELD, _FIELD, _FIELD, _UBIGEO, *[_FIELD] * 10),
+    encoding="iso-8859-1", file_name="padron_reducido_ruc.txt",
+)
+
+_AGENTS_HEADER = ("Ruc", "Nombre/Razon", "A partir del", "Resolucion")
+_AGENTS_COLUMNS = ("ruc", "razon_social", "desde", "resolucion")
+# A name may hold a TAB, quotes, cp1252's curly quotes and dashes; never a "|".
+_AGENTS_FIELDS = (_RUC, _FIELD, _DATE, _FIELD)
+
+
+def _agents(name: str, title: str, url_setting: str, model_name: str, file_name: str) -> Register:
+    return Register(
+        name=name, title=title, url_setting=url_setting, model_name=model_name, header=_AGENTS_HEADER,
+        columns=_AGENTS_COLUMNS, fields=_AGENTS_FIELDS, encoding="cp1252", file_name=file_name,
+        date_columns=("desde",), cr_line_ends=True,
+    )
+
+
+AGENTES_RETENCION = _agents("agentes-retencion", "Agentes de retención", "AGENTES_RETENCION_URL", "AgenteRetencion",
+                            "AgenRet_TXT.txt")
+AGENTES_PERCEPCION = _agents("agentes-percepcion", "Agentes de percepción", "AGENTES_PERCEPCION_URL",
+                             "AgentePercepcion", "AgenPerc_TXT.txt")
+AGENTES_PERCEPCION_VI = _agents("agentes-percepcion-vi", "Agentes de percepción (venta interna)",
+                                "AGENTES_PERCEPCION_VI_URL", "AgentePercepcionVentaInterna", "AgenPercVI_TXT.txt")
+BUENOS_CONTRIBUYENTES = _agents("buenos-contribuyentes", "Buenos contribuyentes", "BUENOS_CONTRIBUYENTES_URL",
+                                "BuenContribuyente", "BueCont_TXT.txt")
+
+REGISTERS = {register.name: register for register in (
+    PADRON, AGENTES_RETENCION, AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, BUENOS_CONTRIBUYENTES,
+)}
