@@ -26,7 +26,7 @@ ENV_FILE = PROJECT_ROOT / ".env.production"
 NGINX_TEMPLATE = PROJECT_ROOT / "nginx" / "templates" / "default.conf.template"
 DOCKER_COMPOSE = "/usr/bin/docker-compose"
 # What the compose users run: the stack without Redis, and everything with it.
-WITHOUT_REDIS_TARGETS = ["db", "web", "nginx"]
+WITHOUT_REDIS_TARGETS = ["db", "web", "nginx", "scheduler"]
 
 # env("X"), env.bool("X"), env.db("X"), ... (django-environ) and os.environ / os.getenv reads.
 ENV_READ = re.compile(
@@ -166,7 +166,7 @@ def test_compose_file_is_accepted_by_docker_compose(profiles):
 
 
 def test_up_without_a_profile_leaves_redis_out(config):
-    assert services_started(config) == {"db", "web", "nginx"}
+    assert services_started(config) == {"db", "web", "nginx", "scheduler"}
 
 
 def test_up_of_db_web_nginx_pulls_in_no_redis(config):
@@ -174,7 +174,7 @@ def test_up_of_db_web_nginx_pulls_in_no_redis(config):
 
 
 def test_redis_profile_adds_redis(config_with_redis):
-    assert services_started(config_with_redis, profiles=["redis"]) == {"db", "web", "nginx", "redis"}
+    assert services_started(config_with_redis, profiles=["redis"]) == {"db", "web", "nginx", "scheduler", "redis"}
 
 
 def test_redis_is_only_in_its_profile_persistent_and_health_checked(config_with_redis):
@@ -199,6 +199,21 @@ def test_web_takes_its_settings_from_env_production(raw_compose, config):
     assert (env_file if isinstance(env_file, list) else [env_file]) == [".env.production"]
     # What compose resolved from the file is exactly what the file says (no quoting surprises).
     assert config["services"]["web"]["environment"] == read_env_file()
+
+
+def test_scheduler_runs_the_daily_sync_from_the_web_image_without_redis(raw_compose, config):
+    scheduler, web = config["services"]["scheduler"], config["services"]["web"]
+    scheduler_depends_on = depends_on(scheduler)
+
+    assert scheduler["build"] == web["build"] and scheduler.get("image") == web.get("image")
+    assert raw_compose["services"]["scheduler"]["env_file"] == ".env.production"
+    assert scheduler["environment"] == read_env_file() and "SUNAT_SYNC_TIME" in scheduler["environment"]
+    assert scheduler_depends_on.get("db") == "service_healthy" and "redis" not in scheduler_depends_on
+    assert "redis" not in services_started(config, targets=["scheduler"])
+    assert command_text(scheduler) == "python manage.py sync_sunat_files --daily"
+    # The image's HEALTHCHECK asks gunicorn, which the scheduler does not run.
+    assert scheduler["healthcheck"]["test"] == ["NONE"]
+    assert scheduler["restart"] == "unless-stopped"
 
 
 def test_web_migrates_and_collects_static_before_starting_gunicorn(config):

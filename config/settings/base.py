@@ -140,6 +140,9 @@ AGENTES_PERCEPCION_VI_URL = env("AGENTES_PERCEPCION_VI_URL",
                                 default="https://www.sunat.gob.pe/descarga/AgentRet/AgenPercVI_TXT.zip")
 BUENOS_CONTRIBUYENTES_URL = env("BUENOS_CONTRIBUYENTES_URL",
                                 default="https://www.sunat.gob.pe/descarga/BueCont/BueCont_TXT.zip")
+# manage.py sync_sunat_files --daily (the scheduler service) syncs them every day at this Lima time,
+# HH:MM (or HH:MM:SS); SUNAT publishes them early in the morning.
+SUNAT_SYNC_TIME = env("SUNAT_SYNC_TIME", default="06:30")
 # GET /api/buscar: each query runs under this many seconds of database time (PostgreSQL's
 # statement_timeout), at most PADRON_SEARCH_CONCURRENCY at once per process, and no page reaches
 # past the first PADRON_SEARCH_MAX_RESULTS hits (a deep OFFSET costs as much as the whole result).

@@ -26,6 +26,8 @@ def build_parser():
     parser.add_argument("--no-synthetic", action="store_true", help="unknown valid RUCs are 'no es válido'")
     parser.add_argument("--keep-open", action="store_true", help="no Content-Length, connection held open")
     parser.add_argument("--keep-open-seconds", type=float, default=30.0)
+    parser.add_argument("--files-dir", help="serve SUNAT's bulk files (padron_reducido_ruc.zip, AgenRet_TXT.zip...) "
+                        "from this directory, at SUNAT's paths")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
     return parser
 
@@ -52,7 +54,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    server = ReplicaServer(args.host, args.port, config, log_requests=not args.quiet)
+    server = ReplicaServer(args.host, args.port, config, log_requests=not args.quiet, files_dir=args.files_dir)
     try:
         server.start()
     except OSError as error:

@@ -1,4 +1,5 @@
-"""The replica's request handler: routing, SUNAT's pages, the firewall and simulated trouble."""
+"""The replica's request handler: routing, SUNAT's pages, the firewall and simulated trouble;
+the bulk files (files.py) when the replica has a files_dir."""
 
 import functools
 import gzip
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import actions, templates
 from .control import CONTROL_PREFIX, ControlAPIMixin
+from .files import FilesMixin
 from .sessions import COOKIE_NAME
 
 BASE_PATH = "/cl-ti-itmrconsruc/"
@@ -39,7 +41,7 @@ def encode_page(text):
     return text.encode("iso-8859-1", errors="xmlcharrefreplace")
 
 
-class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
+class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real server
     # Headers and body go out in separate writes; with Nagle on, every answer would wait
     # for the client's delayed ACK (~40 ms) and the benchmarks would measure that instead.
@@ -80,8 +82,17 @@ class ReplicaRequestHandler(ControlAPIMixin, BaseHTTPRequestHandler):
             self.alias_get()
         elif path.startswith(CONTROL_PREFIX):
             self.control("GET", path)
+        elif self.serves_file(path):
+            self.send_file(path)
         else:
             self.send_html(404, templates.not_found_page())
+
+    def do_HEAD(self):
+        path = urlsplit(self.path).path
+        if self.serves_file(path):
+            self.send_file(path, head=True)
+        else:
+            self.send_bytes(404, b"", HTML_CONTENT_TYPE)
 
     def do_POST(self):
         path = urlsplit(self.path).path

@@ -2,7 +2,8 @@
 
 stdlib only (no Django), so it runs in a pytest thread, as ``python -m
 devtools.replica`` or as a subprocess next to gunicorn/nginx. The request handler is in
-handler.py, the /__replica__/ control API in control.py.
+handler.py, the /__replica__/ control API in control.py, SUNAT's daily bulk files (files_dir)
+in files.py.
 """
 
 import socket
@@ -14,6 +15,7 @@ from http.server import ThreadingHTTPServer
 from .catalog import PAGES_DIR, Catalog
 from .config import ReplicaConfig
 from .control import CONTROL_PREFIX
+from .files import FILE_PATHS
 from .handler import (ALIAS_PATH, BASE_PATH, FORM_PATH, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE,
                       ReplicaRequestHandler, encode_page)
 from .sessions import SessionStore
@@ -23,6 +25,7 @@ __all__ = [
     "ALIAS_PATH",
     "BASE_PATH",
     "CONTROL_PREFIX",
+    "FILE_PATHS",
     "FORM_PATH",
     "HTML_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
@@ -82,10 +85,18 @@ class ReplicaServer:
             requests.get(sunat.url + "FrameCriterioBusquedaWeb.jsp")
             sunat.config.mode = "reject"
             sunat.stats()["alias_posts"]
+
+    With ``files_dir``, it also serves SUNAT's daily bulk files from that directory, under
+    SUNAT's paths (files.FILE_PATHS: padron_reducido_ruc.zip, AgenRet_TXT.zip...), with
+    Content-Length, Last-Modified (the file's mtime), an ETag, and 304 to a conditional GET of
+    an unchanged file; ``file_url(name)`` is the URL of one of them:
+
+        with ReplicaServer(files_dir=tmp_path) as sunat:
+            settings.PADRON_URL = sunat.file_url("padron_reducido_ruc.zip")
     """
 
     def __init__(self, host="127.0.0.1", port=0, config=None, *, pages_dir=PAGES_DIR,
-                 log_requests=False):
+                 log_requests=False, files_dir=None):
         self.host = host
         self.port = port
         self.config = config if config is not None else ReplicaConfig()
@@ -93,6 +104,7 @@ class ReplicaServer:
         self.sessions = SessionStore()
         self.stats_recorder = ReplicaStats()
         self.log_requests = log_requests
+        self.files_dir = files_dir
         self.stopping = threading.Event()
         self._httpd = None
         self._thread = None
@@ -142,6 +154,13 @@ class ReplicaServer:
     def url(self):
         """Base URL, like https://e-consultaruc.sunat.gob.pe/cl-ti-itmrconsruc/."""
         return self.origin + BASE_PATH
+
+    def file_url(self, name):
+        """The URL of bulk file `name` (as in files_dir), at SUNAT's path for it."""
+        path = next((path for path, file in FILE_PATHS.items() if file == name), None)
+        if path is None:
+            raise ValueError(f"SUNAT publishes no file {name!r}; known: {', '.join(FILE_PATHS.values())}")
+        return self.origin + path
 
     def stats(self):
         """{"form_page_gets": n, "alias_posts": n (every jcrS00Alias POST),

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from sunat.padron.reader import Validators
+
 
 class PadronEntry(models.Model):
     """One row of SUNAT's Padrón Reducido RUC: the whole register, imported by import_padron.
@@ -46,6 +48,11 @@ class PadronVersion(models.Model):
     rows = models.PositiveBigIntegerField("filas")
     imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
     seconds = models.FloatField("duración (s)")
+    # The download's HTTP validators (sunat.padron.reader.Validators): the next sync skips the
+    # URL while it serves the same file. Empty for a local file.
+    source_size = models.PositiveBigIntegerField("bytes descargados", null=True, blank=True)
+    source_last_modified = models.DateTimeField("Last-Modified del archivo", null=True, blank=True)
+    source_etag = models.CharField("ETag del archivo", max_length=200, null=True, blank=True)
 
     class Meta:
         verbose_name = "versión de un padrón"
@@ -55,3 +62,10 @@ class PadronVersion(models.Model):
 
     def __str__(self):
         return f"{self.imported_at:%Y-%m-%d %H:%M} ({self.rows} filas)"
+
+    @property
+    def validators(self):
+        """What the next download is compared with; None when it came from no URL."""
+        if self.source_size is None and self.source_last_modified is None and self.source_etag is None:
+            return None
+        return Validators(size=self.source_size, last_modified=self.source_last_modified, etag=self.source_etag)

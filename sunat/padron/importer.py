@@ -7,15 +7,10 @@ register until that commit and the new one after it; an import that fails or is 
 drops its copy and leaves the register as it was.
 """
 
-import contextlib
-import fcntl
-import hashlib
 import logging
 import re
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
@@ -24,7 +19,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
 from sunat.models import PadronVersion
-from sunat.padron.reader import EMPTY, Block, PadronError, Source, open_padron, read_blocks, rows_of
+from sunat.padron import locks
+from sunat.padron.reader import EMPTY, Block, PadronError, Source, Validators, open_padron, read_blocks, rows_of
 from sunat.padron.registers import PADRON, REGISTERS, Register
 
 logger = logging.getLogger(__name__)
@@ -35,8 +31,8 @@ INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
 _PG_ENCODINGS = {"iso-8859-1": "LATIN1", "cp1252": "WIN1252"}
 # Two imports of a register at once would share its new table: the second one waits for none,
-# it refuses. (PostgreSQL's two-key advisory lock: this number, and the register's.)
-_ADVISORY_LOCK = 0x50414452  # "PADR"
+# it refuses (sunat.padron.locks, keyed by the register).
+BUSY = "otra importación de este registro está en curso"
 
 
 @dataclass
@@ -52,18 +48,19 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def import_padron(path_or_url: str, progress: ProgressCallback | None = None, force: bool = False,
-                  register: Register = PADRON) -> PadronVersion:
+                  register: Register = PADRON, unless: Validators | None = None) -> PadronVersion:
     """Load `register`'s file at `path_or_url` and swap it in; PadronError when it cannot be.
 
     A file with PADRON_MAX_SHRINK fewer rows than the version in use (a download cut at a line
-    boundary reads as a valid, shorter register) is refused unless `force`.
+    boundary reads as a valid, shorter register) is refused unless `force`. With `unless` (the
+    validators of the version in use), reader.NotModified when the URL still serves that file.
     """
     started = time.monotonic()
     report = progress or (lambda _: None)
     loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(register)
     with loader.exclusive():
         try:
-            with open_padron(path_or_url) as source:
+            with open_padron(path_or_url, unless) as source:
                 loader.create_table()
                 rows = loader.load(_reporting(source, register, started, report))
                 if not force:
@@ -72,9 +69,12 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                 loader.build_indexes()
                 with transaction.atomic():
                     loader.swap()
+                    validators = source.validators or Validators(None, None, None)
                     version = PadronVersion.objects.create(
                         register=register.name, source=str(path_or_url)[:1000], file_date=source.file_date, rows=rows,
-                        seconds=round(time.monotonic() - started, 2),
+                        seconds=round(time.monotonic() - started, 2), source_size=validators.size,
+                        source_last_modified=validators.last_modified,
+                        source_etag=validators.etag[:200] if validators.etag else None,
                     )
         except BaseException:
             loader.drop_new_table()
@@ -117,7 +117,7 @@ class _Loader:
         return ", ".join(connection.ops.quote_name(column) for column in self.register.columns)
 
     def exclusive(self):
-        raise NotImplementedError
+        return locks.exclusive(list(REGISTERS).index(self.register.name), self.register.name, BUSY)
 
     def create_table(self):
         raise NotImplementedError
@@ -140,9 +140,6 @@ class _Loader:
 
 
 class _PostgresLoader(_Loader):
-    def exclusive(self):
-        return _advisory_lock(list(REGISTERS).index(self.register.name))
-
     def create_table(self):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.new_table}")
@@ -215,9 +212,6 @@ class _PostgresLoader(_Loader):
 
 
 class _SqliteLoader(_Loader):
-    def exclusive(self):
-        return _file_lock(f"{connection.settings_dict['NAME']}:{self.register.name}")
-
     def create_table(self):
         with connection.cursor() as cursor:
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [self.table])
@@ -266,32 +260,3 @@ class _SqliteLoader(_Loader):
             cursor.execute(f"ALTER TABLE {self.new_table} RENAME TO {self.table}")
             for sql in indexes:
                 cursor.execute(sql)
-
-
-@contextlib.contextmanager
-def _advisory_lock(number: int):
-    """Held for the whole import, so that a second import says so instead of colliding."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_ADVISORY_LOCK, number])
-        if not cursor.fetchone()[0]:
-            raise PadronError("otra importación de este registro está en curso")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_LOCK, number])
-
-
-@contextlib.contextmanager
-def _file_lock(database: str):
-    """An exclusive lock on a file beside the SQLite database (the OS drops it if we die)."""
-    path = Path(tempfile.gettempdir()) / f"padron-import-{hashlib.sha1(str(database).encode()).hexdigest()[:16]}.lock"
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PadronError("otra importación de este registro está en curso") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

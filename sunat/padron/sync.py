@@ -1,0 +1,99 @@
+"""Every register's daily file from SUNAT, imported only when it changed (manage.py sync_sunat_files).
+
+One download per register, conditional: it carries the validators (size, Last-Modified, ETag) of
+the version in use, so an unchanged file costs a 304 (or, from a server that ignores the
+conditions, its headers alone) and no import. A register that fails is reported and left as it
+was; the others go on. The whole sync holds a lock of its own: a second one refuses at once.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from sunat.models import PadronVersion
+from sunat.padron import locks
+from sunat.padron.importer import ProgressCallback, import_padron
+from sunat.padron.reader import NotModified, PadronError
+from sunat.padron.registers import REGISTERS, Register
+
+logger = logging.getLogger(__name__)
+
+LIMA = ZoneInfo("America/Lima")
+IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"  # SyncResult.outcome
+BUSY = "otra sincronización de los archivos de SUNAT está en curso"
+_LOCK_NUMBER = 0x53594E43  # "SYNC": apart from the registers' numbers (their index in REGISTERS)
+
+
+@dataclass
+class SyncResult:
+    register: Register
+    outcome: str  # IMPORTED, UNCHANGED or FAILED
+    version: PadronVersion | None = None  # the new one (IMPORTED), the one in use (UNCHANGED)
+    reason: str = ""  # FAILED: why
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == FAILED
+
+    def summary(self) -> str:
+        """One line for the operator, in Spanish."""
+        name = f"{self.register.title} ({self.register.name})"
+        if self.outcome == IMPORTED:
+            seconds = self.version.seconds
+            rate = self.version.rows / seconds if seconds else 0
+            return f"{name}: importado, {self.version.rows:,} filas en {seconds:.1f} s ({rate:,.0f} filas/s)."
+        if self.outcome == UNCHANGED:
+            since = self.version.source_last_modified or self.version.imported_at
+            return f"{name}: sin cambios desde el {since.astimezone(LIMA):%Y-%m-%d %H:%M} (hora de Lima)."
+        return f"{name}: no se importó: {self.reason}. El registro en uso no cambió."
+
+
+def selected_registers(names=None) -> list[Register]:
+    """The registers named (in REGISTERS' order), or all; ValueError naming an unknown one."""
+    unknown = sorted(set(names or ()) - set(REGISTERS))
+    if unknown:
+        raise ValueError(f"registro desconocido: {', '.join(unknown)}; los registros son: {', '.join(REGISTERS)}")
+    return [register for name, register in REGISTERS.items() if not names or name in names]
+
+
+def sync_lock():
+    return locks.exclusive(_LOCK_NUMBER, "sync", BUSY)
+
+
+def sync_files(names=None, force: bool = False, progress: ProgressCallback | None = None,
+               on_result: Callable[[SyncResult], None] | None = None) -> list[SyncResult]:
+    """Download and import each selected register's file from its URL setting; a result per register,
+    each also passed to `on_result` as soon as it is known.
+
+    `force`: import even an unchanged file (and one much shorter than the register in use, as
+    import_padron's force). PadronError(BUSY) when another sync holds the lock.
+    """
+    registers = selected_registers(names)
+    results = []
+    with sync_lock():
+        for register in registers:
+            results.append(sync_register(register, force, progress))
+            if on_result is not None:
+                on_result(results[-1])
+    return results
+
+
+def sync_register(register: Register, force: bool = False, progress: ProgressCallback | None = None) -> SyncResult:
+    url = getattr(settings, register.url_setting)
+    in_use = PadronVersion.objects.filter(register=register.name).order_by("-imported_at").first()
+    unless = None if force or in_use is None else in_use.validators
+    try:
+        version = import_padron(url, progress=progress, force=force, register=register, unless=unless)
+    except NotModified:
+        logger.info("%s unchanged at %s", register.name, url)
+        return SyncResult(register, UNCHANGED, version=in_use)
+    except PadronError as exc:
+        logger.warning("%s not imported from %s: %s", register.name, url, exc)
+        return SyncResult(register, FAILED, reason=str(exc))
+    except Exception as exc:  # a database error, a bug: this register fails, the others still run
+        logger.exception("%s not imported from %s", register.name, url)
+        return SyncResult(register, FAILED, reason=f"error inesperado: {exc}")
+    return SyncResult(register, IMPORTED, version=version)
