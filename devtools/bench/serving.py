@@ -36,12 +36,33 @@ def nginx_processes(master: int):
     return lambda: [master, *children(master)]
 
 
-def migrated(env: dict, postgres_url: str, database: str) -> dict:
-    """The environment on a new, migrated database of the bench's PostgreSQL."""
+# SUNAT's registers at about their real sizes (BueCont ~50,000 RUCs, AgenRet ~6,000), drawn from
+# a generated padrón of this many rows with these shares of its companies: every answer the
+# bench measures carries the registers' fields, as in production.
+REGISTER_PADRON_ROWS = 700_000
+REGISTER_SHARES = {"agentes-retencion": 0.025, "agentes-percepcion": 0.01, "agentes-percepcion-vi": 0.01,
+                   "buenos-contribuyentes": 0.2}
+
+
+def register_files(workdir: Path) -> dict[str, Path]:
+    """The registers' files for the bench, written once into `workdir`."""
+    from devtools.register_generator import write_register
+
+    return {name: write_register(workdir / f"{name}.zip", name, REGISTER_PADRON_ROWS, share=share)
+            for name, share in REGISTER_SHARES.items()}
+
+
+def migrated(env: dict, postgres_url: str, database: str, registers: dict[str, Path] | None = None) -> dict:
+    """The environment on a new, migrated database of the bench's PostgreSQL, with `registers`
+    (register name -> file) imported."""
     env = {**env, "DATABASE_URL": create_database(postgres_url, database)}
     migrated = manage(env, "migrate", "--noinput")
     if migrated.returncode != 0:
         raise RuntimeError(f"migrate failed:\n{migrated.stdout}\n{migrated.stderr}")
+    for name, path in (registers or {}).items():
+        imported = manage(env, "import_padron", "--registro", name, str(path))
+        if imported.returncode != 0:
+            raise RuntimeError(f"import of {name} failed:\n{imported.stdout}\n{imported.stderr}")
     return env
 
 

@@ -5,7 +5,9 @@
 Starts on loopback nginx (the project's template) -> gunicorn (config/gunicorn.py, production
 settings plus one benchmark URL: config.settings.bench) -> Django -> PostgreSQL, with a real
 redis-server and the SUNAT replica, and drives it with wrk (Debian's) for a fixed time at each
-concurrency level (wrk threads: min(c, 2)). In the same run it measures:
+concurrency level (wrk threads: min(c, 2)). Both databases hold SUNAT's four agents' and good
+taxpayers' registers at about their real sizes (devtools.bench.serving.register_files), so every
+answer carries their fields, as deployed. In the same run it measures:
 
   1. cached lookups, /api/ruc/<RUC>, Redis cache
  1k. the same with an API key (Authorization: Bearer): what a key's check and quota cost
@@ -54,7 +56,7 @@ from pathlib import Path
 
 from devtools.bench import targets, write_report
 from devtools.bench.measure import cpu_accounts, machine, versions
-from devtools.bench.serving import HEADERS, RUC, THREADS, WORKERS, migrated, serve
+from devtools.bench.serving import HEADERS, RUC, THREADS, WORKERS, migrated, register_files, serve
 from devtools.bench.targets import BARE_APP, BATCH, COLD, CONSTANT, LOOKUP, LOOKUP_KEY, ORDER
 from devtools.replica import ReplicaServer
 from devtools.deployments import production_env
@@ -83,10 +85,11 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             SUNAT_MIN_INTERVAL="0",  # pacing would be all that (6) measures
         )
         base_env.pop("BENCH_CONSTANT_JSON", None)
+        registers = register_files(workdir)
 
         # -- Redis: (1), (3), (4), (5), (6) ----------------------------------------------------
         print(f"Redis stack: gunicorn {WORKERS} workers x {THREADS} threads", flush=True)
-        env = migrated({**base_env, "USE_REDIS": "True", "REDIS_URL": redis.url}, postgres.url, "bench_redis")
+        env = migrated({**base_env, "USE_REDIS": "True", "REDIS_URL": redis.url}, postgres.url, "bench_redis", registers)
         answer, key_headers, batch_body = targets.prepare(env, workdir, constant_path, static_root)
         with serve(env, constant_path, static_root, workdir / "nginx-redis") as (gunicorn, nginx):
             log, workers = targets.cached(runs, gunicorn, nginx, workdir, answer, key_headers, batch_body)
@@ -95,7 +98,7 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
 
         # -- LocMem: (2) -------------------------------------------------------------------
         print("LocMem stack (gunicorn restarted with USE_REDIS=False)", flush=True)
-        env = migrated({**base_env, "USE_REDIS": "False"}, postgres.url, "bench_locmem")
+        env = migrated({**base_env, "USE_REDIS": "False"}, postgres.url, "bench_locmem", registers)
         with serve(env, constant_path, static_root, workdir / "nginx-locmem") as (gunicorn, nginx):
             targets.locmem(runs, gunicorn, nginx, workdir, answer)
 

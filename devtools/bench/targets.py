@@ -34,8 +34,9 @@ ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS
 _WARM = """
 from sunat.responses import json_response
 from sunat.lookups.services import lookup_ruc
+from sunat.padron.annotations import annotate
 result = lookup_ruc({ruc!r})
-open({path!r}, "wb").write(json_response(result.data).content)
+open({path!r}, "wb").write(json_response(annotate(result.data)).content)
 print(result.cache_status)
 """
 # The RUCs of (1b), each a miss now (the replica) and a cache hit in the batches.

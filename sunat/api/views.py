@@ -18,6 +18,7 @@ from sunat import caching
 from sunat.lookups import services
 from sunat.upstream import throttle
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
+from sunat.padron import annotations
 from sunat.padron import search as padron_search
 from sunat.responses import json_error, json_response, require_get
 from sunat.upstream import scheduler
@@ -49,7 +50,7 @@ def _ruc_response(request, ruc, dni=None):
     source = request.GET.get("fuente", "").lower()
     if source not in services.SOURCES:
         return json_error(400, "parametro_invalido", "El parámetro fuente debe ser sunat o padron.", dni=dni, ruc=ruc)
-    return _lookup_response(request, services.lookup_ruc, ruc, source=source, dni=dni)
+    return _lookup_response(request, services.lookup_ruc, ruc, source=source, dni=dni, present=annotations.annotate)
 
 
 @csrf_exempt  # the API uses no cookies; a key or nothing authenticates it
@@ -134,9 +135,10 @@ def _positive_int(value: str, maximum: int) -> int | None:
     return number if 1 <= number <= maximum else None
 
 
-def _lookup_response(request, lookup, ruc, *args, dni=None, **kwargs):
+def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwargs):
     """Run a lookup and turn its outcome, data or error, into the API's JSON (for a DNI's RUC,
-    `dni`: echoed in errors, and "no such RUC" said of the DNI)."""
+    `dni`: echoed in errors, and "no such RUC" said of the DNI; `present`: what to add to the
+    data on its way out, e.g. what SUNAT's registers say of the RUC)."""
     fresh = request.GET.get("fresh", "").lower()
     if fresh not in _TRUE | _FALSE:
         return json_error(400, "parametro_invalido", "El parámetro fresh debe ser 1 o 0 (true o false).",
@@ -148,7 +150,7 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, **kwargs):
         if dni is not None and error.code == "ruc_no_encontrado":
             error = DNI_WITHOUT_RUC
         return json_error(error.status, error.code, error.detail, dni=dni, ruc=ruc, retry_after=error.retry_after)
-    response = json_response(result.data)
+    response = json_response(present(result.data) if present else result.data)
     response["X-Cache"] = result.cache_status
     return response
 

@@ -13,6 +13,7 @@ import time
 from functools import partial
 
 from sunat.lookups import services
+from sunat.padron import annotations
 from sunat.lookups.errors import LOOKUP_ERRORS, lookup_error
 from sunat.exceptions import SunatBusy
 from sunat.upstream import asker, scheduler
@@ -60,6 +61,9 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
     for key, item in pending.items():
         # Not done: it stays queued (see module docstring), and a retry reattaches to it.
         results[key] = entry(item.result) if item.future.done() else pending_entry()
+    for item in results.values():
+        if item["estado"] == "ok":  # what SUNAT's registers say of each RUC, as on a single lookup
+            item["datos"] = annotations.annotate(item["datos"])
     return {"resultados": results, "resumen": summary_of(results.values())}
 
 

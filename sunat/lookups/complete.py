@@ -15,6 +15,7 @@ from django.conf import settings
 
 from sunat.lookups import batch, services
 from sunat.lookups.pages import SUB_PAGES
+from sunat.padron import annotations
 from sunat.upstream import asker
 
 
@@ -52,5 +53,6 @@ def lookup_complete(ruc: str, names: list[str], fresh: bool = False, timeout: fl
     for name, item in pending.items():
         entries[name] = batch.entry(item.result) if item.future.done() else batch.pending_entry()
     sections = {name: entries[name] for name in names}
-    answer = {"ficha": ficha.data, "secciones": sections, "resumen": batch.summary_of(sections.values())}
+    answer = {"ficha": annotations.annotate(ficha.data), "secciones": sections,
+              "resumen": batch.summary_of(sections.values())}
     return services.Lookup(answer, ficha.cache_status)

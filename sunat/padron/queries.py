@@ -12,7 +12,9 @@ from sunat import ubigeo
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron.importer import VERSION_CACHE_KEY
 
-VERSION_CACHE_SECONDS = 60
+# An import runs in another process (the scheduler, a command) and its deletion of the key
+# reaches no LocMem: each process sees a new version within this many seconds (one query each).
+VERSION_CACHE_SECONDS = 2
 # The address parts in the order SUNAT writes them, each with its label. The padrón's
 # "CÓDIGO DE ZONA" holds the zone's kind (URB., A.H.) and "TIPO DE ZONA" its name.
 _ADDRESS_PARTS = (

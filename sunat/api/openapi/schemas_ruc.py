@@ -43,6 +43,25 @@ _SUNAT_FIELDS = {
 if tuple(_SUNAT_FIELDS) != FIELDS:  # pragma: no cover - caught by the tests as well
     raise RuntimeError("sunat.api.openapi: the SUNAT answer's properties must be sunat.upstream.parser.FIELDS, in order")
 
+_REGISTER_TITLES = {
+    "agenteRetencion": "Agente de retención del IGV", "agentePercepcion": "Agente de percepción del IGV",
+    "agentePercepcionVentaInterna": "Agente de percepción del IGV en la venta interna",
+    "buenContribuyente": "Buen contribuyente",
+}
+# On every answer about a RUC once the register is imported (sunat.padron.annotations): absent
+# before, so that "not in the register" (null) and "never imported" differ.
+_REGISTER_FIELDS = {
+    **{field: {"oneOf": [ref("EnRegistro"), {"type": "null"}],
+               "description": f"{title}: desde cuándo y por qué resolución, según el registro de SUNAT importado; "
+                              "null si no figura en él. Falta si ese registro nunca se importó."}
+       for field, title in _REGISTER_TITLES.items()},
+    "registrosActualizadosEn": obj(
+        {field: text(f"{DATE_TEXT} del registro en uso ({title}).", format="date")
+         for field, title in _REGISTER_TITLES.items()},
+        "La fecha de cada registro importado en uso, con el nombre de su campo. Falta si no hay ninguno.",
+        required=[]),
+}
+
 _UPDATED_SUNAT = text("Cuándo se consultó a SUNAT (UTC, AAAA-MM-DDTHH:MM:SSZ).", format="date-time")
 
 _DOMICILIO_KEYS = ("tipoVia", "nombreVia", "codigoZona", "tipoZona", "numero", "interior", "lote",
@@ -57,6 +76,7 @@ def ruc_schemas() -> dict:
                            "description": "Las secciones que la ficha de SUNAT ofrece para este RUC (sus botones). "
                                           "Las demás se responden vacías sin consultar a SUNAT. Falta en "
                                           "respuestas guardadas antes de que se registraran."},
+             **_REGISTER_FIELDS,
              "fuente": {"const": "sunat", "description": "De dónde viene la respuesta: la ficha RUC de SUNAT."},
              "actualizadoEn": _UPDATED_SUNAT},
             "La ficha RUC de SUNAT. Los valores son null donde SUNAT muestra «-» o «NINGUNO»; "
@@ -74,11 +94,18 @@ def ruc_schemas() -> dict:
             "provincia": nullable("string", "Provincia, según el ubigeo."),
             "distrito": nullable("string", "Distrito, según el ubigeo."),
             "domicilio": ref("Domicilio"),
+            **_REGISTER_FIELDS,
             "fuente": {"const": "padron",
                        "description": "De dónde viene la respuesta: el Padrón Reducido importado."},
             "actualizadoEn": nullable("string", "Fecha del archivo del padrón (UTC, AAAA-MM-DDTHH:MM:SSZ).",
                                       format="date-time"),
-        }, "Lo que tiene el Padrón Reducido de SUNAT importado (menos campos que la ficha RUC)."),
+        }, "Lo que tiene el Padrón Reducido de SUNAT importado (menos campos que la ficha RUC).",
+            required=["ruc", "razonSocial", "estado", "condicion", "direccion", "ubigeo", "departamento",
+                      "provincia", "distrito", "domicilio", "fuente", "actualizadoEn"]),
+        "EnRegistro": obj({
+            "desde": nullable("string", f"{DATE_TEXT} desde la que figura («A partir del»).", format="date"),
+            "resolucion": nullable("string", "La resolución que lo designa, como la escribe SUNAT."),
+        }, "Un RUC en un registro de SUNAT."),
         "Domicilio": obj({key: {"type": ["string", "null"]} for key in _DOMICILIO_KEYS},
                          "Las partes del domicilio fiscal según el padrón; null las vacías."),
         "RespuestaRuc": {
