@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from sunat.padron.reader import ENCODING, HEADER, LIMA
+from sunat.padron.reader import ENCODING, HEADER
+from sunat.padron.sources import LIMA
 from devtools.replica.rucs import make_ruc
 from sunat.ubigeo import districts
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from devtools.padron_generator import generate_rows
-from sunat.padron.reader import LIMA
+from sunat.padron.sources import LIMA
 from sunat.padron.registers import REGISTERS, Register
 
 NAME_LIMIT = 100  # SUNAT cuts the names in these files

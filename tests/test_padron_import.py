@@ -15,7 +15,8 @@ from sunat.padron import importer
 from sunat.padron.importer import INDEXING, LOADING, import_padron
 from sunat.padron.registers import PADRON
 from sunat.padron.queries import padron_answer
-from sunat.padron.reader import COLUMNS, PadronError
+from sunat.padron.reader import COLUMNS
+from sunat.padron.sources import PadronError
 from devtools.replica.rucs import make_ruc
 from tests.padron_files import (
     COMPANY, COMPANY_ROW, DAMAGED_HEADER, ENIE, ENIE_ROW, HANDMADE, PERSON_ROW, ROAD_ROW, SAMPLE, SEVERAL_BLOCKS,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from devtools.padron_generator import generate_rows, write_padron
-from sunat.padron.reader import BLOCK_SIZE, COLUMNS, PadronError, open_padron, read_rows
+from sunat.padron.reader import BLOCK_SIZE, COLUMNS, read_rows
+from sunat.padron.sources import PadronError, open_padron
 from devtools.replica.rucs import is_valid_ruc
 from tests.padron_files import (
     COMPANY_ROW, DAMAGED_HEADER, ENIE_ROW, HANDMADE, HEADER_LINE, PERSON_ROW, ROAD_ROW, SAMPLE, SEVERAL_BLOCKS,

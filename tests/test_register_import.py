@@ -12,7 +12,7 @@ from devtools.padron_generator import generate_rows
 from devtools.register_generator import member_rows, write_register
 from sunat.models import AgenteRetencion, BuenContribuyente, PadronVersion
 from sunat.padron.importer import import_padron
-from sunat.padron.reader import PadronError
+from sunat.padron.sources import PadronError
 from sunat.padron.registers import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON, REGISTERS
 from tests.padron_files import HANDMADE, http_server, write_rows
 
@@ -57,10 +57,10 @@ def test_any_line_end_reads_the_same(tmp_path, newline):
 
 
 def test_a_crlf_cut_between_two_blocks_adds_no_row(tmp_path):
-    from sunat.padron import reader
+    from sunat.padron import reader, sources
 
     path = agents_file(tmp_path / "a.zip", newline=b"\r\n")
-    with reader.open_padron(path) as source:
+    with sources.open_padron(path) as source:
         # Blocks so small that a CR and its LF land in different chunks.
         rows = [row for block in reader.read_blocks(source, AGENTES_RETENCION, block_size=7)
                 for row in reader.rows_of(block, AGENTES_RETENCION)]

@@ -9,7 +9,8 @@ import pytest
 from sunat.exceptions import DeadlineExceeded, SunatBusy
 from devtools.servers import wait_until
 from sunat.upstream import asker
-from sunat.upstream.scheduler import BACKGROUND, BATCH, Scheduler
+from sunat.upstream.scheduler import BACKGROUND, BATCH
+from sunat.upstream.scheduling import Scheduler
 
 # Touches neither the database nor the cache: run once, in the first pass.
 pytestmark = pytest.mark.standalone

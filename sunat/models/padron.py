@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from sunat.padron.reader import Validators
+from sunat.padron.sources import Validators
 
 
 class PadronEntry(models.Model):
@@ -48,7 +48,7 @@ class PadronVersion(models.Model):
     rows = models.PositiveBigIntegerField("filas")
     imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
     seconds = models.FloatField("duración (s)")
-    # The download's HTTP validators (sunat.padron.reader.Validators): the next sync skips the
+    # The download's HTTP validators (sunat.padron.sources.Validators): the next sync skips the
     # URL while it serves the same file. Empty for a local file.
     source_size = models.PositiveBigIntegerField("bytes descargados", null=True, blank=True)
     source_last_modified = models.DateTimeField("Last-Modified del archivo", null=True, blank=True)

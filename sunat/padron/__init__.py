@@ -1,7 +1,8 @@
-"""SUNAT's Padrón Reducido RUC: the whole register, imported into the database.
+"""SUNAT's registers (the Padrón Reducido RUC, the agents', the good taxpayers'), imported into the database.
 
-reader.py reads the published file, importer.py swaps a new version in, queries.py answers
-lookups from it and search.py searches it by name (devtools.padron_generator writes test files).
+registers.py declares each file; sources.py opens one (path or URL, zip or .txt), reader.py reads
+its lines, importer.py swaps a new version in; queries.py answers lookups from the padrón,
+search.py searches it by name, annotations.py adds the other registers to every answer.
 sync.py downloads every register's daily file and imports those that changed (daily.py: once a
 day); locks.py keeps a second import, or sync, from running beside the first.
 """

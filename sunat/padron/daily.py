@@ -10,7 +10,7 @@ from typing import Callable
 
 from django.utils import timezone
 
-from sunat.padron.sync import LIMA
+from sunat.padron.sources import LIMA
 
 logger = logging.getLogger(__name__)
 

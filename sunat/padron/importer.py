@@ -20,7 +20,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from sunat import cache_keys
 from sunat.models import PadronVersion
 from sunat.padron import locks
-from sunat.padron.reader import EMPTY, Block, PadronError, Source, Validators, open_padron, read_blocks, rows_of
+from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
+from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.padron.registers import PADRON, REGISTERS, Register
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
 
     A file with PADRON_MAX_SHRINK fewer rows than the version in use (a download cut at a line
     boundary reads as a valid, shorter register) is refused unless `force`. With `unless` (the
-    validators of the version in use), reader.NotModified when the URL still serves that file.
+    validators of the version in use), sources.NotModified when the URL still serves that file.
     """
     started = time.monotonic()
     report = progress or (lambda _: None)

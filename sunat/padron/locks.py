@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from sunat.padron.reader import PadronError
+from sunat.padron.sources import PadronError
 
 _ADVISORY_LOCK = 0x50414452  # "PADR"
 

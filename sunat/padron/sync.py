@@ -9,19 +9,17 @@ was; the others go on. The whole sync holds a lock of its own: a second one refu
 import logging
 from dataclasses import dataclass
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from sunat.models import PadronVersion
 from sunat.padron import locks
 from sunat.padron.importer import ProgressCallback, import_padron
-from sunat.padron.reader import NotModified, PadronError
+from sunat.padron.sources import LIMA, NotModified, PadronError
 from sunat.padron.registers import REGISTERS, Register
 
 logger = logging.getLogger(__name__)
 
-LIMA = ZoneInfo("America/Lima")
 IMPORTED, UNCHANGED, FAILED = "imported", "unchanged", "failed"  # SyncResult.outcome
 BUSY = "otra sincronización de los archivos de SUNAT está en curso"
 _LOCK_NUMBER = 0x53594E43  # "SYNC": apart from the registers' numbers (their index in REGISTERS)

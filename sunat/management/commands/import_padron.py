@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from sunat.padron.importer import INDEXING, LOADING, Progress, import_padron
-from sunat.padron.reader import PadronError
+from sunat.padron.sources import PadronError
 from sunat.padron.registers import PADRON, REGISTERS
 
 PHASES = {LOADING: "cargando", INDEXING: "indexando"}  # what the operator reads

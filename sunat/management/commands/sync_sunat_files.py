@@ -7,7 +7,7 @@ from django.db import connections
 from django.utils import timezone
 
 from sunat.padron.daily import parse_time, run_daily
-from sunat.padron.reader import PadronError
+from sunat.padron.sources import PadronError
 from sunat.padron.registers import REGISTERS
 from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, sync_files
 
