@@ -9,7 +9,7 @@ from django.conf import settings
 from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
 from sunat.upstream import budget
-from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, page_forms, parse_ruc_page
+from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, read_ruc_page
 from sunat.upstream.parser.common import rucs_named
 from sunat.upstream.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)
 
@@ -29,12 +29,11 @@ def interpret_ruc_page(html: str, ruc: str) -> dict:
     """Data for `ruc` from a consPorRuc answer, or the exception that the page means."""
     try:
         # The usual answer is a result page: parse it once, classify only what is not one.
-        data = parse_ruc_page(html)
+        data, forms = read_ruc_page(html)
     except ParseError:
         raise _page_error(html, ruc) from None
     if data["ruc"] != ruc:
         raise SunatUnavailable(f"SUNAT answered for RUC {data['ruc']!r}, not {ruc}")
-    forms = page_forms(html)
     data["secciones"] = [section.name for section in SECTIONS.values() if section.form_name in forms]
     return data
 

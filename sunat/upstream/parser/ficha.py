@@ -67,7 +67,19 @@ def parse_ruc_page(html):
     Parse a consPorRuc result page into the API dict (see FIELDS for the
     keys and their order). Raise ParseError when there is no result panel.
     """
-    panel = result_panel(parse_html(html))
+    return read_ruc_page(html)[0]
+
+
+def read_ruc_page(html):
+    """(parse_ruc_page's dict, the names of the page's forms), the page parsed once. SUNAT shows a
+    sub-page's form (and its button) only when the sub-page applies to the taxpayer (no formLocAnex
+    without establishments)."""
+    doc = parse_html(html)
+    return _parse_document(doc), {str(name) for name in _FORM_NAMES(doc)}
+
+
+def _parse_document(doc):
+    panel = result_panel(doc)
     if panel is None:
         raise ParseError("No RUC result panel in the page.")
     result = _empty_result()
@@ -79,13 +91,6 @@ def parse_ruc_page(html):
     # INEI's code for the district named there; None when SUNAT withholds the address.
     result["ubigeo"] = ubigeo_for(result["departamento"], result["provincia"], result["distrito"])
     return result
-
-
-def page_forms(html):
-    """The names of the forms a result page holds: SUNAT shows a sub-page's form (and its button)
-    only when the sub-page applies to the taxpayer (no formLocAnex without establishments)."""
-    doc = parse_html(html)
-    return set() if doc is None else {str(name) for name in _FORM_NAMES(doc)}
 
 
 def upgrade(data):
