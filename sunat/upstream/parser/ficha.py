@@ -75,7 +75,16 @@ def read_ruc_page(html):
     sub-page's form (and its button) only when the sub-page applies to the taxpayer (no formLocAnex
     without establishments)."""
     doc = parse_html(html)
-    return _parse_document(doc), {str(name) for name in _FORM_NAMES(doc)}
+    return _parse_document(doc), _form_names(doc)
+
+
+def page_forms(html):
+    """The names of the forms a page holds (read_ruc_page's second half, for any page)."""
+    return _form_names(parse_html(html))
+
+
+def _form_names(doc):
+    return set() if doc is None else {str(name) for name in _FORM_NAMES(doc)}
 
 
 def _parse_document(doc):
