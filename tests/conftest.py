@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from sunat import caching
+from sunat.padron import annotations
 from devtools.replica import ReplicaServer
 from sunat.upstream import scheduler
 
@@ -18,9 +19,11 @@ def empty_cache():
     # Tests own the cache: LocMem per process, or the private redis-server the runner started.
     cache.clear()
     caching.clear_local_copies()
+    annotations.forget()  # the registers and padrón version a test saw are not the next one's
     yield
     cache.clear()
     caching.clear_local_copies()
+    annotations.forget()
 
 
 @pytest.fixture

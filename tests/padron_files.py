@@ -58,13 +58,14 @@ def write_lines(path, lines, newline="\n", header=HEADER_LINE, encoding=ENCODING
     return path
 
 
-def write_rows(path, rows, newline="\n") -> Path:
-    """A padrón of the given rows: a .zip (one padron_reducido_ruc.txt inside) or a bare .txt."""
+def write_rows(path, rows, newline="\n", date_time=(2024, 3, 15, 6, 30, 0)) -> Path:
+    """A padrón of the given rows: a .zip (one padron_reducido_ruc.txt inside, dated `date_time`
+    in Lima) or a bare .txt."""
     path = Path(path)
     if path.suffix.lower() != ".zip":
         return write_lines(path, [line(fields) for fields in rows], newline)
     text = write_lines(path.with_suffix(".txt"), [line(fields) for fields in rows], newline)
-    write_zip(path, {"padron_reducido_ruc.txt": text.read_bytes()})
+    write_zip(path, {"padron_reducido_ruc.txt": text.read_bytes()}, date_time=date_time)
     text.unlink()
     return path
 

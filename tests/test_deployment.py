@@ -4,17 +4,21 @@ import contextlib
 import os
 import secrets
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from sunat.padron import annotations
 from sunat.upstream.clients.browser_processes import browser_processes
 from devtools.replica import make_ruc
 from devtools import deployments
 from devtools.deployments import manage
 from devtools.servers import gunicorn_server, redis_server, wait_until
+from tests.padron_files import COMPANY_ROW, HANDMADE, write_rows
+from tests.test_register_changes import later
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone
@@ -45,9 +49,9 @@ def gunicorn():
         yield start
 
 
-def lookups_through(base_url: str, times: int) -> list[requests.Response]:
+def lookups_through(base_url: str, times: int, **params) -> list[requests.Response]:
     # A new connection each time, so that both workers take requests.
-    return [requests.get(f"{base_url}/api/ruc/{COMPANY}", timeout=10) for _ in range(times)]
+    return [requests.get(f"{base_url}/api/ruc/{COMPANY}", params=params, timeout=10) for _ in range(times)]
 
 
 def test_gunicorn_workers_with_locmem_share_lookups_through_the_database(gunicorn, replica, tmp_path):
@@ -74,6 +78,30 @@ def test_gunicorn_workers_with_redis_share_the_cache(gunicorn, replica, tmp_path
         assert replica.stats()["queries"] == 1
         health = requests.get(f"{base_url}/health", timeout=5).json()
         assert health["status"] == "ok" and health["cache"]["backend"] == "redis"
+
+
+@pytest.mark.parametrize("use_redis", [False, True], ids=["locmem", "redis"])
+def test_a_padron_import_corrects_every_workers_cached_answer(gunicorn, replica, tmp_path, use_redis):
+    """The import runs in its own process; each worker's cache (its LocMem, or Redis and its local
+    copies) says the register's NO HABIDO once the worker looks for new versions."""
+    with contextlib.ExitStack() as stack:
+        extra = {}
+        if use_redis:
+            extra = {"USE_REDIS": "True", "REDIS_URL": stack.enter_context(redis_server()).url}
+        env = production_env(tmp_path, SUNAT_BASE_URL=replica.url, **extra)
+        base_url = gunicorn(env)
+        assert manage(env, "import_padron", str(write_rows(tmp_path / "old.zip", HANDMADE))).returncode == 0
+        before = lookups_through(base_url, 12, fuente="sunat")  # both workers hold it
+        assert {r.json()["condicion"] for r in before} == {"HABIDO"}
+
+        new_rows = [[*COMPANY_ROW[:3], "NO HABIDO", *COMPANY_ROW[4:]], *HANDMADE[1:]]
+        imported = manage(env, "import_padron", str(write_rows(tmp_path / "new.zip", new_rows, date_time=later())))
+        assert imported.returncode == 0 and "1 consultas guardadas corregidas" in imported.stdout
+        time.sleep(annotations.CHECK_SECONDS + 0.2)  # each worker looks for new versions this often
+        after = lookups_through(base_url, 12, fuente="sunat")
+
+        assert {r.json()["condicion"] for r in after} == {"NO HABIDO"}
+        assert {r.headers["X-Cache"] for r in after} == {"HIT"} and replica.stats()["queries"] == 1
 
 
 def worker_pids(master_pid: int) -> set[int]:

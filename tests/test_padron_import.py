@@ -12,7 +12,7 @@ from django.db import connection
 from sunat.management.commands import import_padron as command
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron import importer
-from sunat.padron.importer import INDEXING, LOADING, import_padron
+from sunat.padron.importer import COMPARING, INDEXING, LOADING, import_padron
 from sunat.padron.registers import PADRON
 from sunat.padron.queries import padron_answer
 from sunat.padron.reader import COLUMNS
@@ -319,7 +319,7 @@ def test_malformed_row_after_many_good_ones_leaves_the_register_untouched(tmp_pa
     assert_untouched(old_register)
 
 
-@pytest.mark.parametrize("phase", [LOADING, INDEXING])
+@pytest.mark.parametrize("phase", [LOADING, INDEXING, COMPARING])
 @pytest.mark.parametrize("exception", [KeyboardInterrupt, RuntimeError])
 def test_import_interrupted_from_the_progress_callback_leaves_the_register_untouched(
         tmp_path, old_register, monkeypatch, phase, exception):
@@ -386,7 +386,7 @@ def test_progress_is_reported_every_progress_every_rows_in_the_importing_thread(
     loading = [report.rows for report in reports if report.phase == LOADING]
     assert len(loading) >= 2
     assert loading[0] >= every and all(b - a >= every for a, b in zip(loading, loading[1:]))
-    assert [report.phase for report in reports][len(loading):] == [INDEXING]
+    assert [report.phase for report in reports][len(loading):] == [INDEXING, COMPARING]
     assert reports[-1].rows == total
     assert all(report.total_bytes == reports[0].total_bytes > 0 for report in reports)
     assert all(a.bytes_read <= b.bytes_read <= b.total_bytes for a, b in zip(reports, reports[1:]))
@@ -394,13 +394,13 @@ def test_progress_is_reported_every_progress_every_rows_in_the_importing_thread(
     assert all(a.seconds <= b.seconds for a, b in zip(reports, reports[1:]))
 
 
-def test_small_file_reports_only_indexing(tmp_path):
+def test_small_file_reports_only_indexing_and_comparing(tmp_path):
     path, _ = generated(tmp_path / "padron.zip", 500)
     reports = []
 
     import_padron(path, progress=reports.append)
 
-    assert [(report.phase, report.rows) for report in reports] == [(INDEXING, 500)]
+    assert [(report.phase, report.rows) for report in reports] == [(INDEXING, 500), (COMPARING, 500)]
 
 
 # The swap: readers see the old register until the new one is committed --------------------

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 
 from sunat.models import (
-    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, PadronVersion,
+    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, PadronVersion, RegisterChange,
 )
 
 
@@ -12,10 +12,11 @@ from sunat.models import (
 class PadronVersionAdmin(admin.ModelAdmin):
     """The imports of SUNAT's files (manage.py import_padron); each register's latest is in use."""
 
-    list_display = ("register", "imported_at", "file_date", "rows", "seconds", "source", "in_use")
+    list_display = ("register", "imported_at", "file_date", "rows", "change_count", "corrected_lookups", "seconds",
+                    "source", "in_use")
     list_filter = ("register",)
     date_hierarchy = "imported_at"
-    fields = ("register", "imported_at", "file_date", "rows", "seconds", "source")
+    fields = ("register", "imported_at", "file_date", "rows", "change_count", "corrected_lookups", "seconds", "source")
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -31,6 +32,26 @@ class PadronVersionAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="en uso")
     def in_use(self, obj):
         return obj.id == obj.latest_id
+
+
+@admin.register(RegisterChange)
+class RegisterChangeAdmin(admin.ModelAdmin):
+    """Each RUC's estado or condición that an import of the Padrón Reducido changed: read only."""
+
+    list_display = ("ruc", "field", "before", "after", "register_date", "corrected_lookup", "version")
+    list_filter = ("field", "corrected_lookup")
+    search_fields = ("ruc",)
+    list_select_related = ("version",)
+    show_full_result_count = False  # no second COUNT(*) over a long history
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RegisterMemberAdmin(admin.ModelAdmin):

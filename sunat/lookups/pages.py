@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from sunat.padron.changes import UPDATED_FIELD
 from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.upstream.parser import FIELDS
 
@@ -42,7 +43,7 @@ def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
 FICHA = Page(
     name=None,
     section=None,
-    keys=(*FIELDS, "secciones", *_TRAILER),
+    keys=(*FIELDS, "secciones", UPDATED_FIELD, *_TRAILER),
     fetch=lambda ruc, razon_social: get_client().lookup(ruc),
     find=lambda ruc: RucRecord.objects.filter(ruc=ruc).first(),
     save=_save_ficha,

@@ -15,6 +15,7 @@ from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
 from sunat.models import StoredLookup
+from sunat.padron import annotations
 from sunat.padron.queries import padron_answer
 from sunat.upstream.parser import ficha
 from sunat.upstream import scheduler
@@ -122,6 +123,7 @@ def _from_padron(ruc: str) -> Lookup:
 
 def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = False,
             padron: bool = False, priority: int = LIVE) -> Lookup | Pending:
+    annotations.check()
     cached = ruc_cache.get(ruc, page.name)
     if ruc_cache.is_not_found(cached):
         raise RucNotFound(ruc)

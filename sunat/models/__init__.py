@@ -1,5 +1,6 @@
 """The app's models, one module per capability; imported here so that Django finds them under `sunat`."""
 
+from sunat.models.changes import RegisterChange
 from sunat.models.keys import ApiKey
 from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
@@ -8,5 +9,5 @@ from sunat.models.registers import AgentePercepcion, AgentePercepcionVentaIntern
 
 __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "PadronEntry",
-    "PadronVersion", "RucRecord", "RucSectionRecord", "StoredLookup",
+    "PadronVersion", "RegisterChange", "RucRecord", "RucSectionRecord", "StoredLookup",
 ]

@@ -53,6 +53,11 @@ class PadronVersion(models.Model):
     source_size = models.PositiveBigIntegerField("bytes descargados", null=True, blank=True)
     source_last_modified = models.DateTimeField("Last-Modified del archivo", null=True, blank=True)
     source_etag = models.CharField("ETag del archivo", max_length=200, null=True, blank=True)
+    # Fields of RUCs that differ from the version before (RegisterChange); null when there was
+    # none to compare with, or the register's changes are not tracked.
+    change_count = models.PositiveIntegerField("cambios", null=True, blank=True)
+    # Stored SUNAT answers older than the register that those changes corrected.
+    corrected_lookups = models.PositiveIntegerField("consultas corregidas", null=True, blank=True)
 
     class Meta:
         verbose_name = "versión de un padrón"

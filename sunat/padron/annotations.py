@@ -7,6 +7,8 @@ versions in use in memory and answers from there: a dict lookup per answer, no q
 hot path. A process looks for new versions at most every CHECK_SECONDS (one small query), and
 reads a register again only when its version changed. A register never imported adds nothing:
 its field is absent, not null, so that a client can tell "not an agent" from "never imported".
+The same check tells sunat.padron.changes of a new Padrón Reducido, whose corrected answers the
+process then evicts from its cache.
 """
 
 import logging
@@ -20,7 +22,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sunat.models import PadronVersion
-from sunat.padron.registers import AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, AGENTES_RETENCION, BUENOS_CONTRIBUYENTES
+from sunat.padron import changes
+from sunat.padron.registers import (
+    AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +77,19 @@ def annotate(answer: dict) -> dict:
     return annotated
 
 
+def check() -> None:
+    """Look for new versions when due. A lookup calls it before it reads the cache, so that the
+    answers a new Padrón Reducido corrected are evicted before one of them could be served."""
+    _in_use()
+
+
 def forget() -> None:
-    """Drop this process's copies (tests; an import in this process)."""
+    """Drop this process's copies and the padrón version it saw (tests)."""
     global _checked_at
     with _lock:
         _snapshots.clear()
         _checked_at = float("-inf")
+    changes.forget()
 
 
 def _in_use() -> dict[str, _Snapshot]:
@@ -96,8 +108,10 @@ def _in_use() -> dict[str, _Snapshot]:
 
 
 def _refresh() -> None:
-    latest = dict(PadronVersion.objects.filter(register__in=FIELDS).values("register")
+    latest = dict(PadronVersion.objects.filter(register__in=[*FIELDS, PADRON.name]).values("register")
                   .annotate(latest=Max("id")).values_list("register", "latest"))
+    # The padrón itself is not kept here; this process evicts the answers a new one corrected.
+    changes.seen(latest.pop(PADRON.name, None))
     for name in list(_snapshots):
         if name not in latest:
             del _snapshots[name]

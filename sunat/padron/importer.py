@@ -19,14 +19,14 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
 from sunat.models import PadronVersion
-from sunat.padron import locks
+from sunat.padron import changes, locks
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
 from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.padron.registers import PADRON, REGISTERS, Register
 
 logger = logging.getLogger(__name__)
 
-LOADING, INDEXING = "loading", "indexing"  # Progress.phase
+LOADING, INDEXING, COMPARING = "loading", "indexing", "comparing"  # Progress.phase
 VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
@@ -42,7 +42,7 @@ class Progress:
     bytes_read: int
     total_bytes: int | None
     seconds: float
-    phase: str  # LOADING (the rows), then INDEXING (indexes and swap)
+    phase: str  # LOADING (the rows), INDEXING (indexes), then COMPARING (changes and swap)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -68,20 +68,30 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     _check_not_shrunk(rows, register)
                 report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, INDEXING))
                 loader.build_indexes()
+                report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, COMPARING))
                 with transaction.atomic():
-                    loader.swap()
                     validators = source.validators or Validators(None, None, None)
                     version = PadronVersion.objects.create(
                         register=register.name, source=str(path_or_url)[:1000], file_date=source.file_date, rows=rows,
-                        seconds=round(time.monotonic() - started, 2), source_size=validators.size,
-                        source_last_modified=validators.last_modified,
+                        seconds=0, source_size=validators.size, source_last_modified=validators.last_modified,
                         source_etag=validators.etag[:200] if validators.etag else None,
                     )
+                    # Against the table in use, before the swap drops it; in this transaction, so that
+                    # the register and the answers it corrects change together.
+                    version.change_count = changes.record(register, version, loader.table, loader.new_table)
+                    version.corrected_lookups = (changes.correct_lookups(version) if version.change_count is not None
+                                                 else None)
+                    loader.swap()
+                    version.seconds = round(time.monotonic() - started, 2)
+                    version.save(update_fields=["change_count", "corrected_lookups", "seconds"])
         except BaseException:
             loader.drop_new_table()
             raise
     cache.delete(version_cache_key(register))
-    logger.info("%s imported: %s rows from %s in %.1f s", register.name, rows, path_or_url, version.seconds)
+    if version.corrected_lookups:
+        changes.evict_corrected(version.pk - 1, version.pk)
+    logger.info("%s imported: %s rows from %s in %.1f s; %s changes, %s stored answers corrected", register.name,
+                rows, path_or_url, version.seconds, version.change_count, version.corrected_lookups)
     return version
 
 

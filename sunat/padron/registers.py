@@ -33,6 +33,9 @@ class Register:
     date_columns: tuple[str, ...] = ()  # dd/mm/yyyy
     # Lines end in a lone CR (the agents' files) as well as LF or CRLF.
     cr_line_ends: bool = False
+    # (column, the answer's field) whose changes between versions are recorded and corrected in
+    # stored answers (sunat.padron.changes).
+    tracked: tuple[tuple[str, str], ...] = ()
 
     @property
     def model(self):
@@ -64,6 +67,7 @@ PADRON = Register(
              "tipo_zona", "numero", "interior", "lote", "dpto", "manzana", "kilometro"),
     fields=(_RUC, _FIELD, _FIELD, _FIELD, _UBIGEO, *[_FIELD] * 10),
     encoding="iso-8859-1", file_name="padron_reducido_ruc.txt",
+    tracked=(("estado", "estado"), ("condicion", "condicion")),
 )
 
 _AGENTS_HEADER = ("Ruc", "Nombre/Razon", "A partir del", "Resolucion")

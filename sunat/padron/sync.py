@@ -13,7 +13,7 @@ from typing import Callable
 from django.conf import settings
 
 from sunat.models import PadronVersion
-from sunat.padron import locks
+from sunat.padron import changes, locks
 from sunat.padron.importer import ProgressCallback, import_padron
 from sunat.padron.sources import LIMA, NotModified, PadronError
 from sunat.padron.registers import REGISTERS, Register
@@ -42,7 +42,8 @@ class SyncResult:
         if self.outcome == IMPORTED:
             seconds = self.version.seconds
             rate = self.version.rows / seconds if seconds else 0
-            return f"{name}: importado, {self.version.rows:,} filas en {seconds:.1f} s ({rate:,.0f} filas/s)."
+            return (f"{name}: importado, {self.version.rows:,} filas en {seconds:.1f} s ({rate:,.0f} filas/s)."
+                    f"{changes.summary(self.version)}")
         if self.outcome == UNCHANGED:
             since = self.version.source_last_modified or self.version.imported_at
             return f"{name}: sin cambios desde el {since.astimezone(LIMA):%Y-%m-%d %H:%M} (hora de Lima)."

@@ -76,6 +76,10 @@ def ruc_schemas() -> dict:
                            "description": "Las secciones que la ficha de SUNAT ofrece para este RUC (sus botones). "
                                           "Las demás se responden vacías sin consultar a SUNAT. Falta en "
                                           "respuestas guardadas antes de que se registraran."},
+             "estadoActualizadoEn": text(
+                 "Solo cuando el Padrón Reducido de SUNAT importado después de la consulta cambió el estado o la "
+                 "condición: la fecha de ese padrón (UTC, AAAA-MM-DDTHH:MM:SSZ), de la que son el estado y la "
+                 "condición de esta respuesta; el resto es de actualizadoEn.", format="date-time"),
              **_REGISTER_FIELDS,
              "fuente": {"const": "sunat", "description": "De dónde viene la respuesta: la ficha RUC de SUNAT."},
              "actualizadoEn": _UPDATED_SUNAT},

@@ -2,11 +2,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat.padron.importer import INDEXING, LOADING, Progress, import_padron
+from sunat.padron import changes
+from sunat.padron.importer import COMPARING, INDEXING, LOADING, Progress, import_padron
 from sunat.padron.sources import PadronError
 from sunat.padron.registers import PADRON, REGISTERS
 
-PHASES = {LOADING: "cargando", INDEXING: "indexando"}  # what the operator reads
+PHASES = {LOADING: "cargando", INDEXING: "indexando", COMPARING: "comparando"}  # what the operator reads
 PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
 BAR_WIDTH = 30
 
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         rate = version.rows / version.seconds if version.seconds else 0
         done = "Padrón importado" if register is PADRON else f"{register.title} importado"
         self.stdout.write(self.style.SUCCESS(
-            f"{done}: {version.rows:,} filas en {version.seconds:.1f} s ({rate:,.0f} filas/s)."
+            f"{done}: {version.rows:,} filas en {version.seconds:.1f} s ({rate:,.0f} filas/s).{changes.summary(version)}"
         ))
 
     def _show(self, progress: Progress):

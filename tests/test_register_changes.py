@@ -1,0 +1,215 @@
+"""An import of the Padrón Reducido records each RUC's changed estado and condición and corrects
+the stored answers older than it (sunat.padron.changes), on SQLite and PostgreSQL."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from sunat import cache_keys
+from sunat.lookups import cache as ruc_cache
+from sunat.models import PadronVersion, RegisterChange, RucRecord
+from sunat.padron import annotations, changes
+from sunat.padron.importer import import_padron
+from sunat.padron.sources import LIMA
+from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, ROAD_ROW, write_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OLD_DATE = (2024, 3, 15, 6, 30, 0)  # write_rows' default
+
+
+def later() -> tuple:
+    """A zip date (Lima) after every lookup the test makes: the register is newer than them."""
+    when = (datetime.now(LIMA) + timedelta(minutes=2)).replace(microsecond=0)
+    return when.replace(second=when.second // 2 * 2).timetuple()[:6]  # a zip's times go by 2 s
+
+
+def changed(row, estado=None, condicion=None) -> list:
+    return [row[0], row[1], estado or row[2], condicion or row[3], *row[4:]]
+
+
+def as_utc(date_time: tuple) -> datetime:
+    return datetime(*date_time, tzinfo=LIMA).astimezone(timezone.utc)
+
+
+def stamp(date_time: tuple) -> str:
+    return as_utc(date_time).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def old_padron(tmp_path):
+    return import_padron(str(write_rows(tmp_path / "old.zip", HANDMADE)))
+
+
+def test_the_first_import_has_nothing_to_compare(old_padron):
+    assert old_padron.change_count is None and old_padron.corrected_lookups is None
+    assert not RegisterChange.objects.exists()
+
+
+def test_an_import_records_each_changed_field_of_each_ruc(old_padron, tmp_path):
+    rows = [changed(COMPANY_ROW, condicion="NO HABIDO"),
+            changed(ENIE_ROW, estado="SUSPENSION TEMPORAL", condicion="NO HALLADO"),
+            changed(ROAD_ROW, estado="-"),  # empty in the new file: recorded as null
+            ["20100070970", "NEW S.A.", "ACTIVO", "HABIDO", *["-"] * 11]]  # PERSON left, a new RUC came: no changes
+
+    version = import_padron(str(write_rows(tmp_path / "new.zip", rows, date_time=(2024, 3, 16, 6, 30, 0))))
+
+    assert set(RegisterChange.objects.values_list("ruc", "field", "before", "after")) == {
+        (COMPANY, "condicion", "HABIDO", "NO HABIDO"),
+        (ENIE, "estado", "ACTIVO", "SUSPENSION TEMPORAL"), (ENIE, "condicion", "HABIDO", "NO HALLADO"),
+        (ROAD, "estado", "BAJA DEFINITIVA", None),
+    }
+    assert version.change_count == 4 and version.corrected_lookups == 0  # no stored answers
+    assert set(RegisterChange.objects.values_list("version", "register_date").distinct()) == {
+        (version.pk, as_utc((2024, 3, 16, 6, 30, 0)))}
+    assert PERSON not in set(RegisterChange.objects.values_list("ruc", flat=True))
+
+
+def test_the_same_file_again_changes_nothing(old_padron, tmp_path):
+    version = import_padron(str(write_rows(tmp_path / "again.zip", HANDMADE)))
+
+    assert version.change_count == 0 and not RegisterChange.objects.exists()
+
+
+def test_a_cached_sunat_answer_says_the_new_condicion_at_once(client, replica, old_padron, tmp_path):
+    first = client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"}).json()
+    assert first["condicion"] == "HABIDO" and "estadoActualizadoEn" not in first
+    date = later()
+
+    version = import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                                  *HANDMADE[1:]], date_time=date)))
+    response = client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+
+    body = response.json()
+    assert response["X-Cache"] == "HIT" and replica.stats()["queries"] == 1  # no new SUNAT request
+    assert body["condicion"] == "NO HABIDO" and body["estado"] == first["estado"]
+    assert body["estadoActualizadoEn"] == stamp(date) and body["actualizadoEn"] == first["actualizadoEn"]
+    assert list(body)[-3:] == ["estadoActualizadoEn", "fuente", "actualizadoEn"]
+    assert {key: value for key, value in body.items() if key not in ("condicion", "estadoActualizadoEn")} == {
+        key: value for key, value in first.items() if key != "condicion"}
+    assert version.corrected_lookups == 1 and RegisterChange.objects.get().corrected_lookup
+    assert RucRecord.objects.get(ruc=COMPANY).condicion == "NO HABIDO"
+
+
+def test_the_corrected_answer_is_in_the_database_the_cache_a_batch_and_completo(client, replica, old_padron, tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+    import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, estado="BAJA DE OFICIO"),
+                                                        *HANDMADE[1:]], date_time=later())))
+
+    assert ruc_cache.get(COMPANY) is None  # evicted: the next hit reads the corrected record
+    cache.clear()  # and with the cache lost, the record itself says it
+    batch = client.post("/api/ruc/lote", {"rucs": [COMPANY]}, content_type="application/json").json()
+    complete = client.get(f"/api/ruc/{COMPANY}/completo", {"secciones": "representantes"}).json()
+
+    assert batch["resultados"][COMPANY]["datos"]["estado"] == "BAJA DE OFICIO"
+    assert complete["ficha"]["estado"] == "BAJA DE OFICIO"
+    assert RucRecord.objects.get(ruc=COMPANY).data["estado"] == "BAJA DE OFICIO"
+
+
+def test_an_answer_fetched_after_the_register_was_produced_is_left_as_sunat_gave_it(client, replica, old_padron,
+                                                                                   tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+    # A register of 2024 changing COMPANY: SUNAT's page, read today, is newer than it.
+    version = import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                                  *HANDMADE[1:]], date_time=(2024, 3, 16, 6, 30, 0))))
+
+    body = client.get(f"/api/ruc/{COMPANY}").json()
+
+    assert body["condicion"] == "HABIDO" and "estadoActualizadoEn" not in body
+    assert version.change_count == 1 and version.corrected_lookups == 0
+    assert not RegisterChange.objects.get().corrected_lookup
+
+
+def test_another_process_evicts_its_own_copy_when_it_sees_the_new_version(client, replica, old_padron, tmp_path,
+                                                                           monkeypatch):
+    """What a worker does whose LocMem the importer (another process) cannot reach."""
+    monkeypatch.setattr(annotations, "CHECK_SECONDS", 0)
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+    stale = ruc_cache.get(COMPANY)
+    annotations.check()  # this process has seen the padrón in use
+    import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                        *HANDMADE[1:]], date_time=later())))
+    cache.set(cache_keys.ruc(COMPANY), stale)  # the copy another process's cache still holds
+
+    body = client.get(f"/api/ruc/{COMPANY}").json()
+
+    assert body["condicion"] == "NO HABIDO"
+
+
+def test_the_next_check_evicts_once_more(client, replica, old_padron, tmp_path, monkeypatch):
+    """For a lookup that read the record just before the swap and cached it just after the first eviction."""
+    monkeypatch.setattr(annotations, "CHECK_SECONDS", 0)
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    stale = ruc_cache.get(COMPANY)
+    annotations.check()
+    import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                        *HANDMADE[1:]], date_time=later())))
+
+    annotations.check()  # the first eviction
+    cache.set(cache_keys.ruc(COMPANY), stale)  # the late lookup
+    annotations.check()  # the next check
+
+    assert ruc_cache.get(COMPANY) is None
+    cache.set(cache_keys.ruc(COMPANY), stale)
+    annotations.check()
+    assert ruc_cache.get(COMPANY) == stale  # twice, not at every check
+
+
+def test_the_summary_and_the_admin_show_the_changes(client, admin_client, replica, old_padron, tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+    path = write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                             changed(ENIE_ROW, estado="BAJA DE OFICIO"), *HANDMADE[2:]],
+                      date_time=later())
+    output = []
+    call_command("import_padron", str(path), stdout=type("Out", (), {
+        "write": lambda self, text: output.append(text), "flush": lambda self: None, "isatty": lambda self: False})())
+
+    assert ("2 cambios de estado o condición respecto de la versión anterior; 1 consultas guardadas corregidas."
+            in "".join(output))
+    versions = admin_client.get("/admin/sunat/padronversion/").content.decode().lower()
+    assert "consultas corregidas" in versions and "cambios" in versions
+    listing = admin_client.get("/admin/sunat/registerchange/", {"q": COMPANY}).content.decode()
+    assert "NO HABIDO" in listing and ENIE not in listing
+    version = PadronVersion.objects.latest()
+    assert (version.change_count, version.corrected_lookups) == (2, 1)
+
+
+def test_a_failed_import_records_no_change_and_corrects_nothing(client, replica, old_padron, tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
+    rows = [changed(COMPANY_ROW, condicion="NO HABIDO"), COMPANY_ROW, *HANDMADE[1:]]  # COMPANY twice
+
+    with pytest.raises(Exception):
+        import_padron(str(write_rows(tmp_path / "broken.zip", rows, date_time=later())))
+
+    assert not RegisterChange.objects.exists() and PadronVersion.objects.count() == 1
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "HABIDO"
+
+
+@pytest.mark.parametrize("step", ["record", "correct_lookups"])
+def test_an_import_interrupted_while_comparing_changes_nothing(client, replica, old_padron, tmp_path, monkeypatch, step):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    real = getattr(changes, step)
+
+    def interrupted(*args):
+        real(*args)  # its writes done, inside the swap's transaction
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(changes, step, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                            *HANDMADE[1:]], date_time=later())))
+
+    assert not RegisterChange.objects.exists() and PadronVersion.objects.count() == 1
+    assert RucRecord.objects.get(ruc=COMPANY).data["condicion"] == "HABIDO"
+    assert client.get(f"/api/ruc/{COMPANY}", {"fuente": "padron"}).json()["condicion"] == "HABIDO"
+
+
+def test_corrected_answer_keeps_the_trailer_last():
+    answer = {"ruc": COMPANY, "estado": "ACTIVO", "condicion": "HABIDO", "fuente": "sunat", "actualizadoEn": "x"}
+
+    fixed = changes.corrected_answer(answer, {"condicion": None}, "2026-12-01T11:00:00Z")
+
+    assert list(fixed) == ["ruc", "estado", "condicion", "estadoActualizadoEn", "fuente", "actualizadoEn"]
+    assert fixed["condicion"] is None and answer["condicion"] == "HABIDO"
