@@ -1,12 +1,14 @@
-"""Realistic files of SUNAT's agents' and good taxpayers' registers, consistent with a padrón.
+"""Realistic files of SUNAT's registers other than the padrón, consistent with a padrón.
 
     python -m devtools.register_generator NAME PADRON_ROWS OUTPUT.zip [--seed N] [--share 0.01]
 
 NAME is a register of sunat.padron.registers (agentes-retencion, agentes-percepcion,
-agentes-percepcion-vi, buenos-contribuyentes). Its RUCs are a share of the companies (and a few
-persons) of the padrón devtools.padron_generator writes for the same PADRON_ROWS and seed, so
-that the files agree with each other. The format is SUNAT's as the real AgenRet_TXT.txt and
-BueCont_TXT.txt show it: cp1252, lines ended by a lone CR, the header
+agentes-percepcion-vi, buenos-contribuyentes, establecimientos-anexos). Its RUCs are a share of
+the companies (and a few persons) of the padrón devtools.padron_generator writes for the same
+PADRON_ROWS and seed, so that the files agree with each other. The establishments' file is
+Latin-1 with LF line ends and the 12 fields of registers.ESTABLECIMIENTOS_ANEXOS, several rows
+per RUC. The agents' and good taxpayers' files are SUNAT's format as the real AgenRet_TXT.txt
+and BueCont_TXT.txt show it: cp1252, lines ended by a lone CR, the header
 "Ruc|Nombre/Razon|A partir del|Resolucion|", names with curly quotes, dashes, Ñ, a TAB now and
 then, cut at 100 characters, "A partir del" dd/mm/yyyy, resolutions like "RS R.S.037-2002" or
 "RS 0230050312833". Streamed: memory stays flat whatever the size.
@@ -20,9 +22,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
-from devtools.padron_generator import generate_rows
+from devtools.padron_generator import GIVEN_NAMES, SURNAMES, VIAS, ZONAS, ZONE_NAMES, generate_rows
 from sunat.padron.sources import LIMA
 from sunat.padron.registers import REGISTERS, Register
+from sunat.ubigeo import districts
 
 NAME_LIMIT = 100  # SUNAT cuts the names in these files
 # Odd but real: curly quotes and an en dash (cp1252 0x93 0x94 0x96), a TAB inside a name.
@@ -46,15 +49,53 @@ def member_rows(register: Register, padron_rows: int, seed: int = 0, share: floa
         yield [ruc, name[:NAME_LIMIT], f"{desde:%d/%m/%Y}", resolucion]
 
 
-def write_register(path, name: str, padron_rows: int, seed: int = 0, share: float = 0.01,
-                   newline: str = "\r") -> Path:
-    """Write register `name` to `path`: a zip holding SUNAT's .txt, or a bare .txt."""
+def establishment_rows(register: Register, padron_rows: int, seed: int = 0, share: float = 0.1) -> Iterator[list[str]]:
+    """The establishments' register: about `share` of the padrón's companies (a tenth of that of
+    persons) have annexed establishments, most one to three, a few chains dozens; each row the
+    RUC, a ubigeo and the address parts in the file's order (kilómetro right after número)."""
+    rng = random.Random(f"{register.name}:{seed}")
+    ubigeos = [district.ubigeo for district in districts()]
+    for row in generate_rows(padron_rows, seed):
+        ruc = row[0]
+        if rng.random() >= (share if ruc.startswith("20") else share / 10):
+            continue
+        count = 1 + min(int(rng.expovariate(0.6)), 200) if rng.random() < 0.998 else rng.randint(20, 400)
+        for _ in range(count):
+            via = rng.choice(VIAS)
+            zona = rng.choice(ZONAS)
+            yield [
+                ruc,
+                rng.choice(ubigeos) if rng.random() < 0.98 else "-",
+                via,
+                f"{rng.choice(SURNAMES)} {rng.choice(GIVEN_NAMES)}" if via != "-" else "-",
+                zona,
+                rng.choice(ZONE_NAMES) if zona not in ("-", "----") else "-",
+                str(rng.randint(1, 3999)) if rng.random() < 0.6 else "-",
+                f"{rng.randint(1, 900)}.{rng.randint(0, 9)}" if via == "CAR." else "-",
+                str(rng.randint(100, 1800)) if rng.random() < 0.1 else "-",
+                str(rng.randint(1, 40)) if rng.random() < 0.2 else "-",
+                str(rng.randint(101, 1504)) if rng.random() < 0.05 else "-",
+                rng.choice("ABCDEFGHJK") + str(rng.randint(1, 9)) if rng.random() < 0.2 else "-",
+            ]
+
+
+_ROWS = {"establecimientos-anexos": establishment_rows}
+DEFAULT_SHARES = {"establecimientos-anexos": 0.1}
+
+
+def write_register(path, name: str, padron_rows: int, seed: int = 0, share: float | None = None,
+                   newline: str | None = None) -> Path:
+    """Write register `name` to `path`: a zip holding SUNAT's .txt, or a bare .txt. Lines end as
+    SUNAT's do: a lone CR in the agents' files, LF in the establishments'."""
     register = REGISTERS[name]
     path = Path(path)
+    share = DEFAULT_SHARES.get(name, 0.01) if share is None else share
+    newline = ("\r" if register.cr_line_ends else "\n") if newline is None else newline
+    rows = _ROWS.get(name, member_rows)
     with _open_binary(path, register.file_name) as binary:
         out = io.TextIOWrapper(binary, encoding=register.encoding, newline="")
         out.write("|".join(register.header) + "|" + newline)
-        for fields in member_rows(register, padron_rows, seed, share):
+        for fields in rows(register, padron_rows, seed, share):
             out.write("|".join(fields) + "|" + newline)
         out.flush()
         out.detach()
@@ -89,7 +130,8 @@ def main(argv=None) -> None:
     parser.add_argument("padron_rows", type=int)
     parser.add_argument("output")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--share", type=float, default=0.01)
+    parser.add_argument("--share", type=float, default=None,
+                        help="share of the padrón's companies in it (0.01; 0.1 for the establishments)")
     args = parser.parse_args(argv)
     write_register(args.output, args.name, args.padron_rows, args.seed, args.share)
 

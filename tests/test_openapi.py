@@ -136,7 +136,7 @@ def test_schema_lists_exactly_the_routes_of_the_api():
 def test_sunat_answer_has_the_parser_fields_in_order():
     schemas = openapi.schema()["components"]["schemas"]
     assert list(schemas["RespuestaSunat"]["properties"]) == [
-        *FIELDS, "secciones", "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna",
+        *FIELDS, "secciones", "estadoActualizadoEn", "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna",
         "buenContribuyente", "registrosActualizadosEn", "fuente", "actualizadoEn"]
     # secciones: missing from answers stored before they listed it
     assert schemas["RespuestaSunat"]["required"] == [*FIELDS, "fuente", "actualizadoEn"]

@@ -1,5 +1,6 @@
-"""An import of the Padrón Reducido records each RUC's changed estado and condición and corrects
-the stored answers older than it (sunat.padron.changes), on SQLite and PostgreSQL."""
+"""An import of the Padrón Reducido records each RUC's changed estado and condición
+(sunat.padron.changes) and corrects the stored answers older than it that it contradicts
+(sunat.padron.corrections), on SQLite and PostgreSQL."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -10,9 +11,10 @@ from django.core.management import call_command
 from sunat import cache_keys
 from sunat.lookups import cache as ruc_cache
 from sunat.models import PadronVersion, RegisterChange, RucRecord
-from sunat.padron import annotations, changes
+from sunat.lookups import services
+from sunat.padron import annotations, changes, corrections
 from sunat.padron.importer import import_padron
-from sunat.padron.sources import LIMA
+from sunat.padron.sources import LIMA, PadronError
 from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, ROAD_ROW, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +46,7 @@ def old_padron(tmp_path):
 
 
 def test_the_first_import_has_nothing_to_compare(old_padron):
-    assert old_padron.change_count is None and old_padron.corrected_lookups is None
+    assert old_padron.change_count is None and old_padron.corrected_lookups == 0
     assert not RegisterChange.objects.exists()
 
 
@@ -89,8 +91,9 @@ def test_a_cached_sunat_answer_says_the_new_condicion_at_once(client, replica, o
     assert list(body)[-3:] == ["estadoActualizadoEn", "fuente", "actualizadoEn"]
     assert {key: value for key, value in body.items() if key not in ("condicion", "estadoActualizadoEn")} == {
         key: value for key, value in first.items() if key != "condicion"}
-    assert version.corrected_lookups == 1 and RegisterChange.objects.get().corrected_lookup
-    assert RucRecord.objects.get(ruc=COMPANY).condicion == "NO HABIDO"
+    assert version.corrected_lookups == 1
+    stored = RucRecord.objects.get(ruc=COMPANY)
+    assert stored.condicion == "NO HABIDO" and stored.corrected_by == version
 
 
 def test_the_corrected_answer_is_in_the_database_the_cache_a_batch_and_completo(client, replica, old_padron, tmp_path):
@@ -119,7 +122,6 @@ def test_an_answer_fetched_after_the_register_was_produced_is_left_as_sunat_gave
 
     assert body["condicion"] == "HABIDO" and "estadoActualizadoEn" not in body
     assert version.change_count == 1 and version.corrected_lookups == 0
-    assert not RegisterChange.objects.get().corrected_lookup
 
 
 def test_another_process_evicts_its_own_copy_when_it_sees_the_new_version(client, replica, old_padron, tmp_path,
@@ -138,23 +140,106 @@ def test_another_process_evicts_its_own_copy_when_it_sees_the_new_version(client
     assert body["condicion"] == "NO HABIDO"
 
 
-def test_the_next_check_evicts_once_more(client, replica, old_padron, tmp_path, monkeypatch):
-    """For a lookup that read the record just before the swap and cached it just after the first eviction."""
+def test_a_process_that_starts_after_the_import_evicts_what_it_corrected_once(client, replica, old_padron,
+                                                                                tmp_path, monkeypatch):
+    """For a Redis entry the importer could not delete (Redis out), found by a worker started since."""
     monkeypatch.setattr(annotations, "CHECK_SECONDS", 0)
     client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
     stale = ruc_cache.get(COMPANY)
-    annotations.check()
     import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
                                                         *HANDMADE[1:]], date_time=later())))
+    cache.set(cache_keys.ruc(COMPANY), stale)
+    annotations.forget()  # a new process
 
-    annotations.check()  # the first eviction
-    cache.set(cache_keys.ruc(COMPANY), stale)  # the late lookup
-    annotations.check()  # the next check
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
+    cache.set(cache_keys.ruc(COMPANY), {**stale, "razonSocial": "CACHED LATER"})
+    assert client.get(f"/api/ruc/{COMPANY}").json()["razonSocial"] == "CACHED LATER"  # once, not at every look
+
+
+def test_a_record_read_before_the_swap_is_not_cached_once_the_new_version_is_seen(client, replica, old_padron,
+                                                                                   tmp_path, monkeypatch):
+    """The lookup reads the record, the import commits and this process sees it, then the lookup
+    would cache what it read: after the eviction, for a week."""
+    monkeypatch.setattr(annotations, "CHECK_SECONDS", 0)
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    annotations.check()
+    cache.clear()
+    read = services._stored_record
+
+    def read_then_import(ruc, page):
+        record = read(ruc, page)
+        monkeypatch.setattr(services, "_stored_record", read)
+        import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                            *HANDMADE[1:]], date_time=later())))
+        annotations.check()
+        return record
+
+    monkeypatch.setattr(services, "_stored_record", read_then_import)
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "HABIDO"  # what it read, served once
 
     assert ruc_cache.get(COMPANY) is None
-    cache.set(cache_keys.ruc(COMPANY), stale)
-    annotations.check()
-    assert ruc_cache.get(COMPANY) == stale  # twice, not at every check
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
+
+
+def test_the_first_import_corrects_answers_stored_before_it(client, replica, tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+
+    version = import_padron(str(write_rows(tmp_path / "first.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                                    *HANDMADE[1:]], date_time=later())))
+
+    assert version.change_count is None and version.corrected_lookups == 1
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
+
+
+def test_an_answer_that_disagrees_with_an_unchanged_register_is_corrected_too(client, replica, tmp_path):
+    """Stored while the first import ran, say: the day's changes do not list it, the register does."""
+    date = later()
+    import_padron(str(write_rows(tmp_path / "first.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                          *HANDMADE[1:]], date_time=date)))
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=as_utc(date) - timedelta(hours=1))
+
+    version = import_padron(str(write_rows(tmp_path / "again.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
+                                                                    *HANDMADE[1:]], date_time=later())))
+
+    assert version.change_count == 0 and version.corrected_lookups == 1
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
+
+
+@pytest.mark.parametrize("register_value, served", [
+    ("NO HALLADO SE MUDO D", "NO HALLADO SE MUDO DE DOMICILIO"),  # the padrón cuts at 20 characters
+    ("-", "HABIDO"),  # empty in the register: it says nothing
+])
+def test_a_cut_value_is_written_whole_and_an_empty_one_erases_nothing(client, replica, tmp_path, register_value,
+                                                                      served):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+
+    import_padron(str(write_rows(tmp_path / "first.zip", [changed(COMPANY_ROW, condicion=register_value),
+                                                          *HANDMADE[1:]], date_time=later())))
+
+    assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == served
+
+
+def test_a_stored_value_the_cut_one_starts_is_the_same_value(client, replica, tmp_path):
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    RucRecord.objects.filter(ruc=COMPANY).update(condicion="NO HALLADO SE MUDO DE DOMICILIO")
+
+    version = import_padron(str(write_rows(tmp_path / "first.zip", [
+        changed(COMPANY_ROW, condicion="NO HALLADO SE MUDO D"), *HANDMADE[1:]], date_time=later())))
+
+    assert version.corrected_lookups == 0
+
+
+def test_a_register_changing_too_many_rows_is_refused_unless_forced(old_padron, tmp_path, settings, monkeypatch):
+    settings.PADRON_MAX_CHANGES = 0.1  # of 4 rows × 2 fields: at most 0.8 changes
+    monkeypatch.setattr(changes, "CHANGES_ALWAYS_ACCEPTED", 0)
+    path = str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"), *HANDMADE[1:]]))
+
+    with pytest.raises(PadronError, match="¿cambió el formato del archivo?"):
+        import_padron(path)
+    assert PadronVersion.objects.count() == 1 and not RegisterChange.objects.exists()
+
+    assert import_padron(path, force=True).change_count == 1
 
 
 def test_the_summary_and_the_admin_show_the_changes(client, admin_client, replica, old_padron, tmp_path):
@@ -176,7 +261,7 @@ def test_the_summary_and_the_admin_show_the_changes(client, admin_client, replic
     assert (version.change_count, version.corrected_lookups) == (2, 1)
 
 
-def test_a_failed_import_records_no_change_and_corrects_nothing(client, replica, old_padron, tmp_path):
+def test_a_file_refused_while_loading_records_no_change_and_corrects_nothing(client, replica, old_padron, tmp_path):
     client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
     rows = [changed(COMPANY_ROW, condicion="NO HABIDO"), COMPANY_ROW, *HANDMADE[1:]]  # COMPANY twice
 
@@ -187,16 +272,17 @@ def test_a_failed_import_records_no_change_and_corrects_nothing(client, replica,
     assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "HABIDO"
 
 
-@pytest.mark.parametrize("step", ["record", "correct_lookups"])
-def test_an_import_interrupted_while_comparing_changes_nothing(client, replica, old_padron, tmp_path, monkeypatch, step):
+@pytest.mark.parametrize("module, step", [(changes, "record"), (corrections, "correct_lookups")])
+def test_an_import_interrupted_while_comparing_changes_nothing(client, replica, old_padron, tmp_path, monkeypatch,
+                                                               module, step):
     client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
-    real = getattr(changes, step)
+    real = getattr(module, step)
 
     def interrupted(*args):
         real(*args)  # its writes done, inside the swap's transaction
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(changes, step, interrupted)
+    monkeypatch.setattr(module, step, interrupted)
     with pytest.raises(KeyboardInterrupt):
         import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
                                                             *HANDMADE[1:]], date_time=later())))
@@ -209,7 +295,7 @@ def test_an_import_interrupted_while_comparing_changes_nothing(client, replica, 
 def test_corrected_answer_keeps_the_trailer_last():
     answer = {"ruc": COMPANY, "estado": "ACTIVO", "condicion": "HABIDO", "fuente": "sunat", "actualizadoEn": "x"}
 
-    fixed = changes.corrected_answer(answer, {"condicion": None}, "2026-12-01T11:00:00Z")
+    fixed = corrections.corrected_answer(answer, {"condicion": None}, "2026-12-01T11:00:00Z")
 
     assert list(fixed) == ["ruc", "estado", "condicion", "estadoActualizadoEn", "fuente", "actualizadoEn"]
     assert fixed["condicion"] is None and answer["condicion"] == "HABIDO"

@@ -18,7 +18,7 @@ from tests.padron_files import HANDMADE, http_server, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the importer runs DDL and its own transactions
 
-AGENTS = [register for register in REGISTERS.values() if register is not PADRON]
+AGENTS = [register for register in REGISTERS.values() if register.columns == AGENTES_RETENCION.columns]
 HEADER = b"Ruc|Nombre/Razon|A partir del|Resolucion|"
 # Rows as the real AgenRet_TXT.txt writes them (cp1252, CR-terminated): curly quotes and an en
 # dash, a TAB in a name, a name cut at 100 characters, a resolution with a trailing slash.

@@ -37,6 +37,7 @@ FILES = {
     "agentes-percepcion": "AgenPerc_TXT.zip",
     "agentes-percepcion-vi": "AgenPercVI_TXT.zip",
     "buenos-contribuyentes": "BueCont_TXT.zip",
+    "establecimientos-anexos": "padron_reducido_local_anexo.zip",
 }
 AN_HOUR_AGO = datetime.now().timestamp() - 3600
 
@@ -68,7 +69,7 @@ def generated_files(tmp_path_factory):
 
 @pytest.fixture
 def files(generated_files, tmp_path):
-    """This test's copy of the five files (mtimes kept), which it may change."""
+    """This test's copy of the files (mtimes kept), which it may change."""
     return shutil.copytree(generated_files, tmp_path / "files")
 
 
@@ -108,7 +109,7 @@ def versions(name: str) -> int:
 def test_the_first_sync_imports_every_file_and_says_so_in_a_line_each(sunat, files):
     lines = sync()
 
-    assert len(lines) == 5
+    assert len(lines) == len(FILES)
     for name, register in REGISTERS.items():
         assert line_of(lines, name).startswith(f"{register.title} ({name}): importado, ")
         assert "filas/s)." in line_of(lines, name)
@@ -121,7 +122,8 @@ def test_the_first_sync_imports_every_file_and_says_so_in_a_line_each(sunat, fil
     assert line_of(lines, "padron") == (
         f"Padrón Reducido RUC (padron): importado, {PADRON_ROWS:,} filas en "
         f"{PadronVersion.objects.get(register='padron').seconds:.1f} s"
-        f" ({PADRON_ROWS / PadronVersion.objects.get(register='padron').seconds:,.0f} filas/s).")
+        f" ({PADRON_ROWS / PadronVersion.objects.get(register='padron').seconds:,.0f} filas/s)."
+        " 0 consultas guardadas corregidas.")
 
 
 def test_a_second_sync_skips_every_unchanged_file(sunat):
@@ -132,7 +134,7 @@ def test_a_second_sync_skips_every_unchanged_file(sunat):
     since = datetime.fromtimestamp(int(AN_HOUR_AGO), tz=LIMA)
     assert lines == [f"{register.title} ({name}): sin cambios desde el {since:%Y-%m-%d %H:%M} (hora de Lima)."
                      for name, register in REGISTERS.items()]
-    assert PadronVersion.objects.count() == 5
+    assert PadronVersion.objects.count() == len(FILES)
 
 
 class IgnoresConditions(QuietHandler):
@@ -154,8 +156,8 @@ def test_a_server_that_ignores_the_conditions_is_still_skipped_by_its_headers(fi
         lines = sync()
 
     assert "importado" in line_of(lines, "agentes-retencion")
-    assert sum("sin cambios desde" in line for line in lines) == 4
-    assert PadronVersion.objects.count() == 6
+    assert sum("sin cambios desde" in line for line in lines) == len(FILES) - 1
+    assert PadronVersion.objects.count() == len(FILES) + 1
 
 
 @pytest.mark.parametrize("change", ["mtime", "content"])
@@ -170,8 +172,8 @@ def test_a_changed_file_alone_is_imported_again(sunat, files, change):
 
     assert "importado" in line_of(lines, "agentes-retencion")
     assert [name for name in REGISTERS if "sin cambios desde" in line_of(lines, name)] == [
-        "padron", "agentes-percepcion", "agentes-percepcion-vi", "buenos-contribuyentes"]
-    assert versions("agentes-retencion") == 2 and PadronVersion.objects.count() == 6
+        "padron", "agentes-percepcion", "agentes-percepcion-vi", "buenos-contribuyentes", "establecimientos-anexos"]
+    assert versions("agentes-retencion") == 2 and PadronVersion.objects.count() == len(FILES) + 1
 
 
 def truncated_zip(path):
@@ -198,7 +200,7 @@ def test_a_broken_file_fails_alone_and_its_register_stays_as_it_was(sunat, files
     error, lines = failing_sync()
 
     assert error.returncode == 1
-    assert str(error) == "No se importaron 1 de 5 archivos: agentes-percepcion."
+    assert str(error) == "No se importaron 1 de 6 archivos: agentes-percepcion."
     failed = line_of(lines, "agentes-percepcion")
     assert failed.startswith("Agentes de percepción (agentes-percepcion): no se importó: ") and reason in failed
     assert failed.endswith("El registro en uso no cambió.")
@@ -213,8 +215,8 @@ def test_a_broken_file_on_the_first_sync_leaves_the_others_imported(sunat, files
     error, lines = failing_sync()
 
     assert "la cabecera no es la del Padrón Reducido RUC" in line_of(lines, "padron")
-    assert str(error) == "No se importaron 1 de 5 archivos: padron."
-    assert versions("padron") == 0 and PadronVersion.objects.count() == 4
+    assert str(error) == "No se importaron 1 de 6 archivos: padron."
+    assert versions("padron") == 0 and PadronVersion.objects.count() == len(FILES) - 1
 
 
 def test_an_unreachable_url_fails_that_register(sunat, settings):
@@ -244,8 +246,8 @@ def test_force_imports_unchanged_files_again(sunat):
 
     lines = sync("--force")
 
-    assert all(": importado, " in line for line in lines) and len(lines) == 5
-    assert PadronVersion.objects.count() == 10
+    assert all(": importado, " in line for line in lines) and len(lines) == len(FILES)
+    assert PadronVersion.objects.count() == 2 * len(FILES)
 
 
 def test_a_second_sync_while_one_runs_refuses_at_once(sunat):
@@ -262,7 +264,7 @@ def test_a_second_sync_while_one_runs_refuses_at_once(sunat):
 
     assert str(error) == f"No se sincronizó: {BUSY}." and lines == []
     assert "error" not in outcome, outcome.get("error")
-    assert [result.outcome for result in outcome["result"]] == [IMPORTED] * 5
+    assert [result.outcome for result in outcome["result"]] == [IMPORTED] * len(FILES)
     assert sync()  # the lock is free again
 
 
@@ -361,7 +363,7 @@ def test_sigterm_during_the_daily_sync_ends_it_and_the_rest_stays_as_it_was(suna
         "Sincronización interrumpida: el registro que se estaba importando no cambió.",
         "Sincronización diaria detenida."]
     assert versions("padron") == 1 and PadronVersion.objects.count() == 1
-    assert len(sync()) == 5  # the lock went with it
+    assert len(sync()) == len(FILES)  # the lock went with it
 
 
 def test_the_daily_command_refuses_a_bad_sync_time(settings):

@@ -130,6 +130,9 @@ RUC_SECTION_TTL = {
 # An import of the Padrón Reducido with this share fewer rows than the version in use is refused
 # (a download cut short reads as a valid, shorter register); manage.py import_padron --force takes it.
 PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=0.05)
+# ... and one changing the estado or condición of more than this share of its rows (a day
+# changes about 0.5%; a file whose columns or words moved would rewrite every stored answer).
+PADRON_MAX_CHANGES = env.float("PADRON_MAX_CHANGES", default=0.1)
 # Where SUNAT publishes each register's daily file (sunat.padron.registers: url_setting).
 PADRON_URL = env("PADRON_URL", default="http://www2.sunat.gob.pe/padron_reducido_ruc.zip")
 AGENTES_RETENCION_URL = env("AGENTES_RETENCION_URL",
@@ -140,6 +143,8 @@ AGENTES_PERCEPCION_VI_URL = env("AGENTES_PERCEPCION_VI_URL",
                                 default="https://www.sunat.gob.pe/descarga/AgentRet/AgenPercVI_TXT.zip")
 BUENOS_CONTRIBUYENTES_URL = env("BUENOS_CONTRIBUYENTES_URL",
                                 default="https://www.sunat.gob.pe/descarga/BueCont/BueCont_TXT.zip")
+ESTABLECIMIENTOS_ANEXOS_URL = env("ESTABLECIMIENTOS_ANEXOS_URL",
+                                  default="https://www.sunat.gob.pe/descargaPRR/padron_reducido_local_anexo.zip")
 # manage.py sync_sunat_files --daily (the scheduler service) syncs them every day at this Lima time,
 # HH:MM (or HH:MM:SS); SUNAT publishes them early in the morning.
 SUNAT_SYNC_TIME = env("SUNAT_SYNC_TIME", default="06:30")

@@ -38,7 +38,8 @@ def nginx_processes(master: int):
 
 # SUNAT's registers at about their real sizes (BueCont ~50,000 RUCs, AgenRet ~6,000), drawn from
 # a generated padrón of this many rows with these shares of its companies: every answer the
-# bench measures carries the registers' fields, as in production.
+# bench measures carries the registers' fields, as in production. (The establishments are not
+# on the answers the bench measures: they answer their own sub-page.)
 REGISTER_PADRON_ROWS = 700_000
 REGISTER_SHARES = {"agentes-retencion": 0.025, "agentes-percepcion": 0.01, "agentes-percepcion-vi": 0.01,
                    "buenos-contribuyentes": 0.2}

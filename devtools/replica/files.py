@@ -5,6 +5,7 @@
     GET /descarga/AgentRet/AgenPerc_TXT.zip                          AgenPerc_TXT.zip
     GET /descarga/AgentRet/AgenPercVI_TXT.zip                        AgenPercVI_TXT.zip
     GET /descarga/BueCont/BueCont_TXT.zip                            BueCont_TXT.zip
+    GET /descargaPRR/padron_reducido_local_anexo.zip                 padron_reducido_local_anexo.zip
 
 Each answer carries Content-Length, Last-Modified (the file's mtime) and an ETag (its size and
 mtime, like nginx's), and a conditional GET or HEAD (If-None-Match, else If-Modified-Since) of
@@ -23,6 +24,7 @@ FILE_PATHS = {
     "/descarga/AgentRet/AgenPerc_TXT.zip": "AgenPerc_TXT.zip",
     "/descarga/AgentRet/AgenPercVI_TXT.zip": "AgenPercVI_TXT.zip",
     "/descarga/BueCont/BueCont_TXT.zip": "BueCont_TXT.zip",
+    "/descargaPRR/padron_reducido_local_anexo.zip": "padron_reducido_local_anexo.zip",
 }
 ZIP_CONTENT_TYPE = "application/zip"
 

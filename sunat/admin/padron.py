@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 
 from sunat.models import (
-    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, PadronVersion, RegisterChange,
+    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
+    PadronVersion, RegisterChange,
 )
 
 
@@ -38,9 +39,9 @@ class PadronVersionAdmin(admin.ModelAdmin):
 class RegisterChangeAdmin(admin.ModelAdmin):
     """Each RUC's estado or condición that an import of the Padrón Reducido changed: read only."""
 
-    list_display = ("ruc", "field", "before", "after", "register_date", "corrected_lookup", "version")
-    list_filter = ("field", "corrected_lookup")
-    search_fields = ("ruc",)
+    list_display = ("ruc", "field", "before", "after", "register_date", "version")
+    list_filter = ("field",)
+    search_fields = ("=ruc",)  # the index, never a scan of a long history
     list_select_related = ("version",)
     show_full_result_count = False  # no second COUNT(*) over a long history
 
@@ -72,3 +73,12 @@ class RegisterMemberAdmin(admin.ModelAdmin):
 
 for _model in (AgenteRetencion, AgentePercepcion, AgentePercepcionVentaInterna, BuenContribuyente):
     admin.site.register(_model, RegisterMemberAdmin)
+
+
+@admin.register(EstablecimientoAnexo)
+class EstablecimientoAnexoAdmin(RegisterMemberAdmin):
+    """The establishments' register as imported: several rows per RUC, read only."""
+
+    list_display = ("ruc", "ubigeo", "tipo_via", "nombre_via", "numero", "kilometro", "tipo_zona")
+    search_fields = ("=ruc",)
+    show_full_result_count = False

@@ -5,7 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sunat.models import RucRecord, RucSectionRecord, StoredLookup
-from sunat.padron.changes import UPDATED_FIELD
+from sunat.padron.corrections import UPDATED_FIELD
+from sunat.padron.queries import establishments_answer, padron_answer
 from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.upstream.parser import FIELDS
 
@@ -20,6 +21,9 @@ class Page:
     fetch: Callable[[str, str], dict]  # (RUC, razón social) -> SUNAT's data, asked now
     find: Callable[[str], StoredLookup | None]  # the stored record of a RUC
     save: Callable[[str, dict, object], None]  # (RUC, answer, fetched at): store it
+    # The answer from an imported SUNAT register (fuente "padron") when nothing is stored:
+    # None when the register lacks the RUC or was never imported. None: no register has it.
+    from_register: Callable[[str], dict | None] | None = None
 
     @property
     def is_ficha(self) -> bool:
@@ -36,6 +40,7 @@ def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
         "razon_social": data.get("razonSocial") or "",
         "estado": data.get("estado") or "",
         "condicion": data.get("condicion") or "",
+        "corrected_by": None,
     })
 
 
@@ -47,7 +52,10 @@ FICHA = Page(
     fetch=lambda ruc, razon_social: get_client().lookup(ruc),
     find=lambda ruc: RucRecord.objects.filter(ruc=ruc).first(),
     save=_save_ficha,
+    from_register=padron_answer,
 )
+# The sub-pages an imported register can answer.
+_REGISTER_ANSWERS = {"establecimientos": establishments_answer}
 
 
 def _sub_page(section: Section) -> Page:
@@ -60,6 +68,7 @@ def _sub_page(section: Section) -> Page:
         find=lambda ruc: RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first(),
         save=lambda ruc, data, fetched_at: RucSectionRecord.objects.update_or_create(
             ruc=ruc, section=section.name, defaults=_stored(data, fetched_at)),
+        from_register=_REGISTER_ANSWERS.get(section.name),
     )
 
 

@@ -15,8 +15,7 @@ from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
 from sunat.models import StoredLookup
-from sunat.padron import annotations
-from sunat.padron.queries import padron_answer
+from sunat.padron import annotations, corrections
 from sunat.upstream.parser import ficha
 from sunat.upstream import scheduler
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
@@ -65,7 +64,10 @@ def lookup_ruc(ruc: str, fresh: bool = False, source: str = ANY_SOURCE) -> Looku
     """
     ruc = validate_ruc(ruc)
     if source == PADRON:
-        return _from_padron(ruc)
+        answer = _from_register(ruc, FICHA)
+        if answer is None:
+            raise NotInPadron(ruc)
+        return Lookup(answer, HIT)
     return _lookup(ruc, fresh=fresh, padron=source == ANY_SOURCE)
 
 
@@ -76,12 +78,14 @@ def begin_lookup(ruc: str) -> Lookup | Pending:
 
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
     """A RUC's sub-page (SUB_PAGES), cached like the main lookup. A sub-page the RUC's ficha does
-    not offer (SUNAT shows no button for it) is answered empty at once, from the ficha."""
+    not offer (SUNAT shows no button for it) is answered empty at once, from the ficha. With
+    nothing stored, an imported register that has the sub-page (the establishments') answers
+    it; `fresh` asks SUNAT."""
     main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
     page = SUB_PAGES[name]
     if not offers(main.data, name):
         return Lookup(_not_offered(main.data, page), main.cache_status)
-    return _lookup(main.data["ruc"], page, razon_social=main.data.get("razonSocial") or "", fresh=fresh)
+    return _lookup(main.data["ruc"], page, razon_social=main.data.get("razonSocial") or "", fresh=fresh, padron=True)
 
 
 def begin_section(ficha: dict, name: str, cache_status: str = HIT) -> Lookup | Pending:
@@ -110,15 +114,12 @@ def refresh(ruc: str) -> dict:
     return _fetch_once(validate_ruc(ruc), FICHA, "")
 
 
-def _from_padron(ruc: str) -> Lookup:
+def _from_register(ruc: str, page: Page) -> dict | None:
     try:
-        answer = padron_answer(ruc)
+        return page.from_register(ruc)
     except DatabaseError:
-        logger.exception("could not read the padrón row of %s", ruc)
-        answer = None
-    if answer is None:
-        raise NotInPadron(ruc)
-    return Lookup(answer, HIT)
+        logger.exception("could not read the imported register's rows of %s", ruc)
+        return None
 
 
 def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = False,
@@ -132,20 +133,22 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
             cached = _in_api_order(cached, page)
         return Lookup(cached, HIT)
 
+    generation = corrections.generation()
     record = _stored_record(ruc, page)
     stored = _in_api_order(record.data, page) if record is not None else None
     if record is not None and record.seconds_left() > 0:
-        # Another process (or an earlier cache) fetched it; share it through the cache.
-        ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=page.name)
+        # Another process (or an earlier cache) fetched it; share it through the cache, unless a
+        # new padrón was seen meanwhile: its eviction may have passed what was read before it.
+        if corrections.generation() == generation:
+            ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=page.name)
         return Lookup(stored, HIT)
     if record is not None and not fresh:
         _refresh_in_background(ruc, page, razon_social)
         return Lookup(stored, STALE)
-    if padron and record is None and not fresh:
-        try:
-            return _from_padron(ruc)
-        except NotInPadron:
-            pass
+    if padron and record is None and not fresh and page.from_register is not None:
+        answer = _from_register(ruc, page)
+        if answer is not None:
+            return Lookup(answer, HIT)
     if priority == LIVE:
         return _sunat_or_stored(lambda: _fetch_once(ruc, page, razon_social), stored, ruc)
     return Pending(ruc, _start_fetch(ruc, page, razon_social, priority, settings.LOTE_PENDING_TTL), stored)

@@ -1,8 +1,8 @@
 """What each import of SUNAT's Padrón Reducido changed: a RUC's estado or condición, before and after.
 
 Rows are written by the importer in the transaction that swaps the new register in
-(sunat.padron.changes), one per RUC and field, never edited afterwards; they are the record
-the watch feed of issue 14 delivers from.
+(sunat.padron.changes), one per RUC and field, never edited afterwards: the history the watch
+feed delivers from.
 """
 
 from django.db import models
@@ -20,15 +20,11 @@ class RegisterChange(models.Model):
     after = models.TextField("después", null=True)
     # When the register says it: its file's date, else its import's.
     register_date = models.DateTimeField("fecha del registro")
-    # The change corrected a stored SUNAT answer older than the register (and its cache entry
-    # was evicted); every process evicts its own copies of these RUCs (sunat.padron.changes).
-    corrected_lookup = models.BooleanField("corrigió una consulta guardada", default=False)
 
     class Meta:
         verbose_name = "cambio en el padrón"
         verbose_name_plural = "cambios en el padrón"
-        ordering = ["-version_id", "ruc", "field"]
-        indexes = [models.Index(fields=["version", "corrected_lookup"], name="sunat_change_corrected")]
+        ordering = ["-id"]  # newest first, on the primary key's index
 
     def __str__(self):
         return f"{self.ruc} {self.field}: {self.before} → {self.after}"

@@ -43,6 +43,10 @@ class RucRecord(StoredLookup):
     razon_social = models.TextField("razón social", blank=True)
     estado = models.TextField("estado", blank=True)
     condicion = models.TextField("condición", blank=True)
+    # The Padrón Reducido whose estado or condición corrected this answer since SUNAT gave it
+    # (sunat.padron.corrections); a new answer from SUNAT clears it.
+    corrected_by = models.ForeignKey("sunat.PadronVersion", models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name="corregida por el padrón")
 
     class Meta:
         verbose_name = "consulta RUC"

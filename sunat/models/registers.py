@@ -1,4 +1,4 @@
-"""SUNAT's registers of agents and good taxpayers, each imported whole from its daily file.
+"""SUNAT's registers of agents, good taxpayers and annexed establishments, each imported whole from its daily file.
 
 Each table holds the RUCs of one register with what the file says of them; the importer fills
 a copy and swaps it in whole (sunat.padron.importer), like the Padrón Reducido.
@@ -48,3 +48,30 @@ class BuenContribuyente(RegisterMember):
         db_table = "sunat_buen_contribuyente"
         verbose_name = "buen contribuyente"
         verbose_name_plural = "buenos contribuyentes"
+
+
+class EstablecimientoAnexo(models.Model):
+    """One annexed establishment of a RUC, as SUNAT's padron_reducido_local_anexo file lists it
+    (several rows per RUC, in the file's order; the file has no code or kind of establishment)."""
+
+    id = models.BigAutoField(primary_key=True)  # the file's order
+    ruc = models.CharField("RUC", max_length=11, db_index=True)
+    ubigeo = models.CharField("ubigeo", max_length=6, null=True)
+    tipo_via = models.TextField("tipo de vía", null=True)
+    nombre_via = models.TextField("nombre de vía", null=True)
+    codigo_zona = models.TextField("código de zona", null=True)
+    tipo_zona = models.TextField("tipo de zona", null=True)
+    numero = models.TextField("número", null=True)
+    kilometro = models.TextField("kilómetro", null=True)
+    interior = models.TextField("interior", null=True)
+    lote = models.TextField("lote", null=True)
+    dpto = models.TextField("departamento (interior)", null=True)
+    manzana = models.TextField("manzana", null=True)
+
+    class Meta:
+        db_table = "sunat_establecimiento_anexo"
+        verbose_name = "establecimiento anexo"
+        verbose_name_plural = "establecimientos anexos"
+
+    def __str__(self):
+        return f"{self.ruc} - {self.ubigeo or ''}"

@@ -7,7 +7,7 @@ versions in use in memory and answers from there: a dict lookup per answer, no q
 hot path. A process looks for new versions at most every CHECK_SECONDS (one small query), and
 reads a register again only when its version changed. A register never imported adds nothing:
 its field is absent, not null, so that a client can tell "not an agent" from "never imported".
-The same check tells sunat.padron.changes of a new Padrón Reducido, whose corrected answers the
+The same check tells sunat.padron.corrections of a new Padrón Reducido, whose corrected answers the
 process then evicts from its cache.
 """
 
@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sunat.models import PadronVersion
-from sunat.padron import changes
+from sunat.padron import corrections
 from sunat.padron.registers import (
     AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON,
 )
@@ -89,7 +89,7 @@ def forget() -> None:
     with _lock:
         _snapshots.clear()
         _checked_at = float("-inf")
-    changes.forget()
+    corrections.forget()
 
 
 def _in_use() -> dict[str, _Snapshot]:
@@ -111,7 +111,7 @@ def _refresh() -> None:
     latest = dict(PadronVersion.objects.filter(register__in=[*FIELDS, PADRON.name]).values("register")
                   .annotate(latest=Max("id")).values_list("register", "latest"))
     # The padrón itself is not kept here; this process evicts the answers a new one corrected.
-    changes.seen(latest.pop(PADRON.name, None))
+    corrections.seen(latest.pop(PADRON.name, None))
     for name in list(_snapshots):
         if name not in latest:
             del _snapshots[name]

@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
 from sunat.models import PadronVersion
-from sunat.padron import changes, locks
+from sunat.padron import changes, corrections, locks
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
 from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.padron.registers import PADRON, REGISTERS, Register
@@ -53,7 +53,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
     """Load `register`'s file at `path_or_url` and swap it in; PadronError when it cannot be.
 
     A file with PADRON_MAX_SHRINK fewer rows than the version in use (a download cut at a line
-    boundary reads as a valid, shorter register) is refused unless `force`. With `unless` (the
+    boundary reads as a valid, shorter register) is refused unless `force`, as is a padrón that
+    changes the estado or condición of more than PADRON_MAX_CHANGES of its rows. With `unless` (the
     validators of the version in use), sources.NotModified when the URL still serves that file.
     """
     started = time.monotonic()
@@ -78,9 +79,9 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     )
                     # Against the table in use, before the swap drops it; in this transaction, so that
                     # the register and the answers it corrects change together.
-                    version.change_count = changes.record(register, version, loader.table, loader.new_table)
-                    version.corrected_lookups = (changes.correct_lookups(version) if version.change_count is not None
-                                                 else None)
+                    version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
+                    if register.tracked:
+                        version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
                     loader.swap()
                     version.seconds = round(time.monotonic() - started, 2)
                     version.save(update_fields=["change_count", "corrected_lookups", "seconds"])
@@ -89,7 +90,10 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
             raise
     cache.delete(version_cache_key(register))
     if version.corrected_lookups:
-        changes.evict_corrected(version.pk - 1, version.pk)
+        try:
+            corrections.evict(version.pk - 1, version.pk)
+        except Exception:  # committed: each server process evicts them too when it sees the version
+            logger.exception("could not evict the answers %s corrected from the cache", register.name)
     logger.info("%s imported: %s rows from %s in %.1f s; %s changes, %s stored answers corrected", register.name,
                 rows, path_or_url, version.seconds, version.change_count, version.corrected_lookups)
     return version
@@ -154,8 +158,10 @@ class _PostgresLoader(_Loader):
     def create_table(self):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.new_table}")
-            # Columns and NOT NULLs only: indexes are built once the rows are in, much faster.
-            cursor.execute(f"CREATE TABLE {self.new_table} (LIKE {self.table} INCLUDING DEFAULTS)")
+            # Columns and NOT NULLs only: indexes are built once the rows are in, much faster. An
+            # identity column (the establishments' id) gets a sequence of its own, which the swap's
+            # DROP of the old table leaves alone.
+            cursor.execute(f"CREATE TABLE {self.new_table} (LIKE {self.table} INCLUDING DEFAULTS INCLUDING IDENTITY)")
 
     def load(self, blocks) -> int:
         # The checked lines go to COPY as they are: PostgreSQL splits them on "|", reads "-" as

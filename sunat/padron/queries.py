@@ -1,4 +1,5 @@
-"""Answers from the imported Padrón Reducido: one RUC (search.py searches by name).
+"""Answers from the imported Padrón Reducido: one RUC (search.py searches by name), and its
+annexed establishments from the establishments' register.
 
 Each hit has the same JSON: the fields the padrón has, the address put together the way
 SUNAT's page prints it, and departamento/provincia/distrito named from the ubigeo.
@@ -9,8 +10,9 @@ from datetime import timezone
 from django.core.cache import cache
 
 from sunat import ubigeo
-from sunat.models import PadronEntry, PadronVersion
-from sunat.padron.importer import VERSION_CACHE_KEY
+from sunat.models import EstablecimientoAnexo, PadronEntry, PadronVersion
+from sunat.padron.importer import version_cache_key
+from sunat.padron.registers import ESTABLECIMIENTOS_ANEXOS, PADRON, Register
 
 # An import runs in another process (the scheduler, a command) and its deletion of the key
 # reaches no LocMem: each process sees a new version within this many seconds (one query each).
@@ -34,31 +36,49 @@ def padron_answer(ruc: str) -> dict | None:
     return as_answer(entry, current_version_date()) if entry is not None else None
 
 
-def current_version_date() -> str | None:
-    """When the padrón in use was produced (the file's date, else its import), cached briefly:
+def establishments_answer(ruc: str) -> dict | None:
+    """A RUC's annexed establishments as the establishments sub-page's JSON, from the register
+    (fuente "padron"; an empty list when it lists none); None when it was never imported."""
+    updated = current_version_date(ESTABLECIMIENTOS_ANEXOS)
+    if updated is None:
+        return None
+    establishments = []
+    for entry in EstablecimientoAnexo.objects.filter(ruc=ruc).order_by("id"):
+        direccion, district = _address(entry)
+        establishments.append({
+            "codigo": None, "tipo": None,  # the file has neither; SUNAT's sub-page (?fresh=true) does
+            "direccion": direccion, "ubigeo": entry.ubigeo,
+            "departamento": district.departamento if district else None,
+            "provincia": district.provincia if district else None,
+            "distrito": district.distrito if district else None,
+            "actividadEconomica": None,
+        })
+    return {"ruc": ruc, "establecimientos": establishments, "fuente": "padron", "actualizadoEn": updated}
+
+
+def current_version_date(register: Register = PADRON) -> str | None:
+    """When the register in use was produced (the file's date, else its import), cached briefly:
     every answer carries it as actualizadoEn, in the format of SUNAT answers' actualizadoEn."""
-    cached = cache.get(VERSION_CACHE_KEY)
+    key = version_cache_key(register)
+    cached = cache.get(key)
     if cached is not None:
         return cached or None
-    version = PadronVersion.objects.filter(register="padron").order_by("-imported_at").first()
+    version = PadronVersion.objects.filter(register=register.name).order_by("-imported_at").first()
     value = ""
     if version is not None:
         value = (version.file_date or version.imported_at).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cache.set(VERSION_CACHE_KEY, value, VERSION_CACHE_SECONDS)
+    cache.set(key, value, VERSION_CACHE_SECONDS)
     return value or None
 
 
 def as_answer(entry: PadronEntry, updated: str | None) -> dict:
-    district = ubigeo.district(entry.ubigeo) if entry.ubigeo else None
-    street = " ".join(f"{label}{value}" for value, label in
-                      ((_value(getattr(entry, field)), label) for field, label in _ADDRESS_PARTS) if value)
-    place = " - ".join((district.departamento, district.provincia, district.distrito)) if district else ""
+    direccion, district = _address(entry)
     return {
         "ruc": entry.ruc,
         "razonSocial": entry.razon_social or None,
         "estado": entry.estado,
         "condicion": entry.condicion,
-        "direccion": " ".join(part for part in (street, place) if part) or None,
+        "direccion": direccion,
         "ubigeo": entry.ubigeo,
         "departamento": district.departamento if district else None,
         "provincia": district.provincia if district else None,
@@ -67,6 +87,16 @@ def as_answer(entry: PadronEntry, updated: str | None) -> dict:
         "fuente": "padron",
         "actualizadoEn": updated,
     }
+
+
+def _address(entry) -> tuple[str | None, ubigeo.District | None]:
+    """An entry's address parts (the padrón's, or an establishment's) as SUNAT's page prints the
+    address, ended by its place; and the district its ubigeo names."""
+    district = ubigeo.district(entry.ubigeo) if entry.ubigeo else None
+    street = " ".join(f"{label}{value}" for value, label in
+                      ((_value(getattr(entry, field)), label) for field, label in _ADDRESS_PARTS) if value)
+    place = " - ".join((district.departamento, district.provincia, district.distrito)) if district else ""
+    return " ".join(part for part in (street, place) if part) or None, district
 
 
 def _value(value: str | None) -> str | None:

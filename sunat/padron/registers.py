@@ -6,6 +6,15 @@ AgenRet_TXT.txt of UntelsCar/programa_facturaci-n_parcial and the real 2026 BueC
 of EduardoAEGES/taxproject, both CR-terminated cp1252 with the header
 "Ruc|Nombre/Razon|A partir del|Resolucion|"; AgenPerc and AgenPercVI only from importers'
 code, which reads them the same way).
+
+The establishments' file (padron_reducido_local_anexo.zip, beside the padrón on SUNAT's
+mrc137_padron_reducido.html) has no public copy we could read: its columns are the order two
+independent importers load it in (a Laravel `LOAD DATA ... (loc_ruc, loc_ubigeo, loc_tipo_via,
+loc_nombre_via, loc_codigo_zona, loc_tipo_zona, loc_numero, loc_kilometro, loc_interior,
+loc_lote, loc_departamento, loc_manzana, ...)` and a PostgreSQL `COPY sunat_anexos` script that
+then deletes the row whose ubigeo is 'UBIGEO', the header); a pandas script reads the first
+header field as " RUC" in one version, so a header may start with blanks. Several rows per RUC,
+Latin-1, LF line ends per those importers. A file whose header differs is refused, never misread.
 """
 
 import re
@@ -55,7 +64,7 @@ class Register:
         # Copies passed through a UTF-8 tool carry U+FFFD (or its Latin-1 reading) where the
         # accents were: a header letter outside ASCII matches any such run.
         text = "|".join(self.header) + "|"
-        return re.compile("".join(re.escape(ch) if ch.isascii() else "[^|]+" for ch in text) + r"\s*\Z")
+        return re.compile(r"\s*" + "".join(re.escape(ch) if ch.isascii() else "[^|]+" for ch in text) + r"\s*\Z")
 
 
 PADRON = Register(
@@ -93,6 +102,19 @@ AGENTES_PERCEPCION_VI = _agents("agentes-percepcion-vi", "Agentes de percepción
 BUENOS_CONTRIBUYENTES = _agents("buenos-contribuyentes", "Buenos contribuyentes", "BUENOS_CONTRIBUYENTES_URL",
                                 "BuenContribuyente", "BueCont_TXT.txt")
 
+ESTABLECIMIENTOS_ANEXOS = Register(
+    name="establecimientos-anexos", title="Establecimientos anexos", url_setting="ESTABLECIMIENTOS_ANEXOS_URL",
+    model_name="EstablecimientoAnexo",
+    header=("RUC", "UBIGEO", "TIPO DE VÍA", "NOMBRE DE VÍA", "CÓDIGO DE ZONA", "TIPO DE ZONA", "NÚMERO",
+            "KILÓMETRO", "INTERIOR", "LOTE", "DEPARTAMENTO", "MANZANA"),
+    columns=("ruc", "ubigeo", "tipo_via", "nombre_via", "codigo_zona", "tipo_zona", "numero", "kilometro",
+             "interior", "lote", "dpto", "manzana"),
+    fields=(_RUC, _UBIGEO, *[_FIELD] * 10),
+    encoding="iso-8859-1", file_name="padron_reducido_local_anexo.txt",
+)
+
+# The order of a sync. A register's index is its import lock's number (importer.py): a new one goes last.
 REGISTERS = {register.name: register for register in (
     PADRON, AGENTES_RETENCION, AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, BUENOS_CONTRIBUYENTES,
+    ESTABLECIMIENTOS_ANEXOS,
 )}

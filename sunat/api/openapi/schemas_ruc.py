@@ -1,5 +1,6 @@
 """The component schemas of a lookup: SUNAT's answer, the padrón's answer and the sections."""
 
+from sunat.lookups.pages import SUB_PAGES
 from sunat.upstream.clients import SECTIONS
 from sunat.jsonschema import DATE_TEXT, nullable, obj, ref, text
 from sunat.upstream.parser import FIELDS
@@ -63,6 +64,11 @@ _REGISTER_FIELDS = {
 }
 
 _UPDATED_SUNAT = text("Cuándo se consultó a SUNAT (UTC, AAAA-MM-DDTHH:MM:SSZ).", format="date-time")
+_UPDATED_REGISTER = text("Cuándo se consultó a SUNAT, o (fuente padron) la fecha del registro importado "
+                         "(UTC, AAAA-MM-DDTHH:MM:SSZ).", format="date-time")
+_REGISTER_SOURCE = ("sunat: la página de SUNAT. padron: el registro masivo de SUNAT importado (sin código, tipo ni "
+                    "actividad, que el archivo no trae), mientras no haya una consulta a SUNAT guardada; "
+                    "fresh=true consulta a SUNAT.")
 
 _DOMICILIO_KEYS = ("tipoVia", "nombreVia", "codigoZona", "tipoZona", "numero", "interior", "lote",
                    "departamento", "manzana", "kilometro")
@@ -145,10 +151,12 @@ def ruc_schemas() -> dict:
                 "datos": ref(section.answer_schema),
             }, f"{section.title}, resuelta."), ref("ResultadoLoteError"), ref("ResultadoLotePendiente")],
         }
+        from_register = SUB_PAGES[section.name].from_register is not None
         schemas[section.answer_schema] = obj({
             "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
             section.key: section.value_schema,
-            "fuente": {"const": "sunat", "description": "Siempre SUNAT."},
-            "actualizadoEn": _UPDATED_SUNAT,
+            "fuente": {"enum": ["sunat", "padron"], "description": _REGISTER_SOURCE} if from_register else
+            {"const": "sunat", "description": "Siempre SUNAT."},
+            "actualizadoEn": _UPDATED_REGISTER if from_register else _UPDATED_SUNAT,
         }, section.description)
     return schemas

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--registro", choices=list(REGISTERS), default=PADRON.name,
                             help="qué registro es el archivo (por omisión: padron, el Padrón Reducido RUC)")
         parser.add_argument("--force", action="store_true",
-                            help="importar aunque tenga bastantes menos filas que el padrón en uso (PADRON_MAX_SHRINK)")
+                            help="importar aunque tenga bastantes menos filas que el padrón en uso (PADRON_MAX_SHRINK) o "
+                                 "cambie el estado o la condición de demasiadas (PADRON_MAX_CHANGES)")
 
     def handle(self, *args, source, force=False, registro=PADRON.name, **options):
         self._tty = self.stdout.isatty()
