@@ -68,9 +68,12 @@ bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.isolation
 	$(PY) -m devtools.bench.complete
 
-# Importing a generated 2-million-row Padrón Reducido into PostgreSQL, next to a plain COPY (~1 min).
+# Importing a generated 2-million-row Padrón Reducido into PostgreSQL next to a plain COPY, and
+# /api/buscar on it (~2 min); then SUNAT's daily sync at real size: an 18-million-row padrón and
+# the other five files, on two days, the second with 0.5% of the padrón changed (~20 min).
 bench-padron: venv system-deps
 	$(PY) -m devtools.bench.padron
+	$(PY) -m devtools.bench.sync
 
 # The load generator of devtools.bench.stack (redis-benchmark comes with redis-server).
 bench-deps:

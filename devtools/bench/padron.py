@@ -35,7 +35,7 @@ import psycopg
 from devtools.bench import padron_search, write_report
 from devtools.bench.measure import RssSampler, machine
 from devtools.padron_generator import write_padron
-from sunat.padron.reader import COLUMNS
+from sunat.padron.registers import PADRON, Register
 from devtools.deployments import create_database, manage, production_env
 from devtools.servers import PROJECT_ROOT, postgres_server, stop_on_sigterm
 
@@ -63,16 +63,17 @@ def checkpoint(database_url: str) -> None:
         connection.execute("CHECKPOINT")
 
 
-def plain_copy(database_url: str, path: Path) -> float:
-    """Seconds to COPY the zip's text into an unindexed table: the database's ceiling."""
-    columns = ", ".join(f"c{i} text" for i in range(len(COLUMNS) + 1))  # + the trailing "|"'s empty field
+def plain_copy(database_url: str, path: Path, register: Register = PADRON) -> float:
+    """Seconds to COPY the zip's text into an unindexed table: the database's ceiling (PostgreSQL
+    takes a lone CR as a line end too, as the agents' files have it)."""
+    columns = ", ".join(f"c{i} text" for i in range(len(register.columns) + 1))  # + the trailing "|"'s empty field
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("DROP TABLE IF EXISTS plain_copy")
         connection.execute(f"CREATE TABLE plain_copy ({columns})")
         started = time.monotonic()
         with zipfile.ZipFile(path) as archive, archive.open(archive.infolist()[0]) as text:
             with connection.cursor() as cursor, cursor.copy(
-                "COPY plain_copy FROM STDIN (FORMAT text, DELIMITER '|', NULL '-', ENCODING 'LATIN1', HEADER true)"
+                f"COPY plain_copy FROM STDIN (FORMAT text, DELIMITER '|', NULL '-', ENCODING '{register.pg_encoding}', HEADER true)"
             ) as copy:
                 while chunk := text.read(1024 * 1024):
                     copy.write(chunk)

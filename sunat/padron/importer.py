@@ -30,7 +30,6 @@ LOADING, INDEXING, COMPARING = "loading", "indexing", "comparing"  # Progress.ph
 VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
-_PG_ENCODINGS = {"iso-8859-1": "LATIN1", "cp1252": "WIN1252"}
 # Two imports of a register at once would share its new table: the second one waits for none,
 # it refuses (sunat.padron.locks, keyed by the register).
 BUSY = "otra importación de este registro está en curso"
@@ -79,9 +78,11 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     )
                     # Against the table in use, before the swap drops it; in this transaction, so that
                     # the register and the answers it corrects change together.
+                    comparing = time.monotonic()
                     version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
                     if register.tracked:
                         version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
+                    compared = time.monotonic() - comparing
                     loader.swap()
                     version.seconds = round(time.monotonic() - started, 2)
                     version.save(update_fields=["change_count", "corrected_lookups", "seconds"])
@@ -94,8 +95,9 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
             corrections.evict(version.pk - 1, version.pk)
         except Exception:  # committed: each server process evicts them too when it sees the version
             logger.exception("could not evict the answers %s corrected from the cache", register.name)
-    logger.info("%s imported: %s rows from %s in %.1f s; %s changes, %s stored answers corrected", register.name,
-                rows, path_or_url, version.seconds, version.change_count, version.corrected_lookups)
+    logger.info("%s imported: %s rows from %s in %.1f s; %s changes, %s stored answers corrected (in %.2f s)",
+                register.name, rows, path_or_url, version.seconds, version.change_count, version.corrected_lookups,
+                compared)
     return version
 
 
@@ -168,7 +170,7 @@ class _PostgresLoader(_Loader):
         # NULL and converts from Latin-1 itself. Only "\\" needs escaping in the text format.
         count = 0
         statement = (f"COPY {self.new_table} ({self.quoted_columns()}) FROM STDIN "
-                     f"(FORMAT text, DELIMITER '|', NULL '{EMPTY}', ENCODING '{_PG_ENCODINGS[self.register.encoding]}')")
+                     f"(FORMAT text, DELIMITER '|', NULL '{EMPTY}', ENCODING '{self.register.pg_encoding}')")
         with connection.cursor() as cursor:
             # Dates as SUNAT writes them, dd/mm/yyyy; the session's own style comes back below.
             cursor.execute("SET DateStyle = 'ISO, DMY'")

@@ -55,6 +55,11 @@ class Register:
         return self.model._meta.db_table
 
     @property
+    def pg_encoding(self) -> str:
+        """PostgreSQL's name of the file's encoding (COPY ... ENCODING)."""
+        return {"iso-8859-1": "LATIN1", "cp1252": "WIN1252"}[self.encoding]
+
+    @property
     def row_re(self) -> bytes:
         """One checked line: every field closed by "|"."""
         return b"".join(field + rb"\|" for field in self.fields) + b"\n"

@@ -15,7 +15,7 @@ from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, sync_files
 class Command(BaseCommand):
     help = (
         "Descarga el archivo diario de cada registro de SUNAT (padrón reducido, agentes de retención y de "
-        "percepción, buenos contribuyentes) desde su URL (PADRON_URL, AGENTES_RETENCION_URL...) e importa los "
+        "percepción, buenos contribuyentes, establecimientos anexos) desde su URL (PADRON_URL, AGENTES_RETENCION_URL...) e importa los "
         "que cambiaron desde su última importación; uno por línea: importado, sin cambios o el error. Un "
         "registro que falla queda como estaba y los demás se importan igual; el código de salida no es 0 si "
         "alguno falló. Con --daily, lo repite cada día a la hora SUNAT_SYNC_TIME de Lima."
