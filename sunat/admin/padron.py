@@ -1,4 +1,5 @@
-"""SUNAT's registers in the admin: each import's version, and the RUCs of the agents' and good taxpayers' registers."""
+"""SUNAT's registers in the admin: each import's version and the padrón's changes, and the rows of
+the agents', good taxpayers' and establishments' registers; all read only (imports write them)."""
 
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
@@ -35,9 +36,22 @@ class PadronVersionAdmin(admin.ModelAdmin):
         return obj.id == obj.latest_id
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only an import writes: listed and shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RegisterChange)
-class RegisterChangeAdmin(admin.ModelAdmin):
-    """Each RUC's estado or condición that an import of the Padrón Reducido changed: read only."""
+class RegisterChangeAdmin(ReadOnlyAdmin):
+    """Each RUC's estado or condición that an import of the Padrón Reducido changed."""
 
     list_display = ("ruc", "field", "before", "after", "register_date", "version")
     list_filter = ("field",)
@@ -45,30 +59,12 @@ class RegisterChangeAdmin(admin.ModelAdmin):
     list_select_related = ("version",)
     show_full_result_count = False  # no second COUNT(*) over a long history
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RegisterMemberAdmin(admin.ModelAdmin):
-    """A register's RUCs as imported (manage.py import_padron --registro ...): read only."""
+class RegisterMemberAdmin(ReadOnlyAdmin):
+    """A register's RUCs as imported (manage.py import_padron --registro ...)."""
 
     list_display = ("ruc", "razon_social", "desde", "resolucion")
     search_fields = ("ruc", "razon_social")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 for _model in (AgenteRetencion, AgentePercepcion, AgentePercepcionVentaInterna, BuenContribuyente):
@@ -76,8 +72,8 @@ for _model in (AgenteRetencion, AgentePercepcion, AgentePercepcionVentaInterna, 
 
 
 @admin.register(EstablecimientoAnexo)
-class EstablecimientoAnexoAdmin(RegisterMemberAdmin):
-    """The establishments' register as imported: several rows per RUC, read only."""
+class EstablecimientoAnexoAdmin(ReadOnlyAdmin):
+    """The establishments' register as imported: several rows per RUC."""
 
     list_display = ("ruc", "ubigeo", "tipo_via", "nombre_via", "numero", "kilometro", "tipo_zona")
     search_fields = ("=ruc",)

@@ -6,17 +6,9 @@ from django.utils import timezone
 from sunat.padron.sources import Validators
 
 
-class PadronEntry(models.Model):
-    """One row of SUNAT's Padrón Reducido RUC: the whole register, imported by import_padron.
+class AddressParts(models.Model):
+    """An address as SUNAT's bulk files give it: the ubigeo and the parts of the street address."""
 
-    The importer fills a copy of this table and swaps it in whole (sunat.padron.importer), so
-    the table is never written row by row; its columns are the file's, in the file's order.
-    """
-
-    ruc = models.CharField("RUC", max_length=11, primary_key=True)
-    razon_social = models.TextField("nombre o razón social", null=True)
-    estado = models.TextField("estado del contribuyente", null=True)
-    condicion = models.TextField("condición de domicilio", null=True)
     ubigeo = models.CharField("ubigeo", max_length=6, null=True)
     tipo_via = models.TextField("tipo de vía", null=True)
     nombre_via = models.TextField("nombre de vía", null=True)
@@ -28,6 +20,22 @@ class PadronEntry(models.Model):
     dpto = models.TextField("departamento (interior)", null=True)
     manzana = models.TextField("manzana", null=True)
     kilometro = models.TextField("kilómetro", null=True)
+
+    class Meta:
+        abstract = True
+
+
+class PadronEntry(AddressParts):
+    """One row of SUNAT's Padrón Reducido RUC: the whole register, imported by import_padron.
+
+    The importer fills a copy of this table and swaps it in whole (sunat.padron.importer), so
+    the table is never written row by row; its columns are the file's, in the file's order.
+    """
+
+    ruc = models.CharField("RUC", max_length=11, primary_key=True)
+    razon_social = models.TextField("nombre o razón social", null=True)
+    estado = models.TextField("estado del contribuyente", null=True)
+    condicion = models.TextField("condición de domicilio", null=True)
 
     class Meta:
         db_table = "sunat_padron"

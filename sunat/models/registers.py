@@ -6,6 +6,8 @@ a copy and swaps it in whole (sunat.padron.importer), like the Padrón Reducido.
 
 from django.db import models
 
+from sunat.models.padron import AddressParts
+
 
 class RegisterMember(models.Model):
     """A RUC listed in one of SUNAT's registers (the file's four columns, in its order)."""
@@ -50,23 +52,12 @@ class BuenContribuyente(RegisterMember):
         verbose_name_plural = "buenos contribuyentes"
 
 
-class EstablecimientoAnexo(models.Model):
+class EstablecimientoAnexo(AddressParts):
     """One annexed establishment of a RUC, as SUNAT's padron_reducido_local_anexo file lists it
     (several rows per RUC, in the file's order; the file has no code or kind of establishment)."""
 
     id = models.BigAutoField(primary_key=True)  # the file's order
     ruc = models.CharField("RUC", max_length=11, db_index=True)
-    ubigeo = models.CharField("ubigeo", max_length=6, null=True)
-    tipo_via = models.TextField("tipo de vía", null=True)
-    nombre_via = models.TextField("nombre de vía", null=True)
-    codigo_zona = models.TextField("código de zona", null=True)
-    tipo_zona = models.TextField("tipo de zona", null=True)
-    numero = models.TextField("número", null=True)
-    kilometro = models.TextField("kilómetro", null=True)
-    interior = models.TextField("interior", null=True)
-    lote = models.TextField("lote", null=True)
-    dpto = models.TextField("departamento (interior)", null=True)
-    manzana = models.TextField("manzana", null=True)
 
     class Meta:
         db_table = "sunat_establecimiento_anexo"
