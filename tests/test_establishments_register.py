@@ -124,3 +124,14 @@ def test_without_the_register_sunat_answers_as_before(client, replica):
     body = client.get(f"/api/ruc/{WITH_ANNEXES}/establecimientos").json()
 
     assert body["fuente"] == "sunat" and body["establecimientos"]
+
+
+def test_an_unmigrated_database_is_told_to_migrate(tmp_path, monkeypatch):
+    from django.db import connection
+
+    tables = connection.introspection.table_names()
+    monkeypatch.setattr(connection.introspection, "table_names",
+                        lambda *args, **kwargs: [t for t in tables if t != ESTABLECIMIENTOS_ANEXOS.table])
+
+    with pytest.raises(PadronError, match="ejecute manage.py migrate"):
+        imported(tmp_path)

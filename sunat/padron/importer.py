@@ -41,7 +41,7 @@ class Progress:
     bytes_read: int
     total_bytes: int | None
     seconds: float
-    phase: str  # LOADING (the rows), INDEXING (indexes), then COMPARING (changes and swap)
+    phase: str  # LOADING (the rows), INDEXING (indexes), then COMPARING (a register with tracked fields)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -58,6 +58,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
     """
     started = time.monotonic()
     report = progress or (lambda _: None)
+    if register.table not in connection.introspection.table_names():
+        raise PadronError(f"la base de datos no tiene la tabla {register.table}: ejecute manage.py migrate")
     loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(register)
     with loader.exclusive():
         try:
@@ -68,7 +70,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     _check_not_shrunk(rows, register)
                 report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, INDEXING))
                 loader.build_indexes()
-                report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, COMPARING))
+                if register.tracked:
+                    report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, COMPARING))
                 with transaction.atomic():
                     validators = source.validators or Validators(None, None, None)
                     version = PadronVersion.objects.create(

@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, source, force=False, registro=PADRON.name, **options):
         self._tty = self.stdout.isatty()
         self._last_line = 0.0
-        register = REGISTERS[registro]
+        register = self._register = REGISTERS[registro]
         what, in_use = ("el padrón", "El padrón en uso") if register is PADRON else (
             f"el registro {register.title}", "El registro en uso")
         try:
@@ -64,7 +64,8 @@ class Command(BaseCommand):
             return
         self._last_line = now
         percent = f" ({share:.0%})" if share is not None else ""
-        self.stdout.write(f"padrón: {PHASES[progress.phase]}, {progress.rows:,} filas{percent}, {rate:,.0f} filas/s, "
+        name = "padrón" if self._register is PADRON else self._register.name
+        self.stdout.write(f"{name}: {PHASES[progress.phase]}, {progress.rows:,} filas{percent}, {rate:,.0f} filas/s, "
                           f"{progress.seconds:.1f} s")
 
     def _end_bar(self):
