@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from sunat.api import views
+from sunat.api import views, watch
 from sunat.upstream.clients import SECTIONS
 
 app_name = "sunat"
@@ -19,6 +19,10 @@ urlpatterns = [
     re_path(r"^obtener-ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="obtener-ruc"),
     re_path(r"^api/buscar/?$", views.search, name="search"),
     re_path(r"^api/dni/(?P<dni>[^/]*)/?$", views.dni_detail, name="dni-detail"),
+    re_path(r"^api/vigilancia/?$", watch.watch_list, name="watch-list"),
+    re_path(r"^api/vigilancia/lote/?$", watch.watch_batch, name="watch-batch"),
+    re_path(r"^api/vigilancia/(?P<ruc>[^/]*)/?$", watch.watched_ruc, name="watched-ruc"),
+    re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
     path("health", views.health, name="health"),
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),

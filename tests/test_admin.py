@@ -77,7 +77,7 @@ def test_remove_from_cache_action(admin_client, stored):
 
 
 KEY_ADD = reverse("admin:sunat_apikey_add")
-KEY_FORM = {"name": "Facturador", "per_minute": 5, "per_day": 100}
+KEY_FORM = {"name": "Facturador", "per_minute": 5, "per_day": 100, "watch_limit": 1000}
 
 
 def created_key(response) -> str:
@@ -94,7 +94,7 @@ def test_a_new_key_is_shown_once_in_the_page_that_answers_its_creation(admin_cli
     assert content.count(plain) == 1
     assert "no-store" in response["Cache-Control"]
     key = ApiKey.objects.get(name="Facturador")
-    assert (key.per_minute, key.per_day) == (5, 100)
+    assert (key.per_minute, key.per_day, key.watch_limit) == (5, 100, 1000)
     assert key.key_hash == hashlib.sha256(plain.encode()).hexdigest()
     assert plain not in {str(value) for value in ApiKey.objects.values().get(pk=key.pk).values()}
 

@@ -43,9 +43,14 @@ ROUTES = {
     "health": "/health",
     r"^api/schema/?$": "/api/schema",
     r"^api/docs/?$": "/api/docs",
+    r"^api/vigilancia/?$": "/api/vigilancia",
+    r"^api/vigilancia/lote/?$": "/api/vigilancia/lote",
+    r"^api/vigilancia/(?P<ruc>[^/]*)/?$": "/api/vigilancia/{ruc}",
+    r"^api/cambios/?$": "/api/cambios",
 }
 SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SECTIONS))
-METHODS = {"/api/ruc/lote": {"post"}}  # every other path: GET only
+METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"},
+           "/api/vigilancia/{ruc}": {"put", "delete", "get"}}  # every other path: GET only
 
 # The error codes each operation can answer, per status (read from the views, the middleware and
 # sunat.lookups.errors). Each must be named in that response's description.
@@ -81,6 +86,17 @@ ERROR_CODES = {
     ("/api/buscar", "get"): {
         "400": ["parametro_invalido", "solicitud_invalida"], **KEY, **NOT_ALLOWED, "503": ["busqueda_no_disponible"],
     },
+    **{("/api/vigilancia/{ruc}", method): {
+        "400": ["ruc_invalido", "solicitud_invalida"], **({"404": ["no_vigilado"]} if method != "put" else
+                                                           {"409": ["limite_de_vigilancia"]}),
+        **KEY, **NOT_ALLOWED,
+    } for method in ("put", "delete", "get")},
+    ("/api/vigilancia", "get"): {"400": ["parametro_invalido", "solicitud_invalida"], **KEY, **NOT_ALLOWED},
+    ("/api/vigilancia/lote", "post"): {
+        "400": ["json_invalido", "parametro_invalido", "lote_demasiado_grande", "solicitud_invalida"],
+        "409": ["limite_de_vigilancia"], **KEY, **NOT_ALLOWED,
+    },
+    ("/api/cambios", "get"): {"400": ["parametro_invalido", "solicitud_invalida"], **KEY, **NOT_ALLOWED},
     ("/health", "get"): NOT_ALLOWED,
     ("/api/schema", "get"): NOT_ALLOWED,
     ("/api/docs", "get"): NOT_ALLOWED,

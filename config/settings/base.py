@@ -160,6 +160,8 @@ PADRON_SEARCH_MAX_RESULTS = env.int("PADRON_SEARCH_MAX_RESULTS", default=1000)
 API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=False)
 API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's quotas (editable per key)
 API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
+# How many RUCs a key may watch (/api/vigilancia) unless the admin sets another limit for it.
+WATCH_LIMIT_PER_KEY = env.int("WATCH_LIMIT_PER_KEY", default=10_000)
 
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.

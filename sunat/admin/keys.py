@@ -23,8 +23,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "per_minute", "per_day")
-        return ("name", "shown_prefix", "per_minute", "per_day", "used_this_minute", "used_today",
+            return ("name", "per_minute", "per_day", "watch_limit")
+        return ("name", "shown_prefix", "per_minute", "per_day", "watch_limit", "used_this_minute", "used_today",
                 "last_used_at", "created_at", "revoked_at")
 
     def save_model(self, request, obj, form, change):

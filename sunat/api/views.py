@@ -1,6 +1,5 @@
 """HTTP views: thin wrappers around sunat.lookups.services."""
 
-import json
 import logging
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from sunat.api import openapi
 from sunat import caching
 from sunat.lookups import services
 from sunat.upstream import throttle
+from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.padron import annotations
 from sunat.padron import search as padron_search
@@ -61,9 +61,9 @@ def ruc_batch(request):
         response["Allow"] = "POST"
         return response
     try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-        return json_error(400, "json_invalido", 'El cuerpo debe ser JSON: {"rucs": ["20100070970", ...]}.')
+        body = json_body(request, '{"rucs": ["20100070970", ...]}')
+    except InvalidBody as exc:
+        return json_error(400, "json_invalido", str(exc))
     if not isinstance(body, dict) or "rucs" not in body:
         return json_error(400, "parametro_invalido", 'El cuerpo debe ser un objeto con el campo "rucs".')
     key = getattr(request, "api_key", None)
@@ -100,8 +100,8 @@ def ruc_complete(request, ruc):
 
 @require_get
 def search(request):
-    page = _positive_int(request.GET.get("pagina", "1"), maximum=padron_search.MAX_PAGE)
-    per_page = _positive_int(request.GET.get("por_pagina", str(padron_search.DEFAULT_PER_PAGE)),
+    page = positive_int(request.GET.get("pagina", "1"), maximum=padron_search.MAX_PAGE)
+    per_page = positive_int(request.GET.get("por_pagina", str(padron_search.DEFAULT_PER_PAGE)),
                              maximum=padron_search.MAX_PER_PAGE)
     if page is None:
         return json_error(400, "parametro_invalido",
@@ -126,13 +126,6 @@ def search(request):
         "q": " ".join(text.split()), "pagina": found.page, "porPagina": found.per_page, "hayMas": found.has_more,
         "resultados": found.results,
     })
-
-
-def _positive_int(value: str, maximum: int) -> int | None:
-    if not (value.isascii() and value.isdigit()) or len(value) > 6:
-        return None
-    number = int(value)
-    return number if 1 <= number <= maximum else None
 
 
 def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwargs):

@@ -4,11 +4,14 @@ how to fetch one, the order of its answer's keys, and where its record is stored
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sunat.models import RucRecord, RucSectionRecord, StoredLookup
+from django.db import transaction
+
+from sunat.models import ChangeEvent, RucRecord, RucSectionRecord, StoredLookup
 from sunat.padron.corrections import UPDATED_FIELD
 from sunat.padron.queries import establishments_answer, padron_answer
 from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.upstream.parser import FIELDS
+from sunat.watch import events
 
 _TRAILER = ("fuente", "actualizadoEn")  # what the lookup adds to SUNAT's data
 
@@ -35,13 +38,19 @@ def _stored(data: dict, fetched_at) -> dict:
 
 
 def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
-    RucRecord.objects.update_or_create(ruc=ruc, defaults={
-        **_stored(data, fetched_at),
-        "razon_social": data.get("razonSocial") or "",
-        "estado": data.get("estado") or "",
-        "condicion": data.get("condicion") or "",
-        "corrected_by": None,
-    })
+    """Store SUNAT's answer; what changed since the one stored before is an event for the RUC's
+    watchers, in the same transaction."""
+    with transaction.atomic():
+        before = RucRecord.objects.select_for_update().filter(ruc=ruc).values_list("data", flat=True).first()
+        RucRecord.objects.update_or_create(ruc=ruc, defaults={
+            **_stored(data, fetched_at),
+            "razon_social": data.get("razonSocial") or "",
+            "estado": data.get("estado") or "",
+            "condicion": data.get("condicion") or "",
+            "corrected_by": None,
+        })
+        if before is not None:
+            events.record(ruc, events.differences(before, data), ChangeEvent.SUNAT)
 
 
 # "secciones": the sub-pages the ficha offers (its forms), added by the client to SUNAT's data.

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from sunat import cache_keys
+from sunat.clock import api_time
 from sunat.lookups import cache as ruc_cache
 from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
@@ -222,7 +223,7 @@ def _fetch(ruc: str, page: Page, razon_social: str) -> dict:
         ruc_cache.put_not_found(ruc)
         raise
     data["fuente"] = "sunat"
-    data["actualizadoEn"] = fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    data["actualizadoEn"] = api_time(fetched_at)
     _store(ruc, page, data, fetched_at)
     ruc_cache.put(ruc, data, section=page.name)
     cache.delete(_refresh_marker(_key(ruc, page)))

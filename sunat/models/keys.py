@@ -13,6 +13,10 @@ def _default_per_day():
     return settings.API_KEY_PER_DAY
 
 
+def _default_watch_limit():
+    return settings.WATCH_LIMIT_PER_KEY
+
+
 class ApiKey(models.Model):
     """A key an integrator sends as "Authorization: Bearer <key>"; only its SHA-256 is kept.
 
@@ -25,6 +29,7 @@ class ApiKey(models.Model):
     key_hash = models.CharField("hash de la clave", max_length=64, editable=False)
     per_minute = models.PositiveIntegerField("solicitudes por minuto", default=_default_per_minute)
     per_day = models.PositiveIntegerField("solicitudes por día", default=_default_per_day)
+    watch_limit = models.PositiveIntegerField("RUC vigilados como máximo", default=_default_watch_limit)
     created_at = models.DateTimeField("creada en", default=timezone.now)
     revoked_at = models.DateTimeField("revocada en", null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField("último uso", null=True, blank=True, editable=False)

@@ -26,12 +26,12 @@ caches no record it read before it noticed (generation()).
 
 import logging
 import threading
-from datetime import timezone
 
 from django.core.cache import cache
 from django.db import connection
 
 from sunat import caching, cache_keys
+from sunat.clock import api_time
 from sunat.models import PadronVersion, RucRecord
 from sunat.padron.changes import register_date
 from sunat.padron.registers import Register
@@ -63,7 +63,7 @@ def correct_lookups(register: Register, version: PadronVersion, new_table: str) 
            f"FROM {RucRecord._meta.db_table} r JOIN {new_table} n ON n.ruc = r.ruc "
            f"WHERE r.fetched_at < %s AND r.ruc > %s AND ({differs}) ORDER BY r.ruc LIMIT {_PAGE}")
     date = register_date(version)
-    stamp = date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = api_time(date)
     corrected, last = 0, ""
     while True:
         with connection.cursor() as cursor:

@@ -23,6 +23,7 @@ from sunat.padron import changes, corrections, locks
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
 from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.padron.registers import PADRON, REGISTERS, Register
+from sunat.watch import events
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     # the register and the answers it corrects change together.
                     comparing = time.monotonic()
                     version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
+                    if version.change_count:
+                        events.record_register_changes(version)  # the watched RUCs' notices
                     if register.tracked:
                         version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
                     compared = time.monotonic() - comparing

@@ -5,11 +5,11 @@ Each hit has the same JSON: the fields the padrón has, the address put together
 SUNAT's page prints it, and departamento/provincia/distrito named from the ubigeo.
 """
 
-from datetime import timezone
 
 from django.core.cache import cache
 
 from sunat import ubigeo
+from sunat.clock import api_time
 from sunat.models import EstablecimientoAnexo, PadronEntry, PadronVersion
 from sunat.padron.importer import version_cache_key
 from sunat.padron.registers import ESTABLECIMIENTOS_ANEXOS, PADRON, Register
@@ -66,7 +66,7 @@ def current_version_date(register: Register = PADRON) -> str | None:
     version = PadronVersion.objects.filter(register=register.name).order_by("-imported_at").first()
     value = ""
     if version is not None:
-        value = (version.file_date or version.imported_at).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = api_time(version.file_date or version.imported_at)
     cache.set(key, value, VERSION_CACHE_SECONDS)
     return value or None
 

@@ -4,6 +4,7 @@ from functools import cache
 
 from sunat.api.openapi.paths_ruc import ruc_paths
 from sunat.api.openapi.paths_service import service_paths
+from sunat.api.openapi.paths_watch import watch_paths, watch_schemas
 from sunat.api.openapi.responses import header_components, parameter_components, response_components
 from sunat.api.openapi.schemas_ruc import ruc_schemas
 from sunat.api.openapi.schemas_service import service_schemas
@@ -32,13 +33,14 @@ def schema() -> dict:
         "tags": [
             {"name": "Consultas", "description": "Consultas por RUC, DNI o en lote."},
             {"name": "Búsqueda", "description": "Búsqueda por nombre en el padrón."},
+            {"name": "Vigilancia", "description": "RUC vigilados por una clave de API y sus cambios."},
             {"name": "Servicio", "description": "Estado del servicio y esta documentación."},
         ],
         # Optional key: anonymous ({}) or bearer, unless API_KEYS_REQUIRED.
         "security": [{}, {"claveApi": []}],
-        "paths": {**ruc_paths(), **service_paths()},
+        "paths": {**ruc_paths(), **service_paths(), **watch_paths()},
         "components": {
-            "schemas": {**ruc_schemas(), **service_schemas()},
+            "schemas": {**ruc_schemas(), **service_schemas(), **watch_schemas()},
             "parameters": parameter_components(),
             "headers": header_components(),
             "responses": response_components(),

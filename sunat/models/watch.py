@@ -1,0 +1,68 @@
+"""RUCs an API key watches, what changed in them, and each key's notice of each change.
+
+A ChangeEvent is one RUC's fields that changed between two answers we hold (a refresh from
+SUNAT, a register import, a re-check). Each key watching the RUC when it was detected gets a
+Notification: its pull feed (GET /api/cambios) and, when the key has a webhook, the delivery's
+outbox row, written in the same transaction as the event.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from sunat.clock import api_time
+
+
+class Watch(models.Model):
+    key = models.ForeignKey("sunat.ApiKey", models.CASCADE, related_name="watches", verbose_name="clave")
+    ruc = models.CharField("RUC", max_length=11, db_index=True)
+    created_at = models.DateTimeField("vigilado desde", default=timezone.now)
+    # The last re-check from SUNAT of this RUC for its watchers (the scheduled re-check).
+    checked_at = models.DateTimeField("revisado en SUNAT", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "RUC vigilado"
+        verbose_name_plural = "RUC vigilados"
+        ordering = ["key", "ruc"]
+        constraints = [models.UniqueConstraint(fields=["key", "ruc"], name="unique_watch")]
+
+    def __str__(self):
+        return f"{self.ruc} ({self.key})"
+
+
+class ChangeEvent(models.Model):
+    """One RUC's changed fields, as the API delivers it (as_body)."""
+
+    SUNAT, PADRON, RECHECK = "sunat", "padron", "revision"  # fuente: where the new answer came from
+
+    ruc = models.CharField("RUC", max_length=11, db_index=True)
+    kind = models.CharField("tipo", max_length=40, default="ruc.cambio")
+    changes = models.JSONField("cambios")  # [{"campo", "antes", "despues"}]
+    source = models.CharField("fuente", max_length=20)
+    detected_at = models.DateTimeField("detectado en", default=timezone.now)
+
+    class Meta:
+        verbose_name = "cambio de un RUC"
+        verbose_name_plural = "cambios de RUC"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.ruc}: {', '.join(change['campo'] for change in self.changes)}"
+
+    def as_body(self) -> dict:
+        return {
+            "id": f"evt_{self.pk}", "tipo": self.kind, "ruc": self.ruc, "cambios": self.changes,
+            "fuente": self.source, "detectadoEn": api_time(self.detected_at),
+        }
+
+
+class Notification(models.Model):
+    """A key's notice of an event: its feed's entry (the id is the feed's cursor) and its webhook delivery."""
+
+    key = models.ForeignKey("sunat.ApiKey", models.CASCADE, related_name="notifications", verbose_name="clave")
+    event = models.ForeignKey(ChangeEvent, models.CASCADE, related_name="notifications", verbose_name="cambio")
+
+    class Meta:
+        verbose_name = "aviso de un cambio"
+        verbose_name_plural = "avisos de cambios"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["key", "id"], name="sunat_notification_feed")]

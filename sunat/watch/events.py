@@ -1,0 +1,56 @@
+"""Changes of watched RUCs: one ChangeEvent per RUC and detection, a Notification per watching key.
+
+Recorded in the transaction that stores the new answer (a refresh from SUNAT) or swaps the new
+register in (an import), so that no change is stored without its notices, nor a notice without
+its change: the notices are the webhooks' outbox and each key's feed.
+"""
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from sunat.models import ChangeEvent, Notification, RegisterChange, Watch
+
+# What a change is, on a RUC's answer (the issue's list; sub-pages come later).
+WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
+                  "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna", "buenContribuyente")
+
+
+def differences(before: dict, after: dict) -> list[dict]:
+    """The watched fields both answers have and that differ, as the event's "cambios"."""
+    return [{"campo": field, "antes": before[field], "despues": after[field]}
+            for field in WATCHED_FIELDS if field in before and field in after and before[field] != after[field]]
+
+
+def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
+    """The event of `changes` to `ruc`, noticed to each key watching it now; None (nothing written)
+    when nothing changed or nobody watches it. Call it inside the transaction that stores the change."""
+    if not changes:
+        return None
+    keys = list(Watch.objects.filter(ruc=ruc).values_list("key_id", flat=True))
+    if not keys:
+        return None
+    event = ChangeEvent.objects.create(ruc=ruc, changes=changes, source=source)
+    Notification.objects.bulk_create([Notification(key_id=key_id, event=event) for key_id in keys])
+    return event
+
+
+def record_register_changes(version) -> int:
+    """The changes a padrón version recorded (RegisterChange) to watched RUCs, as events of source
+    "padron"; how many events. A join with the watches: the cost is that of the watched RUCs' changes."""
+    per_ruc = defaultdict(list)
+    for ruc, field, before, after in (RegisterChange.objects.filter(version=version, ruc__in=Watch.objects.values("ruc"))
+                                      .order_by("ruc", "field").values_list("ruc", "field", "before", "after")):
+        per_ruc[ruc].append({"campo": field, "antes": before, "despues": after})
+    if not per_ruc:
+        return 0
+    now = timezone.now()
+    events = ChangeEvent.objects.bulk_create([
+        ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
+        for ruc, changes in per_ruc.items()])
+    by_ruc = {event.ruc: event for event in events}
+    Notification.objects.bulk_create(
+        [Notification(key_id=key_id, event=by_ruc[ruc])
+         for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc)).values_list("ruc", "key_id").iterator()],
+        batch_size=5000)
+    return len(events)
