@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^api/vigilancia/lote/?$", watch.watch_batch, name="watch-batch"),
     re_path(r"^api/vigilancia/(?P<ruc>[^/]*)/?$", watch.watched_ruc, name="watched-ruc"),
     re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
+    re_path(r"^api/webhook/?$", watch.webhook, name="webhook"),
     path("health", views.health, name="health"),
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),

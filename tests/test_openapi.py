@@ -47,10 +47,12 @@ ROUTES = {
     r"^api/vigilancia/lote/?$": "/api/vigilancia/lote",
     r"^api/vigilancia/(?P<ruc>[^/]*)/?$": "/api/vigilancia/{ruc}",
     r"^api/cambios/?$": "/api/cambios",
+    r"^api/webhook/?$": "/api/webhook",
 }
 SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SECTIONS))
 METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"},
-           "/api/vigilancia/{ruc}": {"put", "delete", "get"}}  # every other path: GET only
+           "/api/vigilancia/{ruc}": {"put", "delete", "get"},
+           "/api/webhook": {"put", "delete", "get"}}  # every other path: GET only
 
 # The error codes each operation can answer, per status (read from the views, the middleware and
 # sunat.lookups.errors). Each must be named in that response's description.
@@ -97,6 +99,10 @@ ERROR_CODES = {
         "409": ["limite_de_vigilancia"], **KEY, **NOT_ALLOWED,
     },
     ("/api/cambios", "get"): {"400": ["parametro_invalido", "solicitud_invalida"], **KEY, **NOT_ALLOWED},
+    ("/api/webhook", "put"): {"400": ["json_invalido", "parametro_invalido", "webhook_invalido", "solicitud_invalida"],
+                              **KEY, **NOT_ALLOWED},
+    **{("/api/webhook", method): {"400": ["solicitud_invalida"], "404": ["sin_webhook"], **KEY, **NOT_ALLOWED}
+       for method in ("get", "delete")},
     ("/health", "get"): NOT_ALLOWED,
     ("/api/schema", "get"): NOT_ALLOWED,
     ("/api/docs", "get"): NOT_ALLOWED,

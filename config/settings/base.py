@@ -162,6 +162,9 @@ API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's qu
 API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
 # How many RUCs a key may watch (/api/vigilancia) unless the admin sets another limit for it.
 WATCH_LIMIT_PER_KEY = env.int("WATCH_LIMIT_PER_KEY", default=10_000)
+# Webhooks only to https URLs whose host resolves to public addresses, unless this (tests, a
+# closed network: it allows plain http and private addresses too).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.

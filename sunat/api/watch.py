@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.responses import json_error, json_response
 from sunat.validators import InvalidRuc
-from sunat.watch import feed
+from sunat.watch import feed, webhooks
 from sunat.watch import services as watching
 from sunat.watch.services import BATCH_LIMIT, WatchLimitReached
 
@@ -104,6 +104,34 @@ def change_feed(request, key_id):
                                                      f"un entero entre 1 y {feed.MAX_PAGE}.")
     changes, next_cursor, more = feed.changes_after(key_id, cursor, limit)
     return json_response({"cambios": changes, "siguiente": str(next_cursor), "hayMas": more})
+
+
+@_with_key(("PUT", "GET", "DELETE"))
+def webhook(request, key_id):
+    """PUT {"url", "eventos", "rotarSecreto"} sets the key's webhook (the secret is in the answer
+    when new or rotated, and only then); GET shows it without its secret; DELETE removes it."""
+    if request.method == "GET":
+        found = webhooks.current(key_id)
+        if found is None:
+            return json_error(404, "sin_webhook", "Esta clave no tiene webhook.")
+        return json_response(webhooks.as_json(found))
+    if request.method == "DELETE":
+        if not webhooks.remove(key_id):
+            return json_error(404, "sin_webhook", "Esta clave no tiene webhook.")
+        return json_response({"url": None})
+    try:
+        body = json_body(request, '{"url": "https://...", "eventos": ["ruc.cambio"]}')
+    except InvalidBody as exc:
+        return json_error(400, "json_invalido", str(exc))
+    if not isinstance(body, dict) or not isinstance(body.get("rotarSecreto", False), bool):
+        return json_error(400, "parametro_invalido", 'El cuerpo debe ser {"url": ..., "eventos": [...], '
+                                                     '"rotarSecreto": false}.')
+    try:
+        found, secret, created = webhooks.configure(key_id, body.get("url"), body.get("eventos"),
+                                                    rotate=body.get("rotarSecreto", False))
+    except webhooks.InvalidWebhook as exc:
+        return json_error(400, "webhook_invalido", str(exc))
+    return json_response(webhooks.as_json(found, secret), status=201 if created else 200)
 
 
 def _limit_reached(exc: WatchLimitReached):

@@ -5,12 +5,12 @@ from sunat.models.keys import ApiKey
 from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
 from sunat.models.padron import PadronEntry, PadronVersion
-from sunat.models.watch import ChangeEvent, Notification, Watch
+from sunat.models.watch import ChangeEvent, Notification, Watch, Webhook
 from sunat.models.registers import (
     AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
 )
 
 __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "ChangeEvent", "EstablecimientoAnexo", "PadronEntry",
-    "Notification", "PadronVersion", "RegisterChange", "RucRecord", "RucSectionRecord", "StoredLookup", "Watch",
+    "Notification", "PadronVersion", "RegisterChange", "RucRecord", "RucSectionRecord", "StoredLookup", "Watch", "Webhook",
 ]

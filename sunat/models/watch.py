@@ -66,3 +66,24 @@ class Notification(models.Model):
         verbose_name_plural = "avisos de cambios"
         ordering = ["-id"]
         indexes = [models.Index(fields=["key", "id"], name="sunat_notification_feed")]
+
+
+class Webhook(models.Model):
+    """Where a key wants its notices POSTed, signed with its secret (sunat.watch.webhooks)."""
+
+    key = models.OneToOneField("sunat.ApiKey", models.CASCADE, related_name="webhook", verbose_name="clave")
+    url = models.URLField("URL", max_length=2000)
+    event_types = models.JSONField("tipos de evento", default=list)
+    # The HMAC key of X-Firma: the receiver holds it too, so it is kept as it is; shown once.
+    secret = models.CharField("secreto", max_length=64, editable=False)
+    created_at = models.DateTimeField("creado en", default=timezone.now)
+    # A 410 from the receiver disables the webhook until the key sets it again.
+    disabled_at = models.DateTimeField("desactivado en", null=True, blank=True)
+    disabled_reason = models.CharField("motivo", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "webhook"
+        verbose_name_plural = "webhooks"
+
+    def __str__(self):
+        return f"{self.key}: {self.url}"

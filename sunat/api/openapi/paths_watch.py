@@ -6,6 +6,7 @@ from sunat.jsonschema import nullable, obj, ref, text
 from sunat.watch.events import WATCHED_FIELDS
 from sunat.watch.feed import MAX_PAGE as MAX_FEED_PAGE
 from sunat.watch.services import BATCH_LIMIT
+from sunat.watch.webhooks import EVENT_TYPES
 
 _KEY_ONLY = [{"claveApi": []}]  # a watch list is a key's, whatever API_KEYS_REQUIRED says
 _NEEDS_KEY = error("Falta la clave de API o no es válida. Códigos: api_key_requerida (la vigilancia siempre la "
@@ -32,6 +33,7 @@ _LIMIT = error("La clave ya vigila tantos RUC como su límite (WATCH_LIMIT_PER_K
                "Código: limite_de_vigilancia.")
 _BAD_RUC = error(f"Códigos: ruc_invalido (no es un RUC válido), {too_many_fields()}.")
 _NOT_WATCHED = error("Esta clave no vigila ese RUC. Código: no_vigilado.")
+_NO_WEBHOOK = error("Esta clave no tiene webhook. Código: sin_webhook.")
 
 
 def watch_paths() -> dict:
@@ -66,6 +68,29 @@ def watch_paths() -> dict:
             requestBody={"required": True, "content": {"application/json": {"schema": obj(
                 {"rucs": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": BATCH_LIMIT}},
                 "Los RUC a vigilar.")}}})},
+        "/api/webhook": {
+            "put": _operation(
+                "configurar_webhook", "Configurar el webhook", "Dónde enviar (POST, JSON firmado) los cambios de los RUC "
+                "que la clave vigila. La URL debe ser https y su host resolver solo a direcciones públicas (salvo "
+                "WEBHOOK_ALLOW_PRIVATE). El secreto de la firma va en la respuesta solo al crearlo o con "
+                "rotarSecreto; guárdelo. Configurarlo de nuevo reactiva un webhook desactivado por un 410.",
+                {**_ok("Actualizado.", "Webhook"), **_ok("Creado: la respuesta trae el secreto.", "Webhook", "201")},
+                {"400": error("Códigos: json_invalido, parametro_invalido, webhook_invalido (la URL no es https, no "
+                              f"resuelve, o resuelve a una dirección no pública; eventos desconocidos), "
+                              f"{too_many_fields()}.")},
+                requestBody={"required": True, "content": {"application/json": {"schema": obj({
+                    "url": text("URL https del receptor.", format="uri", maxLength=2000),
+                    "eventos": {"type": "array", "items": {"enum": list(EVENT_TYPES)}, "minItems": 1,
+                                "description": "Los tipos de evento que quiere (todos si falta)."},
+                    "rotarSecreto": {"type": "boolean", "description": "Un secreto nuevo (el anterior deja de valer)."},
+                }, "El webhook.", required=["url"])}}}),
+            "get": _operation("consultar_webhook", "El webhook", "El webhook de la clave, sin su secreto.",
+                              _ok("El webhook.", "Webhook"),
+                              {"400": error(f"Código: {too_many_fields()}."), "404": _NO_WEBHOOK}),
+            "delete": _operation("borrar_webhook", "Borrar el webhook", "Los cambios siguen en GET /api/cambios.",
+                                 _ok("Borrado.", "WebhookBorrado"),
+                                 {"400": error(f"Código: {too_many_fields()}."), "404": _NO_WEBHOOK}),
+        },
         "/api/cambios": {"get": _operation(
             "listar_cambios", "Cambios de los RUC vigilados", "Los cambios detectados en los RUC que la clave "
             "vigilaba, del más antiguo al más nuevo, después del cursor desde. Guarde siguiente y pida desde ahí: "
@@ -117,6 +142,14 @@ def watch_schemas() -> dict:
             "detectadoEn": text(f"Cuándo se detectó ({_TIME}).", format="date-time"),
             "cursor": text("Pida desde este cursor para seguir después de este cambio."),
         }, "Un cambio de un RUC vigilado."),
+        "Webhook": obj({
+            "url": text("URL del receptor."),
+            "eventos": {"type": "array", "items": {"enum": list(EVENT_TYPES)}},
+            "activo": {"type": "boolean", "description": "false desde que el receptor respondió 410."},
+            "desactivadoPor": nullable("string", "Por qué se desactivó."),
+            "secreto": text("El secreto de X-Firma (HMAC-SHA256): solo al crearlo o rotarlo."),
+        }, "El webhook de la clave.", required=["url", "eventos", "activo", "desactivadoPor"]),
+        "WebhookBorrado": obj({"url": {"type": "null"}}, "La clave ya no tiene webhook."),
         "PaginaCambios": obj({
             "cambios": {"type": "array", "items": ref("Cambio")},
             "siguiente": text("El cursor desde el que pedir la página siguiente."),

@@ -1,0 +1,97 @@
+"""A key's webhook: where its notices are POSTed, which kinds, and the secret that signs them.
+
+A webhook URL must be https and every address its host resolves to public (not loopback,
+private, link-local — the cloud metadata address among them —, shared, reserved or multicast),
+unless WEBHOOK_ALLOW_PRIVATE (tests, closed networks; it allows plain http too). The check runs
+when the URL is set and again before each delivery, against DNS rebinding.
+"""
+
+import ipaddress
+import secrets
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+
+from sunat.models import Webhook
+
+EVENT_TYPES = ("ruc.cambio",)  # ChangeEvent.kind
+MAX_URL_LENGTH = 2000
+
+
+class InvalidWebhook(ValueError):
+    """The URL or the event types cannot be used; the message is the API's detail."""
+
+
+def check_url(url: str) -> list[str]:
+    """The addresses `url`'s host resolves to, when the service may POST to it; InvalidWebhook otherwise."""
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        raise InvalidWebhook(f"url debe ser una URL de hasta {MAX_URL_LENGTH} caracteres.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidWebhook("url no es una URL válida.")
+    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        raise InvalidWebhook("url debe ser https.")
+    if not parts.hostname or parts.username or parts.password or parts.fragment:
+        raise InvalidWebhook("url debe tener un host, sin usuario, contraseña ni fragmento (#).")
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise InvalidWebhook(f"no se pudo resolver el host {parts.hostname[:100]}.")
+    addresses = sorted({info[4][0] for info in found})
+    if not allow_private:
+        for address in addresses:
+            if not _public(address):
+                raise InvalidWebhook(f"el host {parts.hostname[:100]} resuelve a una dirección no pública ({address}); "
+                                     "solo se envían avisos a direcciones públicas.")
+    return addresses
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope ("fe80::1%eth0") is link-local anyway
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def configure(key_id: int, url: str, event_types, rotate: bool = False) -> tuple[Webhook, str | None, bool]:
+    """Set the key's webhook: (it, its secret when new or rotated — shown this once —, whether it is new).
+    Setting it again enables a webhook a 410 disabled."""
+    check_url(url)
+    if event_types is None:
+        event_types = list(EVENT_TYPES)
+    if not isinstance(event_types, list) or not event_types or not set(event_types) <= set(EVENT_TYPES):
+        raise InvalidWebhook(f"eventos debe ser una lista con algunos de: {', '.join(EVENT_TYPES)}.")
+    with transaction.atomic():
+        webhook = Webhook.objects.select_for_update().filter(key_id=key_id).first()
+        created = webhook is None
+        if created:
+            webhook = Webhook(key_id=key_id)
+        secret = None
+        if created or rotate:
+            secret = webhook.secret = f"whsec_{secrets.token_urlsafe(32)}"
+        webhook.url, webhook.event_types = url, sorted(set(event_types))
+        webhook.disabled_at, webhook.disabled_reason = None, ""
+        webhook.save()
+    return webhook, secret, created
+
+
+def current(key_id: int) -> Webhook | None:
+    return Webhook.objects.filter(key_id=key_id).first()
+
+
+def remove(key_id: int) -> bool:
+    deleted, _ = Webhook.objects.filter(key_id=key_id).delete()
+    return deleted > 0
+
+
+def as_json(webhook: Webhook, secret: str | None = None) -> dict:
+    body = {"url": webhook.url, "eventos": webhook.event_types, "activo": webhook.disabled_at is None,
+            "desactivadoPor": webhook.disabled_reason or None}
+    if secret is not None:
+        body["secreto"] = secret
+    return body

@@ -1,0 +1,91 @@
+"""A key's webhook (PUT/GET/DELETE /api/webhook): the secret shown once, and only URLs the service
+may POST to: https, every address of the host public, unless WEBHOOK_ALLOW_PRIVATE."""
+
+import pytest
+
+from sunat.keys import services as api_keys
+from sunat.models import Webhook
+from sunat.watch import webhooks
+from tests.test_watch_api import auth, conforms
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PUBLIC = "https://93.184.216.34/avisos"  # a public address: no DNS needed, nothing is sent
+
+
+@pytest.fixture
+def key():
+    return api_keys.create_key("Facturador")[1]
+
+
+def put(client, key, body):
+    return client.put("/api/webhook", body, content_type="application/json", **auth(key))
+
+
+def test_the_secret_is_shown_when_created_and_when_rotated_only(client, key):
+    created = put(client, key, {"url": PUBLIC})
+    updated = put(client, key, {"url": PUBLIC + "/v2", "eventos": ["ruc.cambio"]})
+    shown = client.get("/api/webhook", **auth(key))
+    rotated = put(client, key, {"url": PUBLIC, "rotarSecreto": True})
+
+    assert created.status_code == 201 and created.json()["secreto"].startswith("whsec_")
+    assert updated.status_code == 200 and "secreto" not in updated.json() and "secreto" not in shown.json()
+    assert shown.json() == {"url": PUBLIC + "/v2", "eventos": ["ruc.cambio"], "activo": True, "desactivadoPor": None}
+    assert rotated.json()["secreto"] not in (created.json()["secreto"], None)
+    assert Webhook.objects.get().secret == rotated.json()["secreto"]
+    conforms(created.json(), "Webhook"), conforms(shown.json(), "Webhook")
+
+
+def test_delete_removes_it_and_a_key_is_needed(client, key):
+    put(client, key, {"url": PUBLIC})
+
+    assert client.delete("/api/webhook", **auth(key)).json() == {"url": None}
+    assert client.get("/api/webhook", **auth(key)).json()["error"] == "sin_webhook"
+    assert client.delete("/api/webhook", **auth(key)).status_code == 404
+    assert client.put("/api/webhook", {"url": PUBLIC}, content_type="application/json").status_code == 401
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://93.184.216.34/avisos", "https"),
+    ("https://127.0.0.1/avisos", "no pública"),
+    ("https://localhost:8443/avisos", "no pública"),
+    ("https://10.1.2.3/", "no pública"),
+    ("https://192.168.0.10/", "no pública"),
+    ("https://172.16.5.4/", "no pública"),
+    ("https://169.254.169.254/latest/meta-data/", "no pública"),  # the cloud metadata service
+    ("https://100.64.0.1/", "no pública"),  # shared address space (CGNAT)
+    ("https://[::1]/", "no pública"),
+    ("https://[::ffff:127.0.0.1]/", "no pública"),
+    ("https://[fe80::1]/", "no pública"),
+    ("https://0.0.0.0/", "no pública"),
+    ("https://224.0.0.1/", "no pública"),
+    ("https://no-existe.invalid/avisos", "no se pudo resolver"),
+    ("https://usuario:clave@93.184.216.34/", "sin usuario"),
+    ("https://93.184.216.34/#x", "fragmento"),
+    ("https://93.184.216.34:99999/", "no es una URL válida"),
+    ("ftp://93.184.216.34/", "https"),
+    ("", "url debe ser"),
+])
+def test_only_public_https_urls_are_accepted(client, key, url, reason):
+    response = put(client, key, {"url": url})
+
+    assert response.status_code == 400 and response.json()["error"] == "webhook_invalido"
+    assert reason in response.json()["detail"]
+    assert not Webhook.objects.exists()
+
+
+def test_unknown_event_types_and_bad_bodies_are_400(client, key):
+    unknown = put(client, key, {"url": PUBLIC, "eventos": ["ruc.borrado"]})
+    empty = put(client, key, {"url": PUBLIC, "eventos": []})
+    rotate = put(client, key, {"url": PUBLIC, "rotarSecreto": "sí"})
+    broken = client.put("/api/webhook", "{", content_type="application/json", **auth(key))
+
+    assert unknown.json()["error"] == empty.json()["error"] == "webhook_invalido"
+    assert rotate.json()["error"] == "parametro_invalido" and broken.json()["error"] == "json_invalido"
+
+
+def test_with_webhook_allow_private_a_loopback_http_receiver_is_accepted(client, key, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+
+    assert put(client, key, {"url": "http://127.0.0.1:9/avisos"}).status_code == 201
+    assert webhooks.check_url("http://localhost:9/") != []
