@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # the admin login's lockout; see "Admin lockout" below
+    "django_q",  # the durable job queue; see Q_CLUSTER below
     "sunat",
 ]
 
@@ -165,6 +166,9 @@ WATCH_LIMIT_PER_KEY = env.int("WATCH_LIMIT_PER_KEY", default=10_000)
 # Webhooks only to https URLs whose host resolves to public addresses, unless this (tests, a
 # closed network: it allows plain http and private addresses too).
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# A notice not delivered this many seconds after its change is marked failed (it stays in the
+# feed and the admin).
+WEBHOOK_MAX_AGE = env.int("WEBHOOK_MAX_AGE", default=24 * 3600)
 
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.
@@ -255,3 +259,24 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "sunat.admin.lockout.client_ip"
 # A Spanish page for the admin (JSON for anything else), status AXES_HTTP_RESPONSE_CODE (axes: 429).
 AXES_LOCKOUT_CALLABLE = "sunat.admin.lockout.lockout_response"
+
+# The durable job queue (django-q2; `manage.py qcluster` runs its workers: the worker service,
+# and `make run` starts one). Jobs are rows of this database (its ORM broker), with Redis or
+# without: django-q2's Redis broker has no acknowledgement, so a worker killed mid-job would lose
+# it. A job claimed and not done in `retry` seconds runs again; webhook deliveries keep their own
+# state in their outbox rows (sunat.watch.delivery), so a failed job is not retried by the queue.
+Q_CLUSTER = {
+    "name": "consulta-ruc",
+    "orm": "default",
+    "workers": env.int("QUEUE_WORKERS", default=2),
+    "timeout": 120,
+    "retry": 180,
+    "max_attempts": 3,
+    "queue_limit": 4,
+    "bulk": 1,
+    "poll": 0.5,
+    "save_limit": -1,  # keep failures only: no pruning transaction (it locks SQLite)
+    "ack_failures": True,
+    "catch_up": False,
+    "label": "Cola de tareas",
+}

@@ -56,16 +56,29 @@ class ChangeEvent(models.Model):
 
 
 class Notification(models.Model):
-    """A key's notice of an event: its feed's entry (the id is the feed's cursor) and its webhook delivery."""
+    """A key's notice of an event: its feed's entry (the id is the feed's cursor) and, when the key
+    had a webhook for its kind, the delivery's outbox row (sunat.watch.delivery)."""
+
+    NONE, PENDING, DELIVERED, FAILED = "", "pendiente", "entregado", "fallido"  # delivery
 
     key = models.ForeignKey("sunat.ApiKey", models.CASCADE, related_name="notifications", verbose_name="clave")
     event = models.ForeignKey(ChangeEvent, models.CASCADE, related_name="notifications", verbose_name="cambio")
+    delivery = models.CharField("entrega", max_length=12, blank=True, default=NONE, choices=[
+        (NONE, "sin webhook"), (PENDING, "pendiente"), (DELIVERED, "entregado"), (FAILED, "fallido")])
+    attempts = models.PositiveIntegerField("intentos", default=0)
+    # When the next attempt is due; while one runs, the end of its lease (a worker killed mid-delivery
+    # leaves it due again then).
+    next_attempt_at = models.DateTimeField("próximo intento", null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField("última respuesta HTTP", null=True, blank=True)
+    last_error = models.CharField("último error", max_length=300, blank=True)
+    delivered_at = models.DateTimeField("entregado en", null=True, blank=True)
 
     class Meta:
         verbose_name = "aviso de un cambio"
         verbose_name_plural = "avisos de cambios"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["key", "id"], name="sunat_notification_feed")]
+        indexes = [models.Index(fields=["key", "id"], name="sunat_notification_feed"),
+                   models.Index(fields=["delivery", "key", "id"], name="sunat_notification_outbox")]
 
 
 class Webhook(models.Model):

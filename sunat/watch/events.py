@@ -9,7 +9,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from sunat.models import ChangeEvent, Notification, RegisterChange, Watch
+from sunat import jobs
+from sunat.models import ChangeEvent, Notification, RegisterChange, Watch, Webhook
 
 # What a change is, on a RUC's answer (the issue's list; sub-pages come later).
 WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
@@ -31,7 +32,7 @@ def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
     if not keys:
         return None
     event = ChangeEvent.objects.create(ruc=ruc, changes=changes, source=source)
-    Notification.objects.bulk_create([Notification(key_id=key_id, event=event) for key_id in keys])
+    _notify([(key_id, event) for key_id in keys])
     return event
 
 
@@ -49,8 +50,19 @@ def record_register_changes(version) -> int:
         ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
         for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
-    Notification.objects.bulk_create(
-        [Notification(key_id=key_id, event=by_ruc[ruc])
-         for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc)).values_list("ruc", "key_id").iterator()],
-        batch_size=5000)
+    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc))
+             .values_list("ruc", "key_id").iterator()])
     return len(events)
+
+
+def _notify(pairs: list[tuple[int, ChangeEvent]]) -> None:
+    """A notice per (key, event); pending delivery where the key has an active webhook for the
+    event's kind, and then one delivery job (in the caller's transaction)."""
+    wanted = {key_id: set(types) for key_id, types in Webhook.objects.filter(
+        key_id__in={key_id for key_id, _ in pairs}, disabled_at__isnull=True).values_list("key_id", "event_types")}
+    notices = [Notification(key_id=key_id, event=event,
+                            delivery=Notification.PENDING if event.kind in wanted.get(key_id, ()) else Notification.NONE)
+               for key_id, event in pairs]
+    Notification.objects.bulk_create(notices, batch_size=5000)
+    if any(notice.delivery == Notification.PENDING for notice in notices):
+        jobs.deliver_soon()

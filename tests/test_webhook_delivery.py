@@ -1,0 +1,215 @@
+"""Webhook deliveries (sunat.watch.delivery.deliver_due, the queue's job) to a real receiver on loopback:
+signed, at least once and exactly once after de-duplication, in order, a 410 disabling, and only
+to public addresses without WEBHOOK_ALLOW_PRIVATE; SQLite and PostgreSQL."""
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone as django_timezone
+
+from devtools.servers import free_port
+from sunat.keys import services as api_keys
+from sunat.models import ChangeEvent, Notification, Webhook
+from sunat.padron.importer import import_padron
+from sunat.watch import delivery
+from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
+from tests.test_watch_api import auth, later
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Receiver:
+    """An HTTP receiver on 127.0.0.1: records each POST, answers `statuses` in turn (then 200)."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        self.extra_headers: dict = {}
+        self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/avisos"
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                for name, value in receiver.extra_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def events(self) -> list[dict]:
+        return [json.loads(item["body"]) for item in self.received]
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def watcher(client, settings, receiver):
+    """A key watching COMPANY and ENIE, its webhook at the receiver; its secret."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    _, plain = api_keys.create_key("Facturador")
+    client.post("/api/vigilancia/lote", {"rucs": [COMPANY, ENIE]}, content_type="application/json", **auth(plain))
+    answer = client.put("/api/webhook", {"url": receiver.url}, content_type="application/json", **auth(plain))
+    return answer.json()["secreto"]
+
+
+def change_padron(tmp_path, name, **condiciones):
+    rows = [[*row[:3], condiciones.get(row[0], row[3]), *row[4:]] for row in HANDMADE]
+    import_padron(str(write_rows(tmp_path / name, rows, date_time=later())))
+
+
+@pytest.fixture
+def old_padron(tmp_path):
+    import_padron(str(write_rows(tmp_path / "old.zip", HANDMADE)))
+
+
+def all_due_now():
+    Notification.objects.filter(delivery=Notification.PENDING).update(next_attempt_at=django_timezone.now())
+
+
+def test_a_ruc_turning_no_habido_in_an_import_is_one_signed_event_delivered_once(old_padron, watcher, receiver,
+                                                                                  tmp_path):
+    change_padron(tmp_path, "new.zip", **{COMPANY: "NO HABIDO"})
+
+    assert delivery.deliver_due() == 1
+    assert delivery.deliver_due() == 0  # delivered: never again
+
+    (request,) = receiver.received
+    body, headers = request["body"], request["headers"]
+    expected = "sha256=" + hmac.new(watcher.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Firma"], expected)
+    event = json.loads(body)
+    assert headers["X-Evento-Id"] == event["id"] and event["ruc"] == COMPANY and event["fuente"] == "padron"
+    assert event["cambios"] == [{"campo": "condicion", "antes": "HABIDO", "despues": "NO HABIDO"}]
+    sent = datetime.strptime(event["enviadoEn"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - sent).total_seconds()) < 60  # inside the signed body: replays show
+    notice = Notification.objects.get()
+    assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.DELIVERED, 1, 200)
+
+
+def test_a_receiver_down_for_a_while_gets_every_event_once_in_order(old_padron, watcher, receiver, tmp_path):
+    receiver.stop()  # down
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO", ENIE: "NO HALLADO"})
+    change_padron(tmp_path, "day3.zip", **{COMPANY: "NO HALLADO", ENIE: "NO HALLADO"})
+
+    for _ in range(3):  # attempts while it is down: each backs off, none is lost
+        assert delivery.deliver_due() == 0
+        all_due_now()
+    notices = Notification.objects.order_by("id")
+    assert all(n.delivery == Notification.PENDING for n in notices)
+    assert notices[0].attempts == 3 and all(n.attempts == 0 for n in notices[1:])  # later ones wait their turn
+
+    back = Receiver(port=receiver.port).start()
+    try:
+        back.statuses = [500]  # and it stumbles once more
+        delivery.deliver_due()
+        all_due_now()
+        delivery.deliver_due()
+    finally:
+        back.stop()
+
+    ids = [event["id"] for event in back.events()]
+    assert len(set(ids)) == 4 and ids[0] == ids[1]  # the 500'd one again, then the rest: exactly once after de-dup
+    unique = list(dict.fromkeys(ids))
+    assert unique == [f"evt_{pk}" for pk in ChangeEvent.objects.order_by("id").values_list("id", flat=True)]
+    assert set(Notification.objects.values_list("delivery", flat=True)) == {Notification.DELIVERED}
+
+
+def test_a_410_disables_the_webhook_and_setting_it_again_enables_it(client, old_padron, watcher, receiver, tmp_path):
+    receiver.statuses = [410]
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+
+    delivery.deliver_due()
+    change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO"})
+    delivery.deliver_due()
+
+    webhook = Webhook.objects.get()
+    assert webhook.disabled_at is not None and "410" in webhook.disabled_reason
+    assert len(receiver.received) == 1  # nothing more was sent
+    assert Notification.objects.filter(delivery=Notification.PENDING).count() == 1  # the second one waits
+
+
+def test_a_notice_is_failed_after_webhook_max_age_and_stays_visible(old_padron, watcher, receiver, tmp_path, settings):
+    receiver.statuses = [503, 503]
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    delivery.deliver_due()
+    all_due_now()
+    ChangeEvent.objects.update(detected_at=django_timezone.now() - timedelta(seconds=settings.WEBHOOK_MAX_AGE + 1))
+
+    delivery.deliver_due()
+
+    notice = Notification.objects.get()
+    assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.FAILED, 2, 503)
+    assert "503" in notice.last_error
+
+
+def test_a_redirect_is_not_followed(old_padron, watcher, receiver, tmp_path):
+    elsewhere = Receiver().start()
+    try:
+        receiver.statuses = [307]
+        receiver.extra_headers = {"Location": elsewhere.url}
+        change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+
+        delivery.deliver_due()
+    finally:
+        elsewhere.stop()
+
+    assert elsewhere.received == [] and Notification.objects.get().last_status == 307
+    assert Notification.objects.get().delivery == Notification.PENDING
+
+
+def test_without_webhook_allow_private_a_private_address_is_refused_at_delivery(old_padron, watcher, receiver,
+                                                                                 tmp_path, settings):
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    settings.WEBHOOK_ALLOW_PRIVATE = False  # the host now resolves to loopback (DNS rebinding, say)
+
+    delivery.deliver_due()
+
+    assert receiver.received == []
+    notice = Notification.objects.get()
+    assert notice.delivery == Notification.PENDING and "https" in notice.last_error
+
+
+def test_a_key_without_webhook_gets_the_feed_only(client, old_padron, tmp_path):
+    _, plain = api_keys.create_key("Sin webhook")
+    client.put(f"/api/vigilancia/{COMPANY}", **auth(plain))
+
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+
+    assert Notification.objects.get().delivery == Notification.NONE
+    assert delivery.deliver_due() == 0
+    assert client.get("/api/cambios", **auth(plain)).json()["cambios"][0]["ruc"] == COMPANY
