@@ -18,8 +18,12 @@ venv: $(VENV)/.installed
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
-# The service on SQLite and LocMem, asking the real SUNAT on a miss.
+# The service on SQLite and LocMem, asking the real SUNAT on a miss, and the job queue's worker
+# beside it (webhook deliveries), stopped with it.
 run: migrate
+	@$(PY) manage.py sync_schedules
+	@$(PY) manage.py qcluster & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The same, against the bundled SUNAT replica: lookups work offline.

@@ -1,7 +1,9 @@
 """The environment and commands of a production deployment, for tests that run one on loopback."""
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 
@@ -31,3 +33,33 @@ def create_database(postgres_url: str, name: str) -> str:
     """A new empty database on a running PostgreSQL; returns its URL."""
     subprocess.run(["psql", postgres_url, "-qc", f"CREATE DATABASE {name}"], check=True)
     return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.contextmanager
+def job_worker(env: dict, log_path):
+    """`manage.py qcluster` (the worker service) in its own session, its output in `log_path` (a
+    pipe nobody reads would fill and stop it). Stopped as its service is: SIGTERM to its main
+    process only (SIGTERM to the whole group can hang django-q2), then SIGKILL to the group."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=PROJECT_ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process
+    finally:
+        kill_worker(process, graceful=True)
+
+
+def kill_worker(process: subprocess.Popen, graceful: bool = False) -> None:
+    """Stop a job_worker: at once (SIGKILL to every process of it), or as its service would."""
+    if process.poll() is not None:
+        return
+    if graceful:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)

@@ -26,7 +26,7 @@ ENV_FILE = PROJECT_ROOT / ".env.production"
 NGINX_TEMPLATE = PROJECT_ROOT / "nginx" / "templates" / "default.conf.template"
 DOCKER_COMPOSE = "/usr/bin/docker-compose"
 # What the compose users run: the stack without Redis, and everything with it.
-WITHOUT_REDIS_TARGETS = ["db", "web", "nginx", "scheduler"]
+WITHOUT_REDIS_TARGETS = ["db", "web", "nginx", "scheduler", "worker"]
 
 # env("X"), env.bool("X"), env.db("X"), ... (django-environ) and os.environ / os.getenv reads.
 ENV_READ = re.compile(
@@ -166,7 +166,7 @@ def test_compose_file_is_accepted_by_docker_compose(profiles):
 
 
 def test_up_without_a_profile_leaves_redis_out(config):
-    assert services_started(config) == {"db", "web", "nginx", "scheduler"}
+    assert services_started(config) == {"db", "web", "nginx", "scheduler", "worker"}
 
 
 def test_up_of_db_web_nginx_pulls_in_no_redis(config):
@@ -174,7 +174,8 @@ def test_up_of_db_web_nginx_pulls_in_no_redis(config):
 
 
 def test_redis_profile_adds_redis(config_with_redis):
-    assert services_started(config_with_redis, profiles=["redis"]) == {"db", "web", "nginx", "scheduler", "redis"}
+    assert services_started(config_with_redis, profiles=["redis"]) == {
+        "db", "web", "nginx", "scheduler", "worker", "redis"}
 
 
 def test_redis_is_only_in_its_profile_persistent_and_health_checked(config_with_redis):
@@ -214,6 +215,17 @@ def test_scheduler_runs_the_daily_sync_from_the_web_image_without_redis(raw_comp
     # The image's HEALTHCHECK asks gunicorn, which the scheduler does not run.
     assert scheduler["healthcheck"]["test"] == ["NONE"]
     assert scheduler["restart"] == "unless-stopped"
+
+
+def test_worker_runs_the_job_queue_from_the_web_image_without_redis(raw_compose, config):
+    worker, web = config["services"]["worker"], config["services"]["web"]
+
+    assert worker["build"] == web["build"] and raw_compose["services"]["worker"]["env_file"] == ".env.production"
+    assert worker["environment"] == read_env_file()
+    assert depends_on(worker).get("web") == "service_healthy" and "redis" not in depends_on(worker)
+    steps = [step.strip() for step in command_text(worker).removeprefix("sh -c ").split("&&")]
+    assert steps == ["python manage.py sync_schedules", "exec python manage.py qcluster"]
+    assert worker["healthcheck"]["test"] == ["NONE"] and worker["restart"] == "unless-stopped"
 
 
 def test_web_migrates_and_collects_static_before_starting_gunicorn(config):

@@ -5,68 +5,20 @@ to public addresses without WEBHOOK_ALLOW_PRIVATE; SQLite and PostgreSQL."""
 import hashlib
 import hmac
 import json
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone as django_timezone
 
-from devtools.servers import free_port
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
+from tests.receivers import Receiver
 from tests.test_watch_api import auth, later
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Receiver:
-    """An HTTP receiver on 127.0.0.1: records each POST, answers `statuses` in turn (then 200)."""
-
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
-        self.received: list[dict] = []
-        self.statuses: list[int] = []
-        self.extra_headers: dict = {}
-        self._server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/avisos"
-
-    def start(self):
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                for name, value in receiver.extra_headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def events(self) -> list[dict]:
-        return [json.loads(item["body"]) for item in self.received]
 
 
 @pytest.fixture

@@ -169,6 +169,8 @@ WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # A notice not delivered this many seconds after its change is marked failed (it stays in the
 # feed and the admin).
 WEBHOOK_MAX_AGE = env.int("WEBHOOK_MAX_AGE", default=24 * 3600)
+# A delivery claims its notice this long: a worker killed mid-delivery leaves it due again then.
+WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
 
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.
@@ -270,7 +272,7 @@ Q_CLUSTER = {
     "orm": "default",
     "workers": env.int("QUEUE_WORKERS", default=2),
     "timeout": 120,
-    "retry": 180,
+    "retry": env.int("QUEUE_RETRY", default=180),  # more than timeout: a running job is never run twice
     "max_attempts": 3,
     "queue_limit": 4,
     "bulk": 1,

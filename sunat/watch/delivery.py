@@ -4,7 +4,7 @@ The outbox is the Notification rows (written with their event, in the transactio
 the change). deliver_due() is the job (sunat.jobs): the queue runs it when notices are written
 and every minute (its schedule, which also retries). For each key with pending notices, the
 oldest goes first; the next one waits until it is delivered, so a receiver gets a RUC's changes in
-order. A notice is claimed for LEASE seconds before it is sent: a worker killed mid-delivery leaves
+order. A notice is claimed for WEBHOOK_CLAIM_SECONDS before it is sent: a worker killed mid-delivery leaves
 it due again then, and it is sent again (the receiver de-duplicates on X-Evento-Id).
 
 The POST carries the event's JSON with `enviadoEn` (the signed material holds the time, so a
@@ -36,7 +36,6 @@ from sunat.watch import webhooks
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 READ_LIMIT = 4096
 TIMEOUT = urllib3.Timeout(connect=3.0, read=5.0)
 FIRST_RETRY, MAX_RETRY = 10.0, 1800.0  # seconds: doubled each attempt, up to half an hour
@@ -65,7 +64,7 @@ def deliver_due(limit: int = 1000) -> int:
 
 
 def _claim_oldest(key_id: int) -> Notification | None:
-    """The key's oldest pending notice if it is due, claimed for LEASE; None when it is not due
+    """The key's oldest pending notice if it is due, claimed for WEBHOOK_CLAIM_SECONDS; None when it is not due
     (a retry later) or another worker took it."""
     notice = (Notification.objects.filter(key_id=key_id, delivery=Notification.PENDING).select_related("event")
               .order_by("id").first())
@@ -73,7 +72,7 @@ def _claim_oldest(key_id: int) -> Notification | None:
     if notice is None or (notice.next_attempt_at is not None and notice.next_attempt_at > now):
         return None
     claimed = Notification.objects.filter(pk=notice.pk, delivery=Notification.PENDING,
-                                          next_attempt_at=notice.next_attempt_at).update(next_attempt_at=now + LEASE)
+                                          next_attempt_at=notice.next_attempt_at).update(next_attempt_at=now + _claim())
     return notice if claimed else None
 
 
@@ -154,7 +153,11 @@ def _give_up_if_old(notice: Notification, error: str) -> None:
     if _too_old(notice):
         Notification.objects.filter(pk=notice.pk).update(delivery=Notification.FAILED, last_error=error)
     else:
-        Notification.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now() + LEASE, last_error=error)
+        Notification.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now() + _claim(), last_error=error)
+
+
+def _claim() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_CLAIM_SECONDS)
 
 
 def _too_old(notice: Notification) -> bool:

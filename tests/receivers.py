@@ -1,0 +1,57 @@
+"""A webhook receiver on loopback for the tests: a real HTTP server that records what it is sent."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devtools.servers import free_port
+
+
+class Receiver:
+    """An HTTP receiver on 127.0.0.1: records each POST, answers `statuses` in turn (then 200)."""
+
+    def __init__(self, port: int | None = None, hold_first: float = 0.0):
+        self.port = port or free_port()
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        self.extra_headers: dict = {}
+        self.hold_first = hold_first  # seconds the first POST is held before its answer (a slow receiver)
+        self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/avisos"
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append({"headers": dict(self.headers), "body": body})
+                if len(receiver.received) == 1 and receiver.hold_first:
+                    time.sleep(receiver.hold_first)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                for name, value in receiver.extra_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def events(self) -> list[dict]:
+        return [json.loads(item["body"]) for item in self.received]

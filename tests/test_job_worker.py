@@ -1,0 +1,78 @@
+"""The job queue's worker (`manage.py qcluster`, the worker service) as a deployment runs it: it
+delivers a register import's change to a real receiver, and when it is killed mid-delivery the
+next worker delivers it again, so that no event is lost (the receiver de-duplicates on X-Evento-Id)."""
+
+import json
+import sqlite3
+
+import pytest
+
+from devtools import deployments
+from devtools.deployments import job_worker, kill_worker, manage
+from devtools.servers import wait_until
+from tests.padron_files import COMPANY, HANDMADE, write_rows
+from tests.receivers import Receiver
+from tests.test_watch_api import later
+
+# Its own SQLite file and processes: run once, in the first pass of make test.
+pytestmark = pytest.mark.standalone
+
+
+def deployment(tmp_path, receiver) -> dict:
+    env = deployments.production_env(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}", WEBHOOK_ALLOW_PRIVATE="True",
+        QUEUE_RETRY="4",  # a killed worker's job runs again this soon (production: 180 s)
+        WEBHOOK_CLAIM_SECONDS="2")
+    for command in (("migrate", "--noinput"), ("sync_schedules",)):
+        assert manage(env, *command).returncode == 0
+    assert manage(env, "create_api_key", "ERP").returncode == 0
+    setup = ("from sunat.models import ApiKey; from sunat.watch import services, webhooks; "
+             f"key = ApiKey.objects.get(); services.watch(key.id, '{COMPANY}'); "
+             f"webhooks.configure(key.id, '{receiver.url}', None)")
+    assert manage(env, "shell", "-c", setup).returncode == 0
+    assert manage(env, "import_padron", str(write_rows(tmp_path / "old.zip", HANDMADE))).returncode == 0
+    return env
+
+
+def import_no_habido(env, tmp_path):
+    rows = [[*row[:3], "NO HABIDO" if row[0] == COMPANY else row[3], *row[4:]] for row in HANDMADE]
+    assert manage(env, "import_padron", str(write_rows(tmp_path / "new.zip", rows, date_time=later()))).returncode == 0
+
+
+def deliveries(tmp_path) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        return db.execute("SELECT delivery, attempts FROM sunat_notification").fetchall()
+
+
+def test_the_worker_delivers_a_register_change(tmp_path):
+    receiver = Receiver().start()
+    try:
+        env = deployment(tmp_path, receiver)
+        with job_worker(env, tmp_path / "worker.log"):
+            import_no_habido(env, tmp_path)
+            wait_until(lambda: deliveries(tmp_path) == [("entregado", 1)], timeout=30, what="the delivery")
+    finally:
+        receiver.stop()
+
+    (event,) = receiver.events()
+    assert event["ruc"] == COMPANY and event["cambios"][0]["despues"] == "NO HABIDO"
+
+
+def test_killing_the_worker_mid_delivery_loses_no_event(tmp_path):
+    receiver = Receiver(hold_first=20).start()  # the first POST gets no answer for a while
+    try:
+        env = deployment(tmp_path, receiver)
+        with job_worker(env, tmp_path / "worker.log") as worker:
+            import_no_habido(env, tmp_path)
+            wait_until(lambda: len(receiver.received) == 1, timeout=30, what="the first attempt")
+            kill_worker(worker)  # SIGKILL, mid-delivery
+        assert deliveries(tmp_path) == [("pendiente", 0)]
+
+        with job_worker(env, tmp_path / "worker.log"):
+            wait_until(lambda: deliveries(tmp_path) == [("entregado", 1)], timeout=60, what="the delivery after restart")
+    finally:
+        receiver.stop()
+
+    ids = [request["headers"]["X-Evento-Id"] for request in receiver.received]
+    assert len(ids) == 2 and len(set(ids)) == 1  # sent twice, the same event: once after de-duplication
+    assert json.loads(receiver.received[1]["body"])["ruc"] == COMPANY
