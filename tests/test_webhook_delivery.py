@@ -5,6 +5,7 @@ to public addresses without WEBHOOK_ALLOW_PRIVATE; SQLite and PostgreSQL."""
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -165,3 +166,19 @@ def test_a_key_without_webhook_gets_the_feed_only(client, old_padron, tmp_path):
     assert Notification.objects.get().delivery == Notification.NONE
     assert delivery.deliver_due() == 0
     assert client.get("/api/cambios", **auth(plain)).json()["cambios"][0]["ruc"] == COMPANY
+
+
+def test_the_readme_s_python_verification_accepts_a_delivery_and_refuses_a_forgery(old_padron, watcher, receiver,
+                                                                                   tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    code = readme.split("**Webhook deliveries.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 - the README's own snippet, run as a receiver would
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    delivery.deliver_due()
+    (request,) = receiver.received
+
+    verified = namespace["verified_change"]
+    assert verified(request["body"], request["headers"]["X-Firma"], watcher)["ruc"] == COMPANY
+    assert verified(request["body"].replace(b"NO HABIDO", b"HABIDO   "), request["headers"]["X-Firma"], watcher) is None
+    assert verified(request["body"], request["headers"]["X-Firma"], "whsec_otro") is None
