@@ -182,3 +182,23 @@ def test_the_readme_s_python_verification_accepts_a_delivery_and_refuses_a_forge
     assert verified(request["body"], request["headers"]["X-Firma"], watcher)["ruc"] == COMPANY
     assert verified(request["body"].replace(b"NO HABIDO", b"HABIDO   "), request["headers"]["X-Firma"], watcher) is None
     assert verified(request["body"], request["headers"]["X-Firma"], "whsec_otro") is None
+
+
+def test_the_admin_shows_a_webhooks_deliveries_without_its_secret_and_resends_one(admin_client, old_padron, watcher,
+                                                                                  receiver, tmp_path):
+    receiver.statuses = [500]
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    delivery.deliver_due()
+    webhook = Webhook.objects.get()
+
+    page = admin_client.get(f"/admin/sunat/webhook/{webhook.pk}/change/").content.decode()
+    assert COMPANY in page and "pendiente" in page and "500" in page and watcher not in page
+
+    notice = Notification.objects.get()
+    admin_client.post("/admin/sunat/notification/", {"action": "resend", "_selected_action": [notice.pk]})
+    delivery.deliver_due()
+
+    notice.refresh_from_db()
+    assert notice.delivery == Notification.DELIVERED and len(receiver.received) == 2
+    listing = admin_client.get("/admin/sunat/notification/", {"delivery": "entregado"}).content.decode()
+    assert COMPANY in listing

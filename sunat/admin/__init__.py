@@ -1,3 +1,3 @@
 """The admin, one module per capability; importing them registers their pages."""
 
-from sunat.admin import keys, lookups, padron  # noqa: F401
+from sunat.admin import keys, lookups, padron, watch  # noqa: F401

@@ -4,6 +4,8 @@ the agents', good taxpayers' and establishments' registers; all read only (impor
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 
+from sunat.admin.base import ReadOnlyAdmin
+
 from sunat.models import (
     AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
     PadronVersion, RegisterChange,
@@ -34,19 +36,6 @@ class PadronVersionAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="en uso")
     def in_use(self, obj):
         return obj.id == obj.latest_id
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows only an import writes: listed and shown, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RegisterChange)
