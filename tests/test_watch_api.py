@@ -214,3 +214,19 @@ def test_create_api_key_prints_a_working_key_once(client):
     assert plain.startswith("rk_") and "no se volverá a mostrar" in err.getvalue()
     assert client.put(f"/api/vigilancia/{COMPANY}", **auth(plain)).status_code == 201
     assert client.get("/api/vigilancia", **auth(plain))["X-RateLimit-Remaining-Day"] == "48"
+
+
+def test_a_watched_ruc_entering_or_leaving_an_agents_register_is_an_event(client, key, tmp_path):
+    from sunat.padron.registers import AGENTES_RETENCION
+    from tests.test_register_import import ROWS, agents_file
+
+    client.put(f"/api/vigilancia/{COMPANY}", **auth(key))
+    import_padron(agents_file(tmp_path / "a.zip", rows=ROWS), register=AGENTES_RETENCION)  # the first: no events
+    joined = [*ROWS, f"{COMPANY}|LEAD WORKING PARTNER SAC|01/06/2024|RS R.S.120-2024|"]
+    import_padron(agents_file(tmp_path / "b.zip", rows=joined), register=AGENTES_RETENCION)
+    import_padron(agents_file(tmp_path / "c.zip", rows=ROWS), register=AGENTES_RETENCION)
+
+    changes = [change["cambios"] for change in client.get("/api/cambios", **auth(key)).json()["cambios"]]
+    member = {"desde": "2024-06-01", "resolucion": "RS R.S.120-2024"}
+    assert changes == [[{"campo": "agenteRetencion", "antes": None, "despues": member}],
+                       [{"campo": "agenteRetencion", "antes": member, "despues": None}]]

@@ -31,12 +31,8 @@ logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 2.0
 # Each register's field on an answer, in the answer's order.
-FIELDS = {
-    AGENTES_RETENCION.name: "agenteRetencion",
-    AGENTES_PERCEPCION.name: "agentePercepcion",
-    AGENTES_PERCEPCION_VI.name: "agentePercepcionVentaInterna",
-    BUENOS_CONTRIBUYENTES.name: "buenContribuyente",
-}
+FIELDS = {register.name: register.answer_field for register in (
+    AGENTES_RETENCION, AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, BUENOS_CONTRIBUYENTES)}
 _REGISTERS = {register.name: register for register in (
     AGENTES_RETENCION, AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, BUENOS_CONTRIBUYENTES)}
 _TRAILER = ("fuente", "actualizadoEn")  # stay last, as on every answer

@@ -73,6 +73,7 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                 loader.build_indexes()
                 if register.tracked:
                     report(Progress(rows, source.stream.count, source.size, time.monotonic() - started, COMPARING))
+                previous = PadronVersion.objects.filter(register=register.name).first()
                 with transaction.atomic():
                     validators = source.validators or Validators(None, None, None)
                     version = PadronVersion.objects.create(
@@ -86,6 +87,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
                     if version.change_count:
                         events.record_register_changes(version)  # the watched RUCs' notices
+                    elif register.answer_field and previous is not None:
+                        events.record_membership_changes(register.answer_field, loader.table, loader.new_table)
                     if register.tracked:
                         version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
                     compared = time.monotonic() - comparing

@@ -45,6 +45,9 @@ class Register:
     # (column, the answer's field) whose changes between versions are recorded and corrected in
     # stored answers (sunat.padron.changes).
     tracked: tuple[tuple[str, str], ...] = ()
+    # The field of every answer about a RUC this register fills (sunat.padron.annotations), if any:
+    # a watched RUC that enters or leaves it is a change of that field.
+    answer_field: str | None = None
 
     @property
     def model(self):
@@ -90,22 +93,23 @@ _AGENTS_COLUMNS = ("ruc", "razon_social", "desde", "resolucion")
 _AGENTS_FIELDS = (_RUC, _FIELD, _DATE, _FIELD)
 
 
-def _agents(name: str, title: str, url_setting: str, model_name: str, file_name: str) -> Register:
+def _agents(name: str, title: str, url_setting: str, model_name: str, file_name: str, answer_field: str) -> Register:
     return Register(
         name=name, title=title, url_setting=url_setting, model_name=model_name, header=_AGENTS_HEADER,
         columns=_AGENTS_COLUMNS, fields=_AGENTS_FIELDS, encoding="cp1252", file_name=file_name,
-        date_columns=("desde",), cr_line_ends=True,
+        date_columns=("desde",), cr_line_ends=True, answer_field=answer_field,
     )
 
 
 AGENTES_RETENCION = _agents("agentes-retencion", "Agentes de retención", "AGENTES_RETENCION_URL", "AgenteRetencion",
-                            "AgenRet_TXT.txt")
+                            "AgenRet_TXT.txt", "agenteRetencion")
 AGENTES_PERCEPCION = _agents("agentes-percepcion", "Agentes de percepción", "AGENTES_PERCEPCION_URL",
-                             "AgentePercepcion", "AgenPerc_TXT.txt")
+                             "AgentePercepcion", "AgenPerc_TXT.txt", "agentePercepcion")
 AGENTES_PERCEPCION_VI = _agents("agentes-percepcion-vi", "Agentes de percepción (venta interna)",
-                                "AGENTES_PERCEPCION_VI_URL", "AgentePercepcionVentaInterna", "AgenPercVI_TXT.txt")
+                                "AGENTES_PERCEPCION_VI_URL", "AgentePercepcionVentaInterna", "AgenPercVI_TXT.txt",
+                                "agentePercepcionVentaInterna")
 BUENOS_CONTRIBUYENTES = _agents("buenos-contribuyentes", "Buenos contribuyentes", "BUENOS_CONTRIBUYENTES_URL",
-                                "BuenContribuyente", "BueCont_TXT.txt")
+                                "BuenContribuyente", "BueCont_TXT.txt", "buenContribuyente")
 
 ESTABLECIMIENTOS_ANEXOS = Register(
     name="establecimientos-anexos", title="Establecimientos anexos", url_setting="ESTABLECIMIENTOS_ANEXOS_URL",

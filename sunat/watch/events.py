@@ -7,6 +7,7 @@ its change: the notices are the webhooks' outbox and each key's feed.
 
 from collections import defaultdict
 
+from django.db import connection
 from django.utils import timezone
 
 from sunat import jobs
@@ -53,6 +54,34 @@ def record_register_changes(version) -> int:
     _notify([(key_id, by_ruc[ruc]) for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])
     return len(events)
+
+
+def record_membership_changes(field: str, old_table: str, new_table: str) -> int:
+    """A register of agents or good taxpayers swapped in: the watched RUCs it adds, drops or whose
+    {"desde", "resolucion"} it changes, as events on `field` (agenteRetencion...) of source
+    "padron"; how many. Only the watched RUCs' rows of both tables are read."""
+    before, after = _members(old_table), _members(new_table)
+    per_ruc = {ruc: [{"campo": field, "antes": before.get(ruc), "despues": after.get(ruc)}]
+               for ruc in sorted(set(before) | set(after)) if before.get(ruc) != after.get(ruc)}
+    if not per_ruc:
+        return 0
+    now = timezone.now()
+    events = ChangeEvent.objects.bulk_create([
+        ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
+        for ruc, changes in per_ruc.items()])
+    by_ruc = {event.ruc: event for event in events}
+    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc))
+             .values_list("ruc", "key_id").iterator()])
+    return len(events)
+
+
+def _members(table: str) -> dict[str, dict]:
+    """The watched RUCs' rows of a register table, as the answer's field shows them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ruc, desde, resolucion FROM {table} WHERE ruc IN "
+                       f"(SELECT DISTINCT ruc FROM {Watch._meta.db_table})")
+        return {ruc: {"desde": str(desde)[:10] if desde else None, "resolucion": resolucion}
+                for ruc, desde, resolucion in cursor.fetchall()}
 
 
 def _notify(pairs: list[tuple[int, ChangeEvent]]) -> None:
