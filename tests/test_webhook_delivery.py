@@ -16,7 +16,7 @@ from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
-from tests.receivers import Receiver
+from devtools.webhook_receiver import Receiver
 from tests.test_watch_api import auth, later
 
 pytestmark = pytest.mark.django_db(transaction=True)

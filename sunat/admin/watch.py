@@ -24,14 +24,14 @@ class WatchAdmin(ReadOnlyAdmin):
 
 @admin.register(ChangeEvent)
 class ChangeEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "ruc", "fields", "source", "detected_at")
+    list_display = ("id", "ruc", "changed_fields", "source", "detected_at")
     list_filter = ("source",)
     search_fields = ("=ruc",)
     date_hierarchy = "detected_at"
     show_full_result_count = False
 
     @admin.display(description="campos")
-    def fields(self, obj):
+    def changed_fields(self, obj):
         return ", ".join(change["campo"] for change in obj.changes)
 
 

@@ -1,4 +1,4 @@
-"""A webhook receiver on loopback for the tests: a real HTTP server that records what it is sent."""
+"""A webhook receiver on loopback for the tests and benchmarks: a real HTTP server that records what it is sent."""
 
 import json
 import threading
