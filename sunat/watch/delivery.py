@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import random
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -42,14 +43,17 @@ FIRST_RETRY, MAX_RETRY = 10.0, 1800.0  # seconds: doubled each attempt, up to ha
 USER_AGENT = "consulta-ruc-webhooks/1.0"
 
 
-def deliver_due(limit: int = 1000) -> int:
-    """Deliver what is due, key by key, up to `limit` attempts; how many were delivered."""
+def deliver_due(limit: int = 1000, budget: float = 90.0) -> int:
+    """Deliver what is due, key by key, up to `limit` attempts or `budget` seconds (below the
+    queue's job timeout, so that slow receivers never get a run killed mid-delivery); how many were
+    delivered. What is left waits for the next run."""
     delivered = attempts = 0
+    deadline = time.monotonic() + budget
     keys = (Notification.objects.filter(delivery=Notification.PENDING).values("key_id")
             .annotate(first=Min("id")).order_by("first").values_list("key_id", flat=True))
     for key_id in list(keys):
         webhook = Webhook.objects.filter(key_id=key_id).first()
-        while attempts < limit:
+        while attempts < limit and time.monotonic() < deadline:
             notice = _claim_oldest(key_id)
             if notice is None:
                 break
