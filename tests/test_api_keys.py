@@ -177,7 +177,7 @@ def test_a_quota_change_in_the_admin_applies_at_once(admin_client, client, repli
     key, plain = api_keys.create_key("ERP", per_minute=1)
     client.get(f"/api/ruc/{COMPANY}", **bearer(plain))
 
-    admin_client.post(f"/admin/sunat/apikey/{key.pk}/change/", {"name": "ERP", "per_minute": 10, "per_day": 100})
+    admin_client.post(f"/admin/sunat/apikey/{key.pk}/change/", {"name": "ERP", "per_minute": 10, "per_day": 100, "watch_limit": 1000})
 
     assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 200
 
