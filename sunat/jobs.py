@@ -15,9 +15,11 @@ from django_q.tasks import async_task
 logger = logging.getLogger(__name__)
 
 DELIVER = "sunat.watch.delivery.deliver_due"
+RECHECK = "sunat.watch.recheck.recheck_due"
 # name -> (function, minutes between runs): the finest django-q2 schedules is a minute.
 SCHEDULES = {
     "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost job did not deliver
+    "revisar-vigilados": (RECHECK, 1),  # watched RUCs from SUNAT, WATCH_SUNAT_SHARE of its budget
 }
 
 

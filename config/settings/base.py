@@ -163,6 +163,9 @@ API_KEY_PER_MINUTE = env.int("API_KEY_PER_MINUTE", default=60)  # a new key's qu
 API_KEY_PER_DAY = env.int("API_KEY_PER_DAY", default=10_000)
 # How many RUCs a key may watch (/api/vigilancia) unless the admin sets another limit for it.
 WATCH_LIMIT_PER_KEY = env.int("WATCH_LIMIT_PER_KEY", default=10_000)
+# The share of SUNAT's request budget (60 / SUNAT_MIN_INTERVAL a minute) the scheduled re-check of
+# watched RUCs may spend; live lookups keep the rest, and go first.
+WATCH_SUNAT_SHARE = env.float("WATCH_SUNAT_SHARE", default=0.1)
 # Webhooks only to https URLs whose host resolves to public addresses, unless this (tests, a
 # closed network: it allows plain http and private addresses too).
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)

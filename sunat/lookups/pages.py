@@ -23,7 +23,7 @@ class Page:
     keys: tuple[str, ...]  # the answer's keys, in the API's order
     fetch: Callable[[str, str], dict]  # (RUC, razón social) -> SUNAT's data, asked now
     find: Callable[[str], StoredLookup | None]  # the stored record of a RUC
-    save: Callable[[str, dict, object], None]  # (RUC, answer, fetched at): store it
+    save: Callable[[str, dict, object, str], None]  # (RUC, answer, fetched at, source of its events): store it
     # The answer from an imported SUNAT register (fuente "padron") when nothing is stored:
     # None when the register lacks the RUC or was never imported. None: no register has it.
     from_register: Callable[[str], dict | None] | None = None
@@ -37,7 +37,7 @@ def _stored(data: dict, fetched_at) -> dict:
     return {"data": data, "source": data["fuente"], "fetched_at": fetched_at}
 
 
-def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
+def _save_ficha(ruc: str, data: dict, fetched_at, source: str = ChangeEvent.SUNAT) -> None:
     """Store SUNAT's answer; what changed since the one stored before is an event for the RUC's
     watchers, in the same transaction."""
     with transaction.atomic():
@@ -50,7 +50,7 @@ def _save_ficha(ruc: str, data: dict, fetched_at) -> None:
             "corrected_by": None,
         })
         if before is not None:
-            events.record(ruc, events.differences(before, data), ChangeEvent.SUNAT)
+            events.record(ruc, events.differences(before, data), source)
 
 
 # "secciones": the sub-pages the ficha offers (its forms), added by the client to SUNAT's data.
@@ -75,7 +75,7 @@ def _sub_page(section: Section) -> Page:
         fetch=lambda ruc, razon_social: {"ruc": ruc, section.key: get_client().lookup_section(ruc, section,
                                                                                               razon_social)},
         find=lambda ruc: RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first(),
-        save=lambda ruc, data, fetched_at: RucSectionRecord.objects.update_or_create(
+        save=lambda ruc, data, fetched_at, source: RucSectionRecord.objects.update_or_create(
             ruc=ruc, section=section.name, defaults=_stored(data, fetched_at)),
         from_register=_REGISTER_ANSWERS.get(section.name),
     )

@@ -15,7 +15,7 @@ from sunat.lookups import cache as ruc_cache
 from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
-from sunat.models import StoredLookup
+from sunat.models import ChangeEvent, StoredLookup
 from sunat.padron import annotations, corrections
 from sunat.upstream.parser import ficha
 from sunat.upstream import scheduler
@@ -110,6 +110,12 @@ def _not_offered(ficha: dict, page: Page) -> dict:
             "fuente": ficha["fuente"], "actualizadoEn": ficha["actualizadoEn"]}
 
 
+def begin_recheck(ruc: str, keep_for: float) -> Future:
+    """Ask SUNAT for a watched RUC's ficha at BACKGROUND priority (the scheduled re-check); what
+    it changes is an event of source "revision"."""
+    return _start_fetch(validate_ruc(ruc), FICHA, "", BACKGROUND, keep_for, source=ChangeEvent.RECHECK)
+
+
 def refresh(ruc: str) -> dict:
     """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
     return _fetch_once(validate_ruc(ruc), FICHA, "")
@@ -170,8 +176,9 @@ def _key(ruc: str, page: Page) -> str:
     return ruc_cache.ruc_key(ruc, page.name)
 
 
-def _flight(ruc: str, page: Page, razon_social: str):
-    """The upstream job of a lookup: one request per RUC (and page) in the whole deployment."""
+def _flight(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT):
+    """The upstream job of a lookup: one request per RUC (and page) in the whole deployment.
+    `source`: what a change it finds is an event of (a lookup's refresh, or a re-check)."""
 
     def stored_result():
         value = ruc_cache.get(ruc, page.name)
@@ -179,7 +186,7 @@ def _flight(ruc: str, page: Page, razon_social: str):
             raise RucNotFound(ruc)
         return value
 
-    return lambda: singleflight.run_once(_key(ruc, page), lambda: _fetch(ruc, page, razon_social),
+    return lambda: singleflight.run_once(_key(ruc, page), lambda: _fetch(ruc, page, razon_social, source),
                                          read_result=stored_result)
 
 
@@ -188,10 +195,11 @@ def _fetch_once(ruc: str, page: Page, razon_social: str) -> dict:
     return scheduler.get().run(_key(ruc, page), _flight(ruc, page, razon_social), LIVE)
 
 
-def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_for: float) -> Future:
+def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_for: float,
+                 source: str = ChangeEvent.SUNAT) -> Future:
     """Queue the SUNAT request without waiting; a full backlog gives a future that failed already."""
     try:
-        return scheduler.get().start(_key(ruc, page), _flight(ruc, page, razon_social), priority,
+        return scheduler.get().start(_key(ruc, page), _flight(ruc, page, razon_social, source), priority,
                                      keep_for=keep_for)
     except SunatBusy as exc:
         future = Future()
@@ -214,7 +222,7 @@ def _refresh_marker(key: str) -> str:
     return cache_keys.refresh_marker(key)
 
 
-def _fetch(ruc: str, page: Page, razon_social: str) -> dict:
+def _fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT) -> dict:
     """Ask SUNAT now, then store the answer in the database and the cache."""
     fetched_at = timezone.now()
     try:
@@ -224,7 +232,7 @@ def _fetch(ruc: str, page: Page, razon_social: str) -> dict:
         raise
     data["fuente"] = "sunat"
     data["actualizadoEn"] = api_time(fetched_at)
-    _store(ruc, page, data, fetched_at)
+    _store(ruc, page, data, fetched_at, source)
     ruc_cache.put(ruc, data, section=page.name)
     cache.delete(_refresh_marker(_key(ruc, page)))
     return data
@@ -246,8 +254,8 @@ def _stored_record(ruc: str, page: Page) -> StoredLookup | None:
         return None
 
 
-def _store(ruc: str, page: Page, data: dict, fetched_at) -> None:
+def _store(ruc: str, page: Page, data: dict, fetched_at, source: str) -> None:
     try:
-        page.save(ruc, data, fetched_at)
+        page.save(ruc, data, fetched_at, source)
     except DatabaseError:
         logger.exception("could not store the lookup of %s", ruc)

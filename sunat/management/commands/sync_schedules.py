@@ -5,7 +5,8 @@ from sunat import jobs
 
 class Command(BaseCommand):
     help = ("Registra las tareas periódicas del servicio en la cola de tareas (django-q2): la entrega de "
-            "webhooks cada minuto. El servicio worker lo ejecuta antes de manage.py qcluster.")
+            "webhooks y la revisión de los RUC vigilados, cada minuto. El servicio worker lo ejecuta antes de "
+            "manage.py qcluster.")
 
     def handle(self, *args, **options):
         names = jobs.sync_schedules()
