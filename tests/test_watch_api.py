@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from sunat.api import openapi
 from sunat.keys import services as api_keys
-from sunat.models import ChangeEvent, Notification, RucRecord, Watch
+from devtools.replica import make_ruc
+from sunat.models import ChangeEvent, Notification, RucRecord, RucSectionRecord, Watch
 from sunat.padron.importer import import_padron
 from sunat.padron.sources import LIMA
 from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, HANDMADE, PERSON, write_rows
@@ -230,3 +231,24 @@ def test_a_watched_ruc_entering_or_leaving_an_agents_register_is_an_event(client
     member = {"desde": "2024-06-01", "resolucion": "RS R.S.120-2024"}
     assert changes == [[{"campo": "agenteRetencion", "antes": None, "despues": member}],
                        [{"campo": "agenteRetencion", "antes": member, "despues": None}]]
+
+
+def test_new_items_of_a_watched_rucs_deuda_coactiva_are_an_event(client, key, replica):
+    from devtools.replica.subpages import deuda_coactiva
+
+    ruc = next(ruc for ruc in (make_ruc(f"20603{n:05d}") for n in range(200))
+               if deuda_coactiva.PAGE.applies(ruc) and len(deuda_coactiva.debts(ruc)) >= 2)
+    client.get(f"/api/ruc/{ruc}/deuda-coactiva")
+    stored = RucSectionRecord.objects.get(ruc=ruc, section="deuda-coactiva")
+    first, *rest = stored.data["deudaCoactiva"]
+    stored.data = {**stored.data, "deudaCoactiva": [first]}  # as if SUNAT listed one debt then
+    stored.fetched_at -= timedelta(days=2)  # older than its TTL (a day)
+    stored.save()
+    cache.clear()
+    client.put(f"/api/vigilancia/{ruc}", **auth(key))
+
+    client.get(f"/api/ruc/{ruc}/deuda-coactiva", {"fresh": "1"})
+
+    (change,) = client.get("/api/cambios", **auth(key)).json()["cambios"]
+    assert change["cambios"] == [{"campo": "deudaCoactiva", "antes": [first], "despues": rest}]
+    conforms(change | {"cursor": "1"}, "Cambio")

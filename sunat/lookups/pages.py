@@ -67,6 +67,17 @@ FICHA = Page(
 _REGISTER_ANSWERS = {"establecimientos": establishments_answer}
 
 
+def _save_section(section: Section, ruc: str, data: dict, fetched_at, source: str) -> None:
+    """Store SUNAT's sub-page; for the watched sub-pages, the items it has that the stored one had
+    not are an event for the RUC's watchers, in the same transaction."""
+    with transaction.atomic():
+        before = (RucSectionRecord.objects.select_for_update().filter(ruc=ruc, section=section.name)
+                  .values_list("data", flat=True).first())
+        RucSectionRecord.objects.update_or_create(ruc=ruc, section=section.name, defaults=_stored(data, fetched_at))
+        if before is not None and section.name in events.WATCHED_SECTIONS:
+            events.record(ruc, events.new_items(section.key, before.get(section.key), data.get(section.key)), source)
+
+
 def _sub_page(section: Section) -> Page:
     return Page(
         name=section.name,
@@ -75,8 +86,7 @@ def _sub_page(section: Section) -> Page:
         fetch=lambda ruc, razon_social: {"ruc": ruc, section.key: get_client().lookup_section(ruc, section,
                                                                                               razon_social)},
         find=lambda ruc: RucSectionRecord.objects.filter(ruc=ruc, section=section.name).first(),
-        save=lambda ruc, data, fetched_at, source: RucSectionRecord.objects.update_or_create(
-            ruc=ruc, section=section.name, defaults=_stored(data, fetched_at)),
+        save=lambda ruc, data, fetched_at, source: _save_section(section, ruc, data, fetched_at, source),
         from_register=_REGISTER_ANSWERS.get(section.name),
     )
 

@@ -18,6 +18,19 @@ WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
                   "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna", "buenContribuyente")
 
 
+# The sub-pages whose new items are a change, when SUNAT is asked for them (their lists).
+WATCHED_SECTIONS = ("deuda-coactiva", "omisiones", "actas-probatorias")
+
+
+def new_items(field: str, before, after) -> list[dict]:
+    """The sub-page's items now listed that were not before, as one change of its field
+    (deudaCoactiva...: "antes" the items before, "despues" the new ones); none when nothing was added."""
+    if not isinstance(before, list) or not isinstance(after, list):
+        return []
+    added = [item for item in after if item not in before]
+    return [{"campo": field, "antes": before, "despues": added}] if added else []
+
+
 def differences(before: dict, after: dict) -> list[dict]:
     """The watched fields both answers have and that differ, as the event's "cambios"."""
     return [{"campo": field, "antes": before[field], "despues": after[field]}

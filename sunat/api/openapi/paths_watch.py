@@ -3,7 +3,8 @@
 from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
 from sunat.api.watch import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from sunat.jsonschema import nullable, obj, ref, text
-from sunat.watch.events import WATCHED_FIELDS
+from sunat.upstream.sections import SECTIONS
+from sunat.watch.events import WATCHED_FIELDS, WATCHED_SECTIONS
 from sunat.watch.feed import MAX_PAGE as MAX_FEED_PAGE
 from sunat.watch.services import BATCH_LIMIT
 from sunat.watch.webhooks import EVENT_TYPES
@@ -135,8 +136,10 @@ def watch_schemas() -> dict:
             "tipo": {"const": "ruc.cambio"},
             "ruc": watched["ruc"],
             "cambios": {"type": "array", "minItems": 1, "items": obj({
-                "campo": {"enum": list(WATCHED_FIELDS)}, "antes": {}, "despues": {}},
-                "Un campo que cambió, con su valor antes y después (como en la respuesta de la consulta).")},
+                "campo": {"enum": [*WATCHED_FIELDS, *(SECTIONS[name].key for name in WATCHED_SECTIONS)]},
+                "antes": {}, "despues": {}},
+                "Un campo que cambió, con su valor antes y después (como en la respuesta de la consulta); de "
+                "deudaCoactiva, omisiones y actasProbatorias (cuando se consultan), las entradas nuevas.")},
             "fuente": {"enum": ["sunat", "padron", "revision"], "description": "De dónde vino la respuesta nueva: "
                        "una consulta a SUNAT, el Padrón Reducido importado, o la revisión programada."},
             "detectadoEn": text(f"Cuándo se detectó ({_TIME}).", format="date-time"),
