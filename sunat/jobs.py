@@ -2,15 +2,19 @@
 
 Jobs are rows of the database: enqueued inside the caller's transaction they are part of it
 (a rollback drops them; django-q2's ORM broker also leaves the caller's connection alone there).
-`manage.py qcluster` runs them; SCHEDULES are kept in django-q2's Schedule table by
-`manage.py sync_schedules` (the worker service runs it before starting).
+`manage.py qcluster` runs them; SCHEDULES and the daily sync of SUNAT's files are kept in
+django-q2's Schedule table by `manage.py sync_schedules` (the worker service runs it before starting).
 """
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
+
+from sunat.padron.daily import next_run, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +35,19 @@ def deliver_soon() -> None:
     async_task(DELIVER, task_name="entregar-webhooks")
 
 
+SYNC = "sunat.padron.sync.scheduled_sync"
+SYNC_NAME = "sincronizar-archivos-sunat"
+SYNC_TIMEOUT = 3600  # seconds: the daily sync takes minutes (docs/performance.md); QUEUE_RETRY is above it
+
+
 def sync_schedules() -> list[str]:
-    """Make django-q2's Schedule table hold SCHEDULES (by name), nothing more of ours; the names."""
+    """Make django-q2's Schedule table hold SCHEDULES (by name) and the daily sync of SUNAT's files
+    at SUNAT_SYNC_TIME in Lima; the names. ValueError (in Spanish) for a wrong SUNAT_SYNC_TIME."""
     for name, (function, minutes) in SCHEDULES.items():
         Schedule.objects.update_or_create(name=name, defaults={
             "func": function, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
-    return list(SCHEDULES)
+    Schedule.objects.update_or_create(name=SYNC_NAME, defaults={
+        "func": SYNC, "schedule_type": Schedule.DAILY, "repeats": -1,
+        "next_run": next_run(timezone.now(), parse_time(settings.SUNAT_SYNC_TIME)),
+        "kwargs": f"q_options={{'timeout': {SYNC_TIMEOUT}}}"})  # django-q2 keeps them as call syntax
+    return [*SCHEDULES, SYNC_NAME]

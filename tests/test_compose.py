@@ -26,7 +26,7 @@ ENV_FILE = PROJECT_ROOT / ".env.production"
 NGINX_TEMPLATE = PROJECT_ROOT / "nginx" / "templates" / "default.conf.template"
 DOCKER_COMPOSE = "/usr/bin/docker-compose"
 # What the compose users run: the stack without Redis, and everything with it.
-WITHOUT_REDIS_TARGETS = ["db", "web", "nginx", "scheduler", "worker"]
+WITHOUT_REDIS_TARGETS = ["db", "web", "nginx", "worker"]
 
 # env("X"), env.bool("X"), env.db("X"), ... (django-environ) and os.environ / os.getenv reads.
 ENV_READ = re.compile(
@@ -166,7 +166,7 @@ def test_compose_file_is_accepted_by_docker_compose(profiles):
 
 
 def test_up_without_a_profile_leaves_redis_out(config):
-    assert services_started(config) == {"db", "web", "nginx", "scheduler", "worker"}
+    assert services_started(config) == {"db", "web", "nginx", "worker"}
 
 
 def test_up_of_db_web_nginx_pulls_in_no_redis(config):
@@ -174,8 +174,7 @@ def test_up_of_db_web_nginx_pulls_in_no_redis(config):
 
 
 def test_redis_profile_adds_redis(config_with_redis):
-    assert services_started(config_with_redis, profiles=["redis"]) == {
-        "db", "web", "nginx", "scheduler", "worker", "redis"}
+    assert services_started(config_with_redis, profiles=["redis"]) == {"db", "web", "nginx", "worker", "redis"}
 
 
 def test_redis_is_only_in_its_profile_persistent_and_health_checked(config_with_redis):
@@ -202,26 +201,11 @@ def test_web_takes_its_settings_from_env_production(raw_compose, config):
     assert config["services"]["web"]["environment"] == read_env_file()
 
 
-def test_scheduler_runs_the_daily_sync_from_the_web_image_without_redis(raw_compose, config):
-    scheduler, web = config["services"]["scheduler"], config["services"]["web"]
-    scheduler_depends_on = depends_on(scheduler)
-
-    assert scheduler["build"] == web["build"] and scheduler.get("image") == web.get("image")
-    assert raw_compose["services"]["scheduler"]["env_file"] == ".env.production"
-    assert scheduler["environment"] == read_env_file() and "SUNAT_SYNC_TIME" in scheduler["environment"]
-    assert scheduler_depends_on.get("db") == "service_healthy" and "redis" not in scheduler_depends_on
-    assert "redis" not in services_started(config, targets=["scheduler"])
-    assert command_text(scheduler) == "python manage.py sync_sunat_files --daily"
-    # The image's HEALTHCHECK asks gunicorn, which the scheduler does not run.
-    assert scheduler["healthcheck"]["test"] == ["NONE"]
-    assert scheduler["restart"] == "unless-stopped"
-
-
 def test_worker_runs_the_job_queue_from_the_web_image_without_redis(raw_compose, config):
     worker, web = config["services"]["worker"], config["services"]["web"]
 
     assert worker["build"] == web["build"] and raw_compose["services"]["worker"]["env_file"] == ".env.production"
-    assert worker["environment"] == read_env_file()
+    assert worker["environment"] == read_env_file() and "SUNAT_SYNC_TIME" in worker["environment"]
     assert depends_on(worker).get("web") == "service_healthy" and "redis" not in depends_on(worker)
     steps = [step.strip() for step in command_text(worker).removeprefix("sh -c ").split("&&")]
     assert steps == ["python manage.py sync_schedules", "exec python manage.py qcluster"]

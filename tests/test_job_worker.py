@@ -76,3 +76,33 @@ def test_killing_the_worker_mid_delivery_loses_no_event(tmp_path):
     ids = [request["headers"]["X-Evento-Id"] for request in receiver.received]
     assert len(ids) == 2 and len(set(ids)) == 1  # sent twice, the same event: once after de-duplication
     assert json.loads(receiver.received[1]["body"])["ruc"] == COMPANY
+
+
+def test_the_worker_runs_the_daily_sync_of_sunats_files_when_it_is_due(tmp_path):
+    from devtools.replica import ReplicaServer
+    from tests.test_sync import FILES, write_file
+
+    files = tmp_path / "files"
+    files.mkdir()
+    for name in FILES:
+        write_file(files, name)
+    with ReplicaServer(files_dir=files) as sunat:
+        from sunat.padron.registers import REGISTERS
+
+        urls = {register.url_setting: sunat.file_url(FILES[name]) for name, register in REGISTERS.items()}
+        env = deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", **urls)
+        assert manage(env, "migrate", "--noinput").returncode == 0
+        assert manage(env, "sync_schedules").returncode == 0
+        due = ("from django.utils import timezone; from django_q.models import Schedule; "
+               "Schedule.objects.filter(name='sincronizar-archivos-sunat').update(next_run=timezone.now())")
+        assert manage(env, "shell", "-c", due).returncode == 0
+
+        with job_worker(env, tmp_path / "worker.log"):
+            def imported():
+                with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                    return db.execute("SELECT count(DISTINCT register) FROM sunat_padronversion").fetchone()[0]
+
+            wait_until(lambda: imported() == len(FILES), timeout=90, interval=1, what="the scheduled sync")
+
+    log = (tmp_path / "worker.log").read_text()
+    assert "Padrón Reducido RUC (padron): importado" in log

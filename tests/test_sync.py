@@ -14,6 +14,7 @@ from functools import partial
 import pytest
 import requests
 from django.core.management import CommandError, call_command
+from django.utils.timezone import now as django_now
 
 from devtools.padron_generator import write_padron
 from devtools.register_generator import write_register
@@ -23,6 +24,7 @@ from sunat.models import AgentePercepcion, PadronVersion
 from sunat.padron import daily
 from sunat.padron.importer import INDEXING
 from sunat.padron.registers import REGISTERS
+from sunat.padron.sources import PadronError
 from sunat.padron.sync import BUSY, IMPORTED, LIMA, sync_files
 from tests.padron_files import QuietHandler, http_server, write_zip
 
@@ -426,3 +428,37 @@ def test_the_replica_answers_head_and_404(replica_files, tmp_path):
         assert requests.get(without_files.origin + "/descarga/BueCont/BueCont_TXT.zip", timeout=5).status_code == 404
     with pytest.raises(ValueError, match="SUNAT publishes no file"):
         server.file_url("otro.zip")
+
+
+# On the job queue ------------------------------------------------------------------------------
+
+
+def test_sync_schedules_registers_the_daily_sync_at_the_sync_time_once(settings):
+    from django_q.models import Schedule
+
+    from sunat import jobs
+
+    settings.SUNAT_SYNC_TIME = "05:15"
+    jobs.sync_schedules()
+    names = jobs.sync_schedules()  # again: the same rows
+
+    assert sorted(Schedule.objects.values_list("name", flat=True)) == sorted(names)
+    daily = Schedule.objects.get(name=jobs.SYNC_NAME)
+    assert daily.func == "sunat.padron.sync.scheduled_sync" and daily.schedule_type == Schedule.DAILY
+    assert daily.next_run.astimezone(LIMA).strftime("%H:%M") == "05:15" and daily.next_run > django_now()
+    assert daily.kwargs == f"q_options={{'timeout': {jobs.SYNC_TIMEOUT}}}" and jobs.SYNC_TIMEOUT > 600  # minutes
+    settings.SUNAT_SYNC_TIME = "25:00"
+    with pytest.raises(ValueError, match="SUNAT_SYNC_TIME"):
+        jobs.sync_schedules()
+
+
+def test_the_scheduled_sync_imports_every_file_and_fails_when_one_failed(sunat, files, settings):
+    from sunat.padron.sync import scheduled_sync
+
+    assert scheduled_sync() == len(FILES)
+    assert PadronVersion.objects.count() == len(FILES)
+    truncated_zip(files / FILES["agentes-percepcion"])
+    touch(files / FILES["agentes-percepcion"])
+
+    with pytest.raises(PadronError, match="agentes-percepcion"):
+        scheduled_sync()

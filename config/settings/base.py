@@ -275,7 +275,9 @@ Q_CLUSTER = {
     "orm": "default",
     "workers": env.int("QUEUE_WORKERS", default=2),
     "timeout": 120,
-    "retry": env.int("QUEUE_RETRY", default=180),  # more than timeout: a running job is never run twice
+    # More than the longest job (the daily sync's 3600 s): a running job is never run twice. The
+    # deliveries and re-checks do not wait for it after a crash: their schedule runs them every minute.
+    "retry": env.int("QUEUE_RETRY", default=3700),
     "max_attempts": 3,
     "queue_limit": 4,
     "bulk": 1,

@@ -96,3 +96,14 @@ def sync_register(register: Register, force: bool = False, progress: ProgressCal
         logger.exception("%s not imported from %s", register.name, url)
         return SyncResult(register, FAILED, reason=f"error inesperado: {exc}")
     return SyncResult(register, IMPORTED, version=version)
+
+
+def scheduled_sync() -> int:
+    """The daily sync as a job of the queue (sunat.jobs): every register, a summary line each in the
+    log; PadronError when any failed (the queue keeps it among its failed tasks) or another sync
+    runs. How many registers were imported."""
+    results = sync_files(on_result=lambda result: logger.info("%s", result.summary()))
+    failed = [result.register.name for result in results if result.failed]
+    if failed:
+        raise PadronError(f"no se importaron {len(failed)} de {len(results)} archivos: {', '.join(failed)}")
+    return sum(result.outcome == IMPORTED for result in results)

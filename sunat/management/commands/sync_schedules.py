@@ -1,13 +1,16 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from sunat import jobs
 
 
 class Command(BaseCommand):
     help = ("Registra las tareas periódicas del servicio en la cola de tareas (django-q2): la entrega de "
-            "webhooks y la revisión de los RUC vigilados, cada minuto. El servicio worker lo ejecuta antes de "
-            "manage.py qcluster.")
+            "webhooks y la revisión de los RUC vigilados cada minuto, y la sincronización diaria de los archivos "
+            "de SUNAT a la hora SUNAT_SYNC_TIME de Lima. El servicio worker lo ejecuta antes de manage.py qcluster.")
 
     def handle(self, *args, **options):
-        names = jobs.sync_schedules()
+        try:
+            names = jobs.sync_schedules()
+        except ValueError as exc:
+            raise CommandError(str(exc))
         self.stdout.write(f"Tareas periódicas registradas: {', '.join(names)}.")
