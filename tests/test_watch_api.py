@@ -252,3 +252,14 @@ def test_new_items_of_a_watched_rucs_deuda_coactiva_are_an_event(client, key, re
     (change,) = client.get("/api/cambios", **auth(key)).json()["cambios"]
     assert change["cambios"] == [{"campo": "deudaCoactiva", "antes": [first], "despues": rest}]
     conforms(change | {"cursor": "1"}, "Cambio")
+
+
+def test_a_revoked_key_is_told_of_nothing(client, key, tmp_path):
+    import_padron(str(write_rows(tmp_path / "old.zip", HANDMADE)))
+    client.put(f"/api/vigilancia/{COMPANY}", **auth(key))
+    api_keys.revoke(api_keys.ApiKey.objects.get())
+
+    import_padron(str(write_rows(tmp_path / "new.zip", [[*COMPANY_ROW[:3], "NO HABIDO", *COMPANY_ROW[4:]],
+                                                        *HANDMADE[1:]], date_time=later())))
+
+    assert not Notification.objects.exists() and not ChangeEvent.objects.exists()

@@ -57,6 +57,10 @@ def test_delete_removes_it_and_a_key_is_needed(client, key):
     ("https://[::1]/", "no pública"),
     ("https://[::ffff:127.0.0.1]/", "no pública"),
     ("https://[fe80::1]/", "no pública"),
+    ("https://[64:ff9b::a9fe:a9fe]/", "no pública"),  # NAT64 of the metadata address
+    ("https://[2002:7f00:1::]/", "no pública"),  # 6to4 of loopback
+    ("https://[::127.0.0.1]/", "no pública"),  # the old IPv4-compatible form
+    ("https://[fec0::1]/", "no pública"),  # site-local
     ("https://0.0.0.0/", "no pública"),
     ("https://224.0.0.1/", "no pública"),
     ("https://no-existe.invalid/avisos", "no se pudo resolver"),

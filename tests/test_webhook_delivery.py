@@ -5,6 +5,9 @@ to public addresses without WEBHOOK_ALLOW_PRIVATE; SQLite and PostgreSQL."""
 import hashlib
 import hmac
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
@@ -14,7 +17,7 @@ from django.utils import timezone as django_timezone
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
-from sunat.watch import delivery
+from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
 from devtools.webhook_receiver import Receiver
 from tests.test_watch_api import auth, later
@@ -125,9 +128,9 @@ def test_a_notice_is_failed_after_webhook_max_age_and_stays_visible(old_padron, 
 
     delivery.deliver_due()
 
-    notice = Notification.objects.get()
-    assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.FAILED, 2, 503)
-    assert "503" in notice.last_error
+    notice = Notification.objects.get()  # too old when next due: failed without another attempt
+    assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.FAILED, 1, 503)
+    assert "503" in notice.last_error and "WEBHOOK_MAX_AGE" in notice.last_error and len(receiver.received) == 1
 
 
 def test_a_redirect_is_not_followed(old_padron, watcher, receiver, tmp_path):
@@ -148,13 +151,15 @@ def test_a_redirect_is_not_followed(old_padron, watcher, receiver, tmp_path):
 def test_without_webhook_allow_private_a_private_address_is_refused_at_delivery(old_padron, watcher, receiver,
                                                                                  tmp_path, settings):
     change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
-    settings.WEBHOOK_ALLOW_PRIVATE = False  # the host now resolves to loopback (DNS rebinding, say)
+    # An https URL whose host now resolves to loopback (DNS rebinding, say), the receiver listening there.
+    Webhook.objects.update(url=f"https://localhost:{receiver.port}/avisos")
+    settings.WEBHOOK_ALLOW_PRIVATE = False
 
     delivery.deliver_due()
 
     assert receiver.received == []
     notice = Notification.objects.get()
-    assert notice.delivery == Notification.PENDING and "https" in notice.last_error
+    assert notice.delivery == Notification.PENDING and "no pública" in notice.last_error
 
 
 def test_a_key_without_webhook_gets_the_feed_only(client, old_padron, tmp_path):
@@ -202,3 +207,62 @@ def test_the_admin_shows_a_webhooks_deliveries_without_its_secret_and_resends_on
     assert notice.delivery == Notification.DELIVERED and len(receiver.received) == 2
     listing = admin_client.get("/admin/sunat/notification/", {"delivery": "entregado"}).content.decode()
     assert COMPANY in listing
+
+
+class Trickler:
+    """A receiver on loopback that answers one byte every `interval` seconds, forever."""
+
+    def __init__(self, interval: float = 0.3):
+        self.interval, self.requests = interval, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.requests += 1
+            threading.Thread(target=self._trickle, args=(connection,), daemon=True).start()
+
+    def _trickle(self, connection):
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Lento: " + b"a" * 1000:
+                if self.stopping.is_set():
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(self.interval)
+
+    def stop(self):
+        self.stopping.set()
+        self.sock.close()
+
+
+def test_a_receiver_that_trickles_is_cut_at_the_attempts_limit_and_delays_only_its_own_key(
+        client, old_padron, watcher, receiver, tmp_path, monkeypatch):
+    monkeypatch.setattr(sender, "ATTEMPT_SECONDS", 1.5)
+    slow = Trickler()
+    try:
+        _, other = api_keys.create_key("Lento")
+        client.put(f"/api/vigilancia/{COMPANY}", **auth(other))
+        client.put("/api/webhook", {"url": f"http://127.0.0.1:{slow.port}/avisos"}, content_type="application/json",
+                   **auth(other))
+        change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+
+        started = time.monotonic()
+        delivery.deliver_due()
+        took = time.monotonic() - started
+    finally:
+        slow.stop()
+
+    assert took < 5  # the trickle alone would take minutes
+    assert slow.requests == 1 and len(receiver.received) == 1  # the fast key was served too
+    stuck = Notification.objects.get(key__name="Lento")
+    assert stuck.delivery == Notification.PENDING and stuck.attempts == 1 and stuck.last_error

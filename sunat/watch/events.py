@@ -42,7 +42,7 @@ def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
     when nothing changed or nobody watches it. Call it inside the transaction that stores the change."""
     if not changes:
         return None
-    keys = list(Watch.objects.filter(ruc=ruc).values_list("key_id", flat=True))
+    keys = list(_live_watches().filter(ruc=ruc).values_list("key_id", flat=True))
     if not keys:
         return None
     event = ChangeEvent.objects.create(ruc=ruc, changes=changes, source=source)
@@ -54,7 +54,7 @@ def record_register_changes(version) -> int:
     """The changes a padrón version recorded (RegisterChange) to watched RUCs, as events of source
     "padron"; how many events. A join with the watches: the cost is that of the watched RUCs' changes."""
     per_ruc = defaultdict(list)
-    for ruc, field, before, after in (RegisterChange.objects.filter(version=version, ruc__in=Watch.objects.values("ruc"))
+    for ruc, field, before, after in (RegisterChange.objects.filter(version=version, ruc__in=_live_watches().values("ruc"))
                                       .order_by("ruc", "field").values_list("ruc", "field", "before", "after")):
         per_ruc[ruc].append({"campo": field, "antes": before, "despues": after})
     if not per_ruc:
@@ -64,7 +64,7 @@ def record_register_changes(version) -> int:
         ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
         for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
-    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc))
+    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in _live_watches().filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])
     return len(events)
 
@@ -83,7 +83,7 @@ def record_membership_changes(field: str, old_table: str, new_table: str) -> int
         ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
         for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
-    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in Watch.objects.filter(ruc__in=list(by_ruc))
+    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in _live_watches().filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])
     return len(events)
 
@@ -95,6 +95,11 @@ def _members(table: str) -> dict[str, dict]:
                        f"(SELECT DISTINCT ruc FROM {Watch._meta.db_table})")
         return {ruc: {"desde": str(desde)[:10] if desde else None, "resolucion": resolucion}
                 for ruc, desde, resolucion in cursor.fetchall()}
+
+
+def _live_watches():
+    """The watches of keys not revoked: a revoked key is told of nothing."""
+    return Watch.objects.filter(key__revoked_at__isnull=True)
 
 
 def _notify(pairs: list[tuple[int, ChangeEvent]]) -> None:

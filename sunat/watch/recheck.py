@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import F, Min
 from django.utils import timezone
 
-from sunat.exceptions import RucNotFound, SunatBusy, SunatError
+from sunat.exceptions import RucNotFound, SunatError, SunatTimeout, SunatUnavailable
 from sunat.lookups import services
 from sunat.models import Watch
 
@@ -36,19 +36,22 @@ def recheck_due() -> int:
     count = per_run()
     if not count:
         return 0
-    rucs = list(Watch.objects.values("ruc").annotate(last=Min("checked_at"))
+    started = timezone.now()
+    rucs = list(Watch.objects.filter(key__revoked_at__isnull=True).values("ruc").annotate(last=Min("checked_at"))
                 .order_by(F("last").asc(nulls_first=True), "ruc").values_list("ruc", flat=True)[:count])
+    # Stamped now, before asking: a run that starts meanwhile (another worker) takes the next ones.
+    before = dict(Watch.objects.filter(ruc__in=rucs).values_list("ruc", "checked_at"))
+    Watch.objects.filter(ruc__in=rucs).update(checked_at=started)
     futures = {ruc: services.begin_recheck(ruc, keep_for=RUN_BUDGET) for ruc in rucs}
     wait(futures.values(), timeout=RUN_BUDGET)
     checked = []
     for ruc, future in futures.items():
-        if not future.done():
-            continue  # still queued or running: it stays first in line for the next run
-        exc = future.exception()
-        if isinstance(exc, SunatBusy):
+        exc = future.exception() if future.done() else None
+        if not future.done() or isinstance(exc, (SunatUnavailable, SunatTimeout)):
+            # Not asked in time, SUNAT busy, blocked or down: first in line again.
+            Watch.objects.filter(ruc=ruc, checked_at=started).update(checked_at=before.get(ruc))
             continue
         if exc is not None and not isinstance(exc, (RucNotFound, SunatError)):
             logger.error("re-check of %s failed", ruc, exc_info=exc)
-        checked.append(ruc)  # answered, not found, or SUNAT failing: next in turn after the others
-    Watch.objects.filter(ruc__in=checked).update(checked_at=timezone.now())
+        checked.append(ruc)  # answered, not found, or a page SUNAT got wrong: next in turn after the others
     return len(checked)

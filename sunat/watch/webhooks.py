@@ -7,6 +7,7 @@ when the URL is set and again before each delivery, against DNS rebinding.
 """
 
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 import secrets
 import socket
 from urllib.parse import urlsplit
@@ -18,6 +19,10 @@ from sunat.models import Webhook
 
 EVENT_TYPES = ("ruc.cambio",)  # ChangeEvent.kind
 MAX_URL_LENGTH = 2000
+DNS_SECONDS = 5.0
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")  # getaddrinfo has no timeout
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class InvalidWebhook(ValueError):
@@ -25,7 +30,8 @@ class InvalidWebhook(ValueError):
 
 
 def check_url(url: str) -> list[str]:
-    """The addresses `url`'s host resolves to, when the service may POST to it; InvalidWebhook otherwise."""
+    """The addresses `url`'s host resolves to, in the resolver's order, when the service may POST to
+    every one of them; InvalidWebhook otherwise."""
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
         raise InvalidWebhook(f"url debe ser una URL de hasta {MAX_URL_LENGTH} caracteres.")
@@ -38,11 +44,14 @@ def check_url(url: str) -> list[str]:
         raise InvalidWebhook("url debe ser https.")
     if not parts.hostname or parts.username or parts.password or parts.fragment:
         raise InvalidWebhook("url debe tener un host, sin usuario, contraseña ni fragmento (#).")
+    future = _RESOLVER.submit(socket.getaddrinfo, parts.hostname, port, type=socket.SOCK_STREAM)
     try:
-        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        found = future.result(timeout=DNS_SECONDS)
     except (socket.gaierror, UnicodeError):
         raise InvalidWebhook(f"no se pudo resolver el host {parts.hostname[:100]}.")
-    addresses = sorted({info[4][0] for info in found})
+    except TimeoutError:
+        raise InvalidWebhook(f"el DNS no resolvió el host {parts.hostname[:100]} en {DNS_SECONDS:.0f} s.")
+    addresses = list(dict.fromkeys(info[4][0] for info in found))  # the resolver's order: tried in turn
     if not allow_private:
         for address in addresses:
             if not _public(address):
@@ -53,8 +62,14 @@ def check_url(url: str) -> list[str]:
 
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope ("fe80::1%eth0") is link-local anyway
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one reaches that IPv4 address (mapped, 6to4, Teredo, NAT64,
+        # the old IPv4-compatible form): it is that address that must be public.
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if any(ip in network for network in _NAT64) or ip in _IPV4_COMPATIBLE:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.is_site_local or any(v4 is not None and not _public(str(v4)) for v4 in embedded):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
