@@ -263,3 +263,21 @@ def test_a_revoked_key_is_told_of_nothing(client, key, tmp_path):
                                                         *HANDMADE[1:]], date_time=later())))
 
     assert not Notification.objects.exists() and not ChangeEvent.objects.exists()
+
+
+def test_a_change_sunat_showed_first_is_not_announced_again_by_the_register(client, key, replica, tmp_path):
+    no_habido = [[*COMPANY_ROW[:3], "NO HABIDO", *COMPANY_ROW[4:]], *HANDMADE[1:]]
+    import_padron(str(write_rows(tmp_path / "old.zip", no_habido)))
+    client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})
+    stored = RucRecord.objects.get(ruc=COMPANY)
+    stored.data = {**stored.data, "condicion": "NO HABIDO"}  # what SUNAT said before
+    stored.fetched_at -= timedelta(days=8)
+    stored.save()
+    cache.clear()
+    client.put(f"/api/vigilancia/{COMPANY}", **auth(key))
+    client.get(f"/api/ruc/{COMPANY}", {"fresh": "1"})  # SUNAT now says HABIDO: an event
+
+    import_padron(str(write_rows(tmp_path / "new.zip", HANDMADE, date_time=later())))  # the register says it a day later
+
+    (change,) = client.get("/api/cambios", **auth(key)).json()["cambios"]
+    assert change["fuente"] == "sunat" and change["cambios"][0]["despues"] == "HABIDO"

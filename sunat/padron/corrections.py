@@ -77,7 +77,7 @@ def correct_lookups(register: Register, version: PadronVersion, new_table: str) 
         for ruc, *values in rows:
             stored = records[ruc]
             new_values = {field: _known(field, value) for (_, field), value in zip(tracked, values)
-                          if value is not None and not _same(getattr(stored, field), value)}
+                          if value is not None and not same_value(getattr(stored, field), value)}
             if new_values:
                 stored.data = corrected_answer(stored.data, new_values, stamp)
                 for field, value in new_values.items():
@@ -88,7 +88,8 @@ def correct_lookups(register: Register, version: PadronVersion, new_table: str) 
         corrected += len(changed)
 
 
-def _same(stored: str, register_value: str) -> bool:
+def same_value(stored: str, register_value: str) -> bool:
+    """Whether a stored answer's value is the register's (which may be cut at WIDTH characters)."""
     return stored == register_value or (len(register_value) == WIDTH and stored[:WIDTH] == register_value)
 
 

@@ -6,13 +6,17 @@ its change: the notices are the webhooks' outbox and each key's feed.
 """
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
 
 from sunat import jobs
-from sunat.models import ChangeEvent, Notification, RegisterChange, Watch, Webhook
+from sunat.models import ChangeEvent, Notification, RegisterChange, RucRecord, Watch, Webhook
+from sunat.padron import corrections
 
+# A SUNAT answer this recent that already says what a new register says announced it already.
+_SAME_DAY = timedelta(days=2)
 # What a change is, on a RUC's answer (the issue's list; sub-pages come later).
 WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
                   "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna", "buenContribuyente")
@@ -53,9 +57,18 @@ def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
 def record_register_changes(version) -> int:
     """The changes a padrón version recorded (RegisterChange) to watched RUCs, as events of source
     "padron"; how many events. A join with the watches: the cost is that of the watched RUCs' changes."""
+    changed = list(RegisterChange.objects.filter(version=version, ruc__in=_live_watches().values("ruc"))
+                   .order_by("ruc", "field").values_list("ruc", "field", "before", "after"))
+    # A change SUNAT's page showed first was an event then (a refresh): the register saying it
+    # later is no new change.
+    stored = {record["ruc"]: record for record in RucRecord.objects.filter(ruc__in={row[0] for row in changed})
+              .values("ruc", "estado", "condicion", "fetched_at")}
     per_ruc = defaultdict(list)
-    for ruc, field, before, after in (RegisterChange.objects.filter(version=version, ruc__in=_live_watches().values("ruc"))
-                                      .order_by("ruc", "field").values_list("ruc", "field", "before", "after")):
+    for ruc, field, before, after in changed:
+        record = stored.get(ruc)
+        if (record is not None and after and field in record and record["fetched_at"] >= version.imported_at - _SAME_DAY
+                and corrections.same_value(record[field], after)):
+            continue
         per_ruc[ruc].append({"campo": field, "antes": before, "despues": after})
     if not per_ruc:
         return 0
