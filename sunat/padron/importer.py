@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
-from sunat.models import PadronVersion
+from sunat.models import ChangeEvent, PadronVersion
 from sunat.padron import changes, corrections, locks
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
 from sunat.padron.sources import PadronError, Source, Validators, open_padron
@@ -85,14 +85,17 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     # the register and the answers it corrects change together.
                     comparing = time.monotonic()
                     version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
+                    # The watched RUCs' changes, read now (before the corrections and the swap)...
+                    announced = {}
                     if version.change_count:
-                        events.record_register_changes(version)  # the watched RUCs' notices
+                        announced = events.register_changes(version)
                     elif register.answer_field and previous is not None:
-                        events.record_membership_changes(register.answer_field, loader.table, loader.new_table)
+                        announced = events.membership_changes(register.answer_field, loader.table, loader.new_table)
                     if register.tracked:
                         version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
-                    compared = time.monotonic() - comparing
                     loader.swap()
+                    events.record_many(announced, ChangeEvent.PADRON)  # ...written last, just before the commit
+                    compared = time.monotonic() - comparing
                     version.seconds = round(time.monotonic() - started, 2)
                     version.save(update_fields=["change_count", "corrected_lookups", "seconds"])
         except BaseException:

@@ -54,9 +54,10 @@ def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
     return event
 
 
-def record_register_changes(version) -> int:
-    """The changes a padrón version recorded (RegisterChange) to watched RUCs, as events of source
-    "padron"; how many events. A join with the watches: the cost is that of the watched RUCs' changes."""
+def register_changes(version) -> dict[str, list[dict]]:
+    """The changes a padrón version recorded (RegisterChange) to watched RUCs, per RUC: what
+    record_many() writes. A join with the watches: the cost is that of the watched RUCs' changes.
+    Read it before the import corrects the stored answers (they tell what SUNAT showed first)."""
     changed = list(RegisterChange.objects.filter(version=version, ruc__in=_live_watches().values("ruc"))
                    .order_by("ruc", "field").values_list("ruc", "field", "before", "after"))
     # A change SUNAT's page showed first was an event then (a refresh): the register saying it
@@ -70,31 +71,27 @@ def record_register_changes(version) -> int:
                 and corrections.same_value(record[field], after)):
             continue
         per_ruc[ruc].append({"campo": field, "antes": before, "despues": after})
-    if not per_ruc:
-        return 0
-    now = timezone.now()
-    events = ChangeEvent.objects.bulk_create([
-        ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
-        for ruc, changes in per_ruc.items()])
-    by_ruc = {event.ruc: event for event in events}
-    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in _live_watches().filter(ruc__in=list(by_ruc))
-             .values_list("ruc", "key_id").iterator()])
-    return len(events)
+    return dict(per_ruc)
 
 
-def record_membership_changes(field: str, old_table: str, new_table: str) -> int:
-    """A register of agents or good taxpayers swapped in: the watched RUCs it adds, drops or whose
-    {"desde", "resolucion"} it changes, as events on `field` (agenteRetencion...) of source
-    "padron"; how many. Only the watched RUCs' rows of both tables are read."""
+def membership_changes(field: str, old_table: str, new_table: str) -> dict[str, list[dict]]:
+    """A register of agents or good taxpayers about to be swapped in: the watched RUCs it adds,
+    drops or whose {"desde", "resolucion"} it changes, as changes of `field` (agenteRetencion...)
+    per RUC. Only the watched RUCs' rows of both tables are read."""
     before, after = _members(old_table), _members(new_table)
-    per_ruc = {ruc: [{"campo": field, "antes": before.get(ruc), "despues": after.get(ruc)}]
-               for ruc in sorted(set(before) | set(after)) if before.get(ruc) != after.get(ruc)}
+    return {ruc: [{"campo": field, "antes": before.get(ruc), "despues": after.get(ruc)}]
+            for ruc in sorted(set(before) | set(after)) if before.get(ruc) != after.get(ruc)}
+
+
+def record_many(per_ruc: dict[str, list[dict]], source: str) -> int:
+    """An event per RUC of `per_ruc` and a notice per watching key; how many events. The importer
+    writes them last in its transaction, just before the commit: a feed reader paging by id never
+    sees later ids committed while earlier ones wait in a long transaction."""
     if not per_ruc:
         return 0
     now = timezone.now()
     events = ChangeEvent.objects.bulk_create([
-        ChangeEvent(ruc=ruc, changes=changes, source=ChangeEvent.PADRON, detected_at=now)
-        for ruc, changes in per_ruc.items()])
+        ChangeEvent(ruc=ruc, changes=changes, source=source, detected_at=now) for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
     _notify([(key_id, by_ruc[ruc]) for ruc, key_id in _live_watches().filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])
