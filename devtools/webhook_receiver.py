@@ -11,17 +11,18 @@ from devtools.servers import free_port
 class Receiver:
     """An HTTP receiver on 127.0.0.1: records each POST, answers `statuses` in turn (then 200)."""
 
-    def __init__(self, port: int | None = None, hold_first: float = 0.0):
+    def __init__(self, port: int | None = None, hold_first: float = 0.0, tls: tuple[str, str] | None = None):
         self.port = port or free_port()
         self.received: list[dict] = []
         self.statuses: list[int] = []
         self.extra_headers: dict = {}
         self.hold_first = hold_first  # seconds the first POST is held before its answer (a slow receiver)
+        self.tls = tls  # (certificate, key) files: an https receiver
         self._server = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/avisos"
+        return f"{'https://localhost' if self.tls else 'http://127.0.0.1'}:{self.port}/avisos"
 
     def start(self):
         receiver = self
@@ -44,6 +45,12 @@ class Receiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -55,3 +62,24 @@ class Receiver:
 
     def events(self) -> list[dict]:
         return [json.loads(item["body"]) for item in self.received]
+
+
+def make_tls_files(directory, host_name: str = "localhost") -> tuple[str, str, str]:
+    """A CA and a certificate for `host_name` signed by it, with openssl: (ca.pem, cert.pem, key.pem)."""
+    import subprocess
+    from pathlib import Path
+
+    directory = Path(directory)
+    ca_key, ca, key, request, cert = (directory / name for name in ("ca.key", "ca.pem", "cert.key", "cert.csr",
+                                                                   "cert.pem"))
+    extensions = directory / "ext.cnf"
+    extensions.write_text(f"subjectAltName=DNS:{host_name}\n")
+    for command in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=Receptor de pruebas CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request, "-subj", f"/CN={host_name}"],
+        ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
+         "-extfile", extensions],
+    ):
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    return str(ca), str(cert), str(key)

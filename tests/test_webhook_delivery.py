@@ -19,7 +19,7 @@ from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
-from devtools.webhook_receiver import Receiver
+from devtools.webhook_receiver import Receiver, make_tls_files
 from tests.test_watch_api import auth, later
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -266,3 +266,29 @@ def test_a_receiver_that_trickles_is_cut_at_the_attempts_limit_and_delays_only_i
     assert slow.requests == 1 and len(receiver.received) == 1  # the fast key was served too
     stuck = Notification.objects.get(key__name="Lento")
     assert stuck.delivery == Notification.PENDING and stuck.attempts == 1 and stuck.last_error
+
+
+def test_an_https_receiver_is_verified_against_the_urls_host_name(old_padron, watcher, tmp_path, settings):
+    ca, cert, key = make_tls_files(tmp_path, "localhost")
+    secure = Receiver(tls=(cert, key)).start()
+    try:
+        Webhook.objects.update(url=secure.url)  # https://localhost:<port>/avisos
+        settings.WEBHOOK_CA_BUNDLE = ca
+        change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+        assert delivery.deliver_due() == 1 and len(secure.received) == 1
+
+        settings.WEBHOOK_CA_BUNDLE = ""  # the public CAs: they never signed the test certificate
+        change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO"})
+        delivery.deliver_due()
+        refused = Notification.objects.filter(delivery=Notification.PENDING).get()
+        assert "CERTIFICATE_VERIFY_FAILED" in refused.last_error
+
+        settings.WEBHOOK_CA_BUNDLE = ca
+        Webhook.objects.update(url=f"https://127.0.0.1:{secure.port}/avisos")  # not the certificate's name
+        all_due_now()
+        delivery.deliver_due()
+        refused.refresh_from_db()
+        assert refused.delivery == Notification.PENDING and "127.0.0.1" in refused.last_error
+    finally:
+        secure.stop()
+    assert len(secure.received) == 1

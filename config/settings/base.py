@@ -172,6 +172,9 @@ WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # A notice not delivered this many seconds after its change is marked failed (it stays in the
 # feed and the admin).
 WEBHOOK_MAX_AGE = env.int("WEBHOOK_MAX_AGE", default=24 * 3600)
+# The CA certificates webhook receivers' TLS is checked against (a PEM file: a closed network's own
+# CA); empty: certifi's public ones.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 # A delivery claims its notice this long: a worker killed mid-delivery leaves it due again then.
 WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
 

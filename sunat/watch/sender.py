@@ -12,13 +12,14 @@ import time
 from urllib.parse import urlsplit
 
 import certifi
+from django.conf import settings
 
 from sunat.watch import webhooks
 
 ATTEMPT_SECONDS = 10.0
 CONNECT_SECONDS = 3.0
 READ_LIMIT = 4096
-_TLS = ssl.create_default_context(cafile=certifi.where())
+_contexts: dict[str, ssl.SSLContext] = {}
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
@@ -37,7 +38,7 @@ def post(url: str, body: bytes, headers: dict) -> int:
     sock = raw
     try:
         if https:
-            sock = _TLS.wrap_socket(raw, server_hostname=parts.hostname)
+            sock = _tls().wrap_socket(raw, server_hostname=parts.hostname)
         connection = http.client.HTTPConnection(parts.hostname, port)  # the Host header: the URL's host
         connection.sock = sock
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -65,6 +66,14 @@ def _connect(addresses: list[str], port: int, deadline: float) -> socket.socket:
         sock.settimeout(max(0.1, deadline - time.monotonic()))
         return sock
     raise error or TimeoutError("sin tiempo para conectar")
+
+
+def _tls() -> ssl.SSLContext:
+    """Verifying certificates against WEBHOOK_CA_BUNDLE (a closed network's own CA), else certifi's."""
+    bundle = settings.WEBHOOK_CA_BUNDLE or certifi.where()
+    if bundle not in _contexts:
+        _contexts[bundle] = ssl.create_default_context(cafile=bundle)
+    return _contexts[bundle]
 
 
 def _abort(sock: socket.socket) -> None:
