@@ -1,9 +1,12 @@
 """A webhook receiver on loopback for the tests and benchmarks: a real HTTP server that records what it is sent."""
 
 import json
+import ssl
+import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from devtools.servers import free_port
 
@@ -46,8 +49,6 @@ class Receiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         if self.tls:
-            import ssl
-
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self.tls)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
@@ -66,9 +67,6 @@ class Receiver:
 
 def make_tls_files(directory, host_name: str = "localhost") -> tuple[str, str, str]:
     """A CA and a certificate for `host_name` signed by it, with openssl: (ca.pem, cert.pem, key.pem)."""
-    import subprocess
-    from pathlib import Path
-
     directory = Path(directory)
     ca_key, ca, key, request, cert = (directory / name for name in ("ca.key", "ca.pem", "cert.key", "cert.csr",
                                                                    "cert.pem"))

@@ -34,9 +34,14 @@ def require_get(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            response = json_error(405, "metodo_no_permitido", "Solo se admite el método GET.")
-            response["Allow"] = "GET, HEAD"
-            return response
+            return method_not_allowed(("GET", "HEAD"), "Solo se admite el método GET.")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def method_not_allowed(allowed: tuple[str, ...], detail: str) -> JsonResponse:
+    """The API's JSON 405, its Allow header listing `allowed`."""
+    response = json_error(405, "metodo_no_permitido", detail)
+    response["Allow"] = ", ".join(allowed)
+    return response

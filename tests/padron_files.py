@@ -6,12 +6,14 @@ Everything is written into the test's tmp_path; nothing here touches the databas
 import contextlib
 import threading
 import zipfile
+from datetime import datetime, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from devtools.padron_generator import generate_rows, write_padron
 from sunat.padron.reader import BLOCK_SIZE, ENCODING, HEADER
+from sunat.padron.sources import LIMA
 
 # SUNAT's own 2018 sample (1,000 rows, accents damaged to U+FFFD), next to the repository when available.
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "sunat" / "padron" / "padron_reducido_ruc_sample_2018.zip"
@@ -68,6 +70,12 @@ def write_rows(path, rows, newline="\n", date_time=(2024, 3, 15, 6, 30, 0)) -> P
     write_zip(path, {"padron_reducido_ruc.txt": text.read_bytes()}, date_time=date_time)
     text.unlink()
     return path
+
+
+def later() -> tuple:
+    """A zip date (Lima) after every lookup the test makes: the register is newer than them."""
+    when = (datetime.now(LIMA) + timedelta(minutes=2)).replace(microsecond=0)
+    return when.replace(second=when.second // 2 * 2).timetuple()[:6]  # a zip's times go by 2 s
 
 
 def write_zip(path, members: dict, date_time=(2024, 3, 15, 6, 30, 0)) -> Path:

@@ -17,8 +17,7 @@ from devtools.replica import make_ruc
 from devtools import deployments
 from devtools.deployments import manage
 from devtools.servers import gunicorn_server, redis_server, wait_until
-from tests.padron_files import COMPANY_ROW, HANDMADE, write_rows
-from tests.test_register_changes import later
+from tests.padron_files import COMPANY_ROW, HANDMADE, later, write_rows
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone

@@ -10,9 +10,8 @@ import pytest
 from devtools import deployments
 from devtools.deployments import job_worker, kill_worker, manage
 from devtools.servers import wait_until
-from tests.padron_files import COMPANY, HANDMADE, write_rows
+from tests.padron_files import COMPANY, HANDMADE, later, write_rows
 from devtools.webhook_receiver import Receiver
-from tests.test_watch_api import later
 
 # Its own SQLite file and processes: run once, in the first pass of make test.
 pytestmark = pytest.mark.standalone

@@ -15,17 +15,11 @@ from sunat.lookups import services
 from sunat.padron import annotations, changes, corrections
 from sunat.padron.importer import import_padron
 from sunat.padron.sources import LIMA, PadronError
-from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, ROAD_ROW, write_rows
+from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, ROAD_ROW, later, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OLD_DATE = (2024, 3, 15, 6, 30, 0)  # write_rows' default
-
-
-def later() -> tuple:
-    """A zip date (Lima) after every lookup the test makes: the register is newer than them."""
-    when = (datetime.now(LIMA) + timedelta(minutes=2)).replace(microsecond=0)
-    return when.replace(second=when.second // 2 * 2).timetuple()[:6]  # a zip's times go by 2 s
 
 
 def changed(row, estado=None, condicion=None) -> list:

@@ -15,7 +15,7 @@ from devtools.replica import make_ruc
 from sunat.models import ChangeEvent, Notification, RucRecord, RucSectionRecord, Watch
 from sunat.padron.importer import import_padron
 from sunat.padron.sources import LIMA
-from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, HANDMADE, PERSON, write_rows
+from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, HANDMADE, PERSON, later, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,11 +37,6 @@ def conforms(body: dict, schema: str) -> dict:
     jsonschema_rs.Draft202012Validator({"$ref": f"#/components/schemas/{schema}",
                                         "components": openapi.schema()["components"]}).validate(body)
     return body
-
-
-def later() -> tuple:
-    when = (datetime.now(LIMA) + timedelta(minutes=2)).replace(microsecond=0)
-    return when.replace(second=when.second // 2 * 2).timetuple()[:6]
 
 
 @pytest.mark.parametrize("method, path", [

@@ -18,9 +18,9 @@ from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery, sender
-from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
+from tests.padron_files import COMPANY, ENIE, HANDMADE, later, write_rows
 from devtools.webhook_receiver import Receiver, make_tls_files
-from tests.test_watch_api import auth, later
+from tests.test_watch_api import auth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

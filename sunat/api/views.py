@@ -20,7 +20,7 @@ from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.padron import annotations
 from sunat.padron import search as padron_search
-from sunat.responses import json_error, json_response, require_get
+from sunat.responses import json_error, json_response, method_not_allowed, require_get
 from sunat.upstream import scheduler
 from sunat.validators import InvalidDni, ruc_for_dni
 
@@ -57,9 +57,7 @@ def _ruc_response(request, ruc, dni=None):
 def ruc_batch(request):
     """POST {"rucs": [...]}: every RUC's data or error, keyed by RUC, within LOTE_TIMEOUT."""
     if request.method != "POST":
-        response = json_error(405, "metodo_no_permitido", "Solo se admite el método POST.")
-        response["Allow"] = "POST"
-        return response
+        return method_not_allowed(("POST",), "Solo se admite el método POST.")
     try:
         body = json_body(request, '{"rucs": ["20100070970", ...]}')
     except InvalidBody as exc:

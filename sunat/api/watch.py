@@ -8,7 +8,8 @@ from functools import wraps
 from django.views.decorators.csrf import csrf_exempt
 
 from sunat.api.params import InvalidBody, json_body, positive_int
-from sunat.responses import json_error, json_response
+from sunat.keys.middleware import unauthorized
+from sunat.responses import json_error, json_response, method_not_allowed
 from sunat.validators import InvalidRuc
 from sunat.watch import feed, webhooks
 from sunat.watch import services as watching
@@ -25,14 +26,10 @@ def _with_key(methods: tuple[str, ...]):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in methods:
-                response = json_error(405, "metodo_no_permitido", f"Esta ruta admite: {', '.join(methods)}.")
-                response["Allow"] = ", ".join(methods)
-                return response
+                return method_not_allowed(methods, f"Esta ruta admite: {', '.join(methods)}.")
             if getattr(request, "api_key", None) is None:
-                response = json_error(401, "api_key_requerida", "La vigilancia pertenece a una clave de API: envíela "
-                                      "en la cabecera Authorization: Bearer <clave>.")
-                response["WWW-Authenticate"] = 'Bearer realm="api"'
-                return response
+                return unauthorized("api_key_requerida", "La vigilancia pertenece a una clave de API: envíela en la "
+                                    "cabecera Authorization: Bearer <clave>.")
             return view(request, request.api_key.id, *args, **kwargs)
 
         return wrapper

@@ -22,14 +22,14 @@ class ApiKeyMiddleware:
         authorization = request.headers.get("Authorization")
         if not authorization:
             if settings.API_KEYS_REQUIRED:
-                return _unauthorized("api_key_requerida",
+                return unauthorized("api_key_requerida",
                                      "Envíe su clave de API en la cabecera Authorization: Bearer <clave>.")
             request.api_key = None
             return self.get_response(request)
         try:
             key = api_keys.authenticate(authorization)
         except api_keys.InvalidApiKey:
-            return _unauthorized("api_key_invalida", "La clave de API no es válida o fue revocada.")
+            return unauthorized("api_key_invalida", "La clave de API no es válida o fue revocada.")
         try:
             used = api_keys.charge(key)
         except api_keys.QuotaExceeded as exc:
@@ -42,7 +42,8 @@ class ApiKeyMiddleware:
         return response
 
 
-def _unauthorized(code: str, detail: str):
+def unauthorized(code: str, detail: str):
+    """The API's JSON 401, with the WWW-Authenticate header of a bearer key."""
     response = json_error(401, code, detail)
     response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response

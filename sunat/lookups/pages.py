@@ -37,20 +37,27 @@ def _stored(data: dict, fetched_at) -> dict:
     return {"data": data, "source": data["fuente"], "fetched_at": fetched_at}
 
 
-def _save_ficha(ruc: str, data: dict, fetched_at, source: str = ChangeEvent.SUNAT) -> None:
-    """Store SUNAT's answer; what changed since the one stored before is an event for the RUC's
-    watchers, in the same transaction."""
+def _save(model, key: dict, defaults: dict, source: str, changes_of=None) -> None:
+    """Store an answer (the row of `key`); with `changes_of`, what it finds changed since the answer
+    stored before (changes_of(before's data)) is an event for the RUC's watchers, in the same transaction."""
+    if changes_of is None:
+        model.objects.update_or_create(**key, defaults=defaults)
+        return
     with transaction.atomic():
-        before = RucRecord.objects.select_for_update().filter(ruc=ruc).values_list("data", flat=True).first()
-        RucRecord.objects.update_or_create(ruc=ruc, defaults={
-            **_stored(data, fetched_at),
-            "razon_social": data.get("razonSocial") or "",
-            "estado": data.get("estado") or "",
-            "condicion": data.get("condicion") or "",
-            "corrected_by": None,
-        })
+        before = model.objects.select_for_update().filter(**key).values_list("data", flat=True).first()
+        model.objects.update_or_create(**key, defaults=defaults)
         if before is not None:
-            events.record(ruc, events.differences(before, data), source)
+            events.record(key["ruc"], changes_of(before), source)
+
+
+def _save_ficha(ruc: str, data: dict, fetched_at, source: str = ChangeEvent.SUNAT) -> None:
+    _save(RucRecord, {"ruc": ruc}, {
+        **_stored(data, fetched_at),
+        "razon_social": data.get("razonSocial") or "",
+        "estado": data.get("estado") or "",
+        "condicion": data.get("condicion") or "",
+        "corrected_by": None,
+    }, source, changes_of=lambda before: events.differences(before, data))
 
 
 # "secciones": the sub-pages the ficha offers (its forms), added by the client to SUNAT's data.
@@ -68,14 +75,12 @@ _REGISTER_ANSWERS = {"establecimientos": establishments_answer}
 
 
 def _save_section(section: Section, ruc: str, data: dict, fetched_at, source: str) -> None:
-    """Store SUNAT's sub-page; for the watched sub-pages, the items it has that the stored one had
-    not are an event for the RUC's watchers, in the same transaction."""
-    with transaction.atomic():
-        before = (RucSectionRecord.objects.select_for_update().filter(ruc=ruc, section=section.name)
-                  .values_list("data", flat=True).first())
-        RucSectionRecord.objects.update_or_create(ruc=ruc, section=section.name, defaults=_stored(data, fetched_at))
-        if before is not None and section.name in events.WATCHED_SECTIONS:
-            events.record(ruc, events.new_items(section.key, before.get(section.key), data.get(section.key)), source)
+    """A sub-page's answer; of the watched sub-pages, the new items are the change."""
+    def new_items(before: dict) -> list[dict]:
+        return events.new_items(section.key, before.get(section.key), data.get(section.key))
+
+    _save(RucSectionRecord, {"ruc": ruc, "section": section.name}, _stored(data, fetched_at), source,
+          new_items if section.name in events.WATCHED_SECTIONS else None)
 
 
 def _sub_page(section: Section) -> Page:

@@ -23,16 +23,17 @@ def register_date(version: PadronVersion):
     return version.file_date or version.imported_at
 
 
-def record(register: Register, version: PadronVersion, old_table: str, new_table: str, force: bool = False) -> int | None:
+def record(register: Register, version: PadronVersion, old_table: str, new_table: str, had_version: bool,
+           force: bool = False) -> int | None:
     """Record each tracked field that differs between `old_table` (the version in use) and
     `new_table` (`version`'s rows) as RegisterChanges of `version`; how many, or None when the
-    register tracks nothing or had no version before to compare with. RUCs that appear or
-    disappear are not changes of a field.
+    register tracks nothing or `had_version` is false (nothing before to compare with). RUCs that
+    appear or disappear are not changes of a field.
 
     More than PADRON_MAX_CHANGES of the rows changed is a PadronError unless `force`: a file
     whose vocabulary or columns moved would otherwise rewrite every stored answer.
     """
-    if not register.tracked or not PadronVersion.objects.filter(register=register.name).exclude(pk=version.pk).exists():
+    if not register.tracked or not had_version:
         return None
     q = connection.ops.quote_name
     selected = ", ".join(f"o.{q(column)} AS {q('old_' + column)}, n.{q(column)} AS {q('new_' + column)}"

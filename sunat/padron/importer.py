@@ -84,7 +84,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     # Against the table in use, before the swap drops it; in this transaction, so that
                     # the register and the answers it corrects change together.
                     comparing = time.monotonic()
-                    version.change_count = changes.record(register, version, loader.table, loader.new_table, force)
+                    version.change_count = changes.record(register, version, loader.table, loader.new_table,
+                                                          previous is not None, force)
                     # The watched RUCs' changes, read now (before the corrections and the swap)...
                     announced = {}
                     if version.change_count:

@@ -103,7 +103,13 @@ def scheduled_sync() -> int:
     log; PadronError when any failed (the queue keeps it among its failed tasks) or another sync
     runs. How many registers were imported."""
     results = sync_files(on_result=lambda result: logger.info("%s", result.summary()))
-    failed = [result.register.name for result in results if result.failed]
-    if failed:
-        raise PadronError(f"no se importaron {len(failed)} de {len(results)} archivos: {', '.join(failed)}")
+    failure = failures(results)
+    if failure:
+        raise PadronError(failure)
     return sum(result.outcome == IMPORTED for result in results)
+
+
+def failures(results: list[SyncResult]) -> str:
+    """What the operator reads of a sync's failed registers ("" when none failed)."""
+    failed = [result.register.name for result in results if result.failed]
+    return f"No se importaron {len(failed)} de {len(results)} archivos: {', '.join(failed)}" if failed else ""

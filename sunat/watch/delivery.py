@@ -99,19 +99,16 @@ def _settle(notice: Notification, **fields) -> bool:
                                             next_attempt_at=notice.claimed_until).update(**fields))
 
 
-def body_of(notice: Notification) -> bytes:
-    return json.dumps({**notice.event.as_body(), "enviadoEn": api_time(timezone.now())},
-                      ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _send(webhook: Webhook, notice: Notification) -> bool:
-    body = body_of(notice)
+    event = notice.event.as_body()
+    body = json.dumps({**event, "enviadoEn": api_time(timezone.now())}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
-               "X-Firma": signature(webhook.secret, body), "X-Evento-Id": notice.event.as_body()["id"]}
+               "X-Firma": signature(webhook.secret, body), "X-Evento-Id": event["id"]}
     try:
         status = sender.post(webhook.url, body, headers)
     except webhooks.InvalidWebhook as exc:

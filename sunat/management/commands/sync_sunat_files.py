@@ -9,7 +9,7 @@ from django.utils import timezone
 from sunat.padron.daily import parse_time, run_daily
 from sunat.padron.sources import PadronError
 from sunat.padron.registers import REGISTERS
-from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, sync_files
+from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, failures, sync_files
 
 
 class Command(BaseCommand):
@@ -40,9 +40,9 @@ class Command(BaseCommand):
             raise CommandError(f"No se sincronizó: {exc}.")
         except KeyboardInterrupt:
             raise CommandError("Sincronización interrumpida. El registro que se estaba importando no cambió.")
-        failed = [result.register.name for result in results if result.failed]
-        if failed:
-            raise CommandError(f"No se importaron {len(failed)} de {len(results)} archivos: {', '.join(failed)}.")
+        failure = failures(results)
+        if failure:
+            raise CommandError(f"{failure}.")
 
     def _show(self, result):
         style = {IMPORTED: self.style.SUCCESS, UNCHANGED: str, FAILED: self.style.ERROR}[result.outcome]
