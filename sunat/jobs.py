@@ -7,6 +7,7 @@ django-q2's Schedule table by `manage.py sync_schedules` (the worker service run
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +34,14 @@ def deliver_soon() -> None:
     if transaction.get_autocommit():
         raise RuntimeError("deliver_soon() belongs in the transaction that wrote the notices")
     async_task(DELIVER, task_name="entregar-webhooks")
+
+
+REFRESH = "sunat.lookups.services.refresh_stale"
+
+
+def refresh_soon(ruc: str, page_name: str, razon_social: str) -> None:
+    """Queue the refresh of a stale answer (a RUC's ficha, or its sub-page `page_name`)."""
+    async_task(REFRESH, ruc, page_name, razon_social, time.time(), task_name=f"refrescar-{ruc}")
 
 
 SYNC = "sunat.padron.sync.scheduled_sync"

@@ -1,16 +1,21 @@
 """The lookup API end to end against the local SUNAT replica: cache, database, errors."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
+from sunat import jobs
+from sunat.lookups import services
 from sunat.upstream import throttle
 from devtools.servers import wait_until
 from sunat.upstream import scheduler
 from sunat.models import RucRecord
+from tests.queued_jobs import queued, run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
@@ -215,13 +220,48 @@ def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs
     cache.clear()
 
     responses = [client.get(f"/api/ruc/{COMPANY}") for _ in range(3)]
-    wait_until(lambda: scheduler.get().stats()["running"] == 0 and not any(scheduler.get().stats()["queued"].values()),
-               10, "the background refresh is done")
 
     assert [r["X-Cache"] for r in responses] == ["STALE"] * 3
+    assert sunat_requests(replica) == 1  # nothing asked in the request: one refresh queued for the worker
+    assert len(queued(jobs.REFRESH)) == 1
+    assert run_queued(jobs.REFRESH) == ["pedida"]
+    wait_until(lambda: scheduler.get().stats()["running"] == 0 and not any(scheduler.get().stats()["queued"].values()),
+               10, "the background refresh is done")
     assert sunat_requests(replica) == 2  # the first lookup, then exactly one refresh
     assert RucRecord.objects.get(ruc=COMPANY).seconds_left() > 0
     assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "HIT"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_refresh_asks_nothing_when_the_answer_is_fresh_again_or_it_waited_too_long(client, replica):
+    client.get(f"/api/ruc/{COMPANY}")
+    RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
+    cache.clear()
+    assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "STALE"
+    (job,) = queued(jobs.REFRESH)
+    assert client.get(f"/api/ruc/{COMPANY}?fresh=1")["X-Cache"] == "MISS"  # fresh again before the job runs
+
+    assert run_queued(jobs.REFRESH) == ["innecesaria"]
+    assert services.refresh_stale(*job["args"][:3], time.time() - services.REFRESH_MAX_WAIT - 1) == "caducada"
+    assert sunat_requests(replica) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_answer_is_served_when_its_refresh_cannot_be_queued(client, replica, caplog):
+    client.get(f"/api/ruc/{COMPANY}")
+    RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
+    cache.clear()
+    with connection.cursor() as cursor:  # the queue's table away: its INSERT fails
+        cursor.execute("ALTER TABLE django_q_ormq RENAME TO away_ormq")
+    try:
+        response = client.get(f"/api/ruc/{COMPANY}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE away_ormq RENAME TO django_q_ormq")
+
+    assert response.status_code == 200 and response["X-Cache"] == "STALE"
+    assert sunat_requests(replica) == 1
+    assert f"could not queue the refresh of sunat:ruc:{COMPANY}" in caplog.text
 
 
 def test_fresh_parameter_waits_for_sunat_instead_of_serving_stale(client, replica):

@@ -118,9 +118,9 @@ def test_refused_requests_do_not_use_up_the_quota(client, replica):
 
 
 def test_counters_not_shared_between_processes_admit_each_process_its_share(client, replica, settings):
-    """With LocMem each of the SUNAT_PROCESSES (gunicorn workers) counts on its own: each admits
+    """With LocMem each of the WEB_PROCESSES (gunicorn workers) counts on its own: each admits
     quota / processes, so that together they never pass the quota. Redis counters are shared."""
-    settings.SUNAT_PROCESSES = 2
+    settings.WEB_PROCESSES = 2
     _, plain = api_keys.create_key("ERP", per_minute=5)
     answers = [client.get(f"/api/ruc/{COMPANY}", **bearer(plain)) for _ in range(6)]
 

@@ -6,10 +6,11 @@ import json
 import sqlite3
 
 import pytest
+import requests
 
 from devtools import deployments
 from devtools.deployments import job_worker, kill_worker, manage
-from devtools.servers import wait_until
+from devtools.servers import gunicorn_server, wait_until
 from tests.padron_files import COMPANY, HANDMADE, later, write_rows
 from devtools.webhook_receiver import Receiver
 
@@ -105,3 +106,34 @@ def test_the_worker_runs_the_daily_sync_of_sunats_files_when_it_is_due(tmp_path)
 
     log = (tmp_path / "worker.log").read_text()
     assert "Padrón Reducido RUC (padron): importado" in log
+
+
+def test_the_worker_refreshes_a_stale_answer_the_web_served(tmp_path):
+    """The web answers STALE at once and queues the refresh; the worker, not the web, asks SUNAT."""
+    from devtools.replica import ReplicaServer
+
+    with ReplicaServer() as sunat:
+        env = deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", SUNAT_BASE_URL=sunat.url,
+                                         RUC_CACHE_TTL="1", SUNAT_MIN_INTERVAL="0")
+        assert manage(env, "migrate", "--noinput").returncode == 0
+        with gunicorn_server(env, workers=1) as web:
+            def answer():
+                return requests.get(f"{web.url}/api/ruc/{COMPANY}", timeout=30)
+
+            assert answer().headers["X-Cache"] == "MISS"
+            wait_until(lambda: answer().headers["X-Cache"] == "STALE", timeout=10, what="the answer to age")
+
+            def queued():
+                with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                    return db.execute("SELECT count(*) FROM django_q_ormq").fetchone()[0]
+
+            def fetched_at():
+                with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                    return db.execute("SELECT fetched_at FROM sunat_rucrecord").fetchone()[0]
+
+            assert queued() == 1 and sunat.stats()["queries"] == 1  # nobody asked SUNAT yet
+            before = fetched_at()
+            with job_worker(env, tmp_path / "worker.log"):
+                wait_until(lambda: fetched_at() != before, timeout=30, what="the worker's refresh")
+                wait_until(lambda: queued() == 0, timeout=10, what="the job to end")
+            assert sunat.stats()["queries"] == 2

@@ -204,9 +204,15 @@ SUNAT_BLOCK_COOLDOWN = env.int("SUNAT_BLOCK_COOLDOWN", default=300)  # seconds w
 # After a request that got no answer (refused, reset, timed out): seconds without asking, doubled
 # on each failure in a row up to SUNAT_BLOCK_COOLDOWN.
 SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=1.0)
-# Processes that pace themselves when Redis is not there to share the pacing: each waits
-# SUNAT_PROCESSES x SUNAT_MIN_INTERVAL. gunicorn's config file exports GUNICORN_WORKERS.
-SUNAT_PROCESSES = env.int("GUNICORN_WORKERS", default=1)
+# Processes answering the API (gunicorn's config file exports GUNICORN_WORKERS); without Redis
+# each counts a key's quota on its own, a share of it.
+WEB_PROCESSES = env.int("GUNICORN_WORKERS", default=1)
+# The job queue's worker processes (Q_CLUSTER below): they ask SUNAT too (stale refreshes, re-checks).
+QUEUE_WORKERS = env.int("QUEUE_WORKERS", default=2)
+# Processes that ask SUNAT and pace themselves when Redis is not there to share the pacing (the
+# web's and the queue's, on every machine): each waits SUNAT_PROCESSES x SUNAT_MIN_INTERVAL. Empty:
+# this machine's WEB_PROCESSES + QUEUE_WORKERS.
+SUNAT_PROCESSES = int(env("SUNAT_PROCESSES", default="") or WEB_PROCESSES + QUEUE_WORKERS)
 # Upstream work per process (sunat.upstream.scheduler): threads asking SUNAT (one of them for live
 # lookups only), request threads that may wait for them (keep it below GUNICORN_THREADS: the rest
 # answer hits), the share of those one client may hold, and batch items and background refreshes
@@ -276,7 +282,7 @@ AXES_LOCKOUT_CALLABLE = "sunat.admin.lockout.lockout_response"
 Q_CLUSTER = {
     "name": "consulta-ruc",
     "orm": "default",
-    "workers": env.int("QUEUE_WORKERS", default=2),
+    "workers": QUEUE_WORKERS,
     "timeout": 120,
     # More than the longest job (the daily sync's 3600 s): a running job is never run twice. The
     # deliveries and re-checks do not wait for it after a crash: their schedule runs them every minute.

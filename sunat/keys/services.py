@@ -8,7 +8,7 @@ Redis when Redis is the cache.
 
 When counters are not shared (no Redis, or Redis down and the cache on its in-process
 fallback), each process counts on its own: it then admits only its share of each quota,
-quota / SUNAT_PROCESSES rounded up, so that all of them together never pass the quota. Keys keep
+quota / WEB_PROCESSES rounded up, so that all of them together never pass the quota. Keys keep
 working while Redis is out; a client whose requests land unevenly may meet 429 a little early.
 
 A request with a key costs one Redis round trip: the key's row is read like a cached RUC
@@ -135,7 +135,7 @@ def charge(key: KeyInUse, units: int = 1) -> Usage:
 
 
 def _process_share(limit: int) -> int:
-    return math.ceil(limit / max(1, settings.SUNAT_PROCESSES))
+    return math.ceil(limit / max(1, settings.WEB_PROCESSES))
 
 
 def refund(key: KeyInUse, units: int = 1) -> None:

@@ -1,6 +1,7 @@
 """RUC lookups: cache, then the database record, then SUNAT; and the admin's refresh."""
 
 import logging
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sunat import cache_keys
+from sunat import cache_keys, jobs
 from sunat.clock import api_time
 from sunat.lookups import cache as ruc_cache
 from sunat.upstream import singleflight
@@ -23,6 +24,9 @@ from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
 
 logger = logging.getLogger(__name__)
+
+# A queued refresh of a stale answer that waited longer than this (seconds) is dropped.
+REFRESH_MAX_WAIT = 600
 
 HIT = "HIT"
 MISS = "MISS"
@@ -208,13 +212,35 @@ def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_fo
 
 
 def _refresh_in_background(ruc: str, page: Page, razon_social: str) -> None:
+    """Queue one refresh of a stale answer on the job queue (refresh_stale, in the worker): this
+    process's SUNAT threads stay with live lookups and batches."""
     key = _key(ruc, page)
-    # After a failed (or refused) refresh, the stale entry is served for a while without asking again.
+    # While a refresh is queued or runs, or after one failed (or was refused), the stale entry is
+    # served for RUC_REFRESH_RETRY without asking again.
     if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         return
+    try:
+        jobs.refresh_soon(ruc, page.name or "", razon_social)
+    except DatabaseError:
+        logger.warning("could not queue the refresh of %s", key, exc_info=True)
+
+
+def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float) -> str:
+    """The job queue's refresh of a stale answer: ask SUNAT for it at BACKGROUND priority, in this
+    worker's SUNAT threads, without waiting for the answer (the worker takes its next job). Skipped
+    when it is fresh again (another refresh got there first) or the job waited longer than
+    REFRESH_MAX_WAIT (a worker that was down: the next lookup queues it again). What happened."""
+    page = SUB_PAGES[page_name] if page_name else FICHA
+    key = _key(ruc, page)
+    if time.time() - queued_at > REFRESH_MAX_WAIT:
+        return "caducada"
+    record = _stored_record(ruc, page)
+    if record is not None and record.seconds_left() > 0:
+        return "innecesaria"
     future = _start_fetch(ruc, page, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
     future.add_done_callback(lambda done: done.exception() and logger.warning(
         "background refresh of %s failed: %r", key, done.exception()))
+    return "pedida"
 
 
 def _refresh_marker(key: str) -> str:

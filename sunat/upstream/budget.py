@@ -16,10 +16,16 @@ from sunat.exceptions import DeadlineExceeded
 
 
 class Budget:
-    """A deadline on time.monotonic(); a callable one may move (a job gains or loses waiters)."""
+    """A deadline on time.monotonic(); a callable one may move (a job gains or loses waiters).
 
-    def __init__(self, deadline: float | Callable[[], float]):
+    `yields`: whether the work gives way to everyone else's (background work: it takes only
+    pacing slots nobody has reserved, sunat.upstream.throttle); a callable, since a live
+    lookup that joins a background job makes it live.
+    """
+
+    def __init__(self, deadline: float | Callable[[], float], yields: Callable[[], bool] = lambda: False):
         self._deadline = deadline if callable(deadline) else (lambda: deadline)
+        self.yields = yields
 
     def remaining(self) -> float:
         return self._deadline() - time.monotonic()

@@ -246,7 +246,7 @@ class Scheduler:
     def _execute(self, job: Job) -> None:
         close_old_connections()  # no request cycle closes this thread's connections
         try:
-            with budget.running(budget.Budget(job.deadline)):
+            with budget.running(budget.Budget(job.deadline, yields=lambda: job.priority == BACKGROUND)):
                 result = job.function()
         except BaseException as exc:  # handed to whoever waits, like a result
             outcome, error = None, exc

@@ -4,6 +4,8 @@
   reserved on Redis's clock by a small Lua script; without it (or while it is out) each of the
   SUNAT_PROCESSES processes paces itself at SUNAT_PROCESSES x the interval, so that SUNAT still
   sees the documented rate.
+- Priority: background work (stale refreshes, re-checks of watched RUCs) takes only a slot that
+  is free now, never one ahead, so that live lookups (in any process, with Redis) go first.
 - Firewall: after SUNAT's "Request Rejected" page, nobody asks for SUNAT_BLOCK_COOLDOWN.
 - Failures: after a request that got no answer at all (connection refused or reset, a timeout),
   nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
@@ -46,6 +48,9 @@ redis.call('SET', KEYS[1], string.format('%.6f', slot), 'EX', math.ceil(interval
 return tostring(wait)
 """
 
+# The most a background request waits for a slot it takes: it leaves slots further ahead to live work.
+IDLE_SLOT = 0.05
+
 _local_lock = threading.Lock()
 _local_last = 0.0
 
@@ -64,15 +69,34 @@ def wait_for_turn() -> None:
     if interval <= 0:
         return
     work = budget.current()
+    if work.yields():
+        _take_idle_slot(interval, work)
+        return
     max_wait = work.check("waiting for a pacing slot")
-    wait = _reserve_shared_slot(interval, max_wait)
-    if wait is None:
-        wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
+    wait = _reserve(interval, max_wait)
     if wait < 0:
         if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
             raise DeadlineExceeded("no time left for a pacing slot")
         raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
     work.sleep(wait, "for a pacing slot")
+
+
+def _take_idle_slot(interval: float, work: budget.Budget) -> None:
+    """Background work never reserves a slot ahead: it takes one only when it is free now, after
+    every slot live and batch requests reserved (in any process sharing the pacing) has passed.
+    DeadlineExceeded when none comes free within its budget."""
+    while (wait := _reserve(interval, IDLE_SLOT)) < 0:
+        work.sleep(-wait, "for a free pacing slot")
+    work.sleep(wait, "for a free pacing slot")
+
+
+def _reserve(interval: float, max_wait: float) -> float:
+    """Reserve the next pacing slot if it starts within `max_wait`: the seconds until it does, or
+    minus the seconds until it would (nothing reserved)."""
+    wait = _reserve_shared_slot(interval, max_wait)
+    if wait is None:
+        wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
+    return wait
 
 
 def answered() -> None:
