@@ -21,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 DELIVER = "sunat.watch.delivery.deliver_due"
 RECHECK = "sunat.watch.recheck.recheck_due"
+PURGE = "sunat.watch.retention.purge_old"
 # name -> (function, minutes between runs): the finest django-q2 schedules is a minute.
 SCHEDULES = {
     "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost job did not deliver
     "revisar-vigilados": (RECHECK, 1),  # watched RUCs from SUNAT, WATCH_SUNAT_SHARE of its budget
+    "borrar-cambios-antiguos": (PURGE, 60),  # changes older than CHANGES_RETENTION_DAYS
 }
 
 

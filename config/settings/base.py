@@ -172,6 +172,9 @@ WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # A notice not delivered this many seconds after its change is marked failed (it stays in the
 # feed and the admin).
 WEBHOOK_MAX_AGE = env.int("WEBHOOK_MAX_AGE", default=24 * 3600)
+# Days the changes (the feed GET /api/cambios, the webhooks' deliveries) and the padrón's change
+# history are kept; 0: for ever.
+CHANGES_RETENTION_DAYS = env.int("CHANGES_RETENTION_DAYS", default=90)
 # The CA certificates webhook receivers' TLS is checked against (a PEM file: a closed network's own
 # CA); empty: certifi's public ones.
 WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")

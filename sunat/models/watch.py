@@ -38,7 +38,7 @@ class ChangeEvent(models.Model):
     kind = models.CharField("tipo", max_length=40, default="ruc.cambio")
     changes = models.JSONField("cambios")  # [{"campo", "antes", "despues"}]
     source = models.CharField("fuente", max_length=20)
-    detected_at = models.DateTimeField("detectado en", default=timezone.now)
+    detected_at = models.DateTimeField("detectado en", default=timezone.now, db_index=True)  # retention
 
     class Meta:
         verbose_name = "cambio de un RUC"
