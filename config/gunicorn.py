@@ -1,8 +1,23 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`. Values from the environment."""
 
+import glob
 import os
+import shutil
+import tempfile
 
-from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers
+# Metrics (prometheus-client's multiprocess mode): every worker writes its values to files in this
+# directory (GUNICORN_METRICS_DIR, or a new temporary one) and GET /metrics adds them up. Set before
+# anything imports prometheus-client, for gunicorn's processes only (other commands sharing the
+# environment file stay single-process); emptied of its files when the server starts (counters
+# start at zero with it, as Prometheus' rate() expects).
+_OWN_METRICS_DIR = not os.environ.get("GUNICORN_METRICS_DIR")
+_METRICS_DIR = os.environ.get("GUNICORN_METRICS_DIR") or tempfile.mkdtemp(prefix="consulta-ruc-metrics-")
+os.environ.update(PROMETHEUS_MULTIPROC_DIR=_METRICS_DIR)  # written for prometheus-client, not read
+os.makedirs(_METRICS_DIR, exist_ok=True)
+for _path in glob.glob(os.path.join(_METRICS_DIR, "*.db")):  # only prometheus-client's files
+    os.remove(_path)
+
+from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -42,3 +57,5 @@ def child_exit(server, worker):
 
 def on_exit(server):
     kill_orphaned_browsers()
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)

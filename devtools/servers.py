@@ -278,15 +278,18 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
 
 
 @contextlib.contextmanager
-def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi"):
+def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi",
+                    log_path: Path | None = None):
     """gunicorn with the project's config file on a free loopback port, serving `app`
-    (threads: the config file's default unless given)."""
+    (threads: the config file's default unless given; its logs into `log_path` if given)."""
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers)}
     if threads is not None:
         env["GUNICORN_THREADS"] = str(threads)
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", app],
-                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(open(log_path, "ab")) if log_path is not None else subprocess.DEVNULL
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", app],
+                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     with _serving(process, port, f"http://{HOST}:{port}") as server:
         yield server
 

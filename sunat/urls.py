@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from sunat.api import views, watch
+from sunat.monitoring import views as monitoring_views
 from sunat.upstream.clients import SECTIONS
 
 app_name = "sunat"
@@ -9,8 +10,8 @@ _SECTIONS = "|".join(SECTIONS)
 
 urlpatterns = [
     # No RUC at all is a JSON 400 too, not APPEND_SLASH's HTML redirect.
-    re_path(r"^api/ruc/?$", views.ruc_detail, {"ruc": ""}),
-    re_path(r"^obtener-ruc/?$", views.ruc_detail, {"ruc": ""}),
+    re_path(r"^api/ruc/?$", views.ruc_detail, {"ruc": ""}, name="ruc-empty"),
+    re_path(r"^obtener-ruc/?$", views.ruc_detail, {"ruc": ""}, name="obtener-ruc-empty"),
     re_path(r"^api/ruc/lote/?$", views.ruc_batch, name="ruc-batch"),
     re_path(r"^api/ruc/(?P<ruc>[^/]*)/?$", views.ruc_detail, name="ruc-detail"),
     re_path(rf"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{_SECTIONS})/?$", views.ruc_section, name="ruc-section"),
@@ -25,6 +26,8 @@ urlpatterns = [
     re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
     re_path(r"^api/webhook/?$", watch.webhook, name="webhook"),
     path("health", views.health, name="health"),
+    # Prometheus (sunat.monitoring): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
+    path("metrics", monitoring_views.metrics, name="metrics"),
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),
     re_path(r"^api/docs/?$", views.api_docs, name="api-docs"),

@@ -57,8 +57,9 @@ def echo_app(environ, start_response):
 
 
 class Answer:
-    def __init__(self, status: int, headers: dict, body: bytes):
+    def __init__(self, status: int, headers: dict, body: bytes, header_list: list | None = None):
         self.status, self.headers, self.body = status, headers, body
+        self.header_list = header_list or []  # (name, value) as sent, repeats included
 
     def json(self):
         return json.loads(self.body)
@@ -78,7 +79,8 @@ def get(base_url: str, path: str, source: str, headers: dict | None = None) -> A
     try:
         connection.request("GET", path, headers={"Host": "localhost", **(headers or {})})
         response = connection.getresponse()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read(),
+                      response.getheaders())
     finally:
         connection.close()
 
@@ -176,6 +178,34 @@ def test_django_redirects_a_direct_client_claiming_https_and_not_the_front(djang
     assert direct.status == 301 and direct.headers["location"] == "https://localhost/admin/"
     # Django took the front's https: the admin's own redirect to its login page, no https one.
     assert through_front.status == 302 and through_front.headers["location"].startswith("/admin/login/")
+
+
+# --- request ids and metrics ------------------------------------------------------------------
+
+def request_ids(answer: Answer) -> list[str]:
+    return [value for name, value in answer.header_list if name.lower() == "x-request-id"]
+
+
+def test_the_service_gets_nginx_s_request_id_never_the_client_s(echo_edge):
+    answer = get(echo_edge["front"], "/api/ruc/20573215045", "127.0.0.4", {"X-Request-ID": "forged"})
+
+    passed_on = answer.json()["headers"]["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", passed_on)
+    assert request_ids(answer) == [passed_on]  # echoed once, by nginx
+
+
+def test_the_service_s_answers_and_nginx_s_own_carry_one_request_id(django_edge):
+    for path in ("/health", "/api/ruc/123", "/metrics"):
+        answer = get(django_edge["front"], path, "127.0.0.5", {"X-Request-ID": "forged"})
+        (request_id,) = request_ids(answer)
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id), (path, request_id)
+
+
+@pytest.mark.parametrize("path", ["/metrics", "//metrics", "/%6Detrics", "/metrics/", "/metrics?x=1", "/./metrics"])
+def test_metrics_are_never_served_through_nginx(django_edge, path):
+    for base in (django_edge["front"], django_edge["nginx"]):
+        answer = get(base, path, "127.0.0.6")
+        assert answer.status == 404 and answer.error == "ruta_no_encontrada", (path, answer.body[:200])
 
 
 # --- the admin ---------------------------------------------------------------------------------

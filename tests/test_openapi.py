@@ -41,6 +41,7 @@ ROUTES = {
     r"^api/buscar/?$": "/api/buscar",
     r"^api/dni/(?P<dni>[^/]*)/?$": "/api/dni/{dni}",
     "health": "/health",
+    "metrics": "/metrics",
     r"^api/schema/?$": "/api/schema",
     r"^api/docs/?$": "/api/docs",
     r"^api/vigilancia/?$": "/api/vigilancia",
@@ -104,6 +105,7 @@ ERROR_CODES = {
     **{("/api/webhook", method): {"400": ["solicitud_invalida"], "404": ["sin_webhook"], **KEY, **NOT_ALLOWED}
        for method in ("get", "delete")},
     ("/health", "get"): NOT_ALLOWED,
+    ("/metrics", "get"): {"403": ["acceso_denegado"], **NOT_ALLOWED},
     ("/api/schema", "get"): NOT_ALLOWED,
     ("/api/docs", "get"): NOT_ALLOWED,
 }

@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,6 +28,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it counts, times and logs every response (the other middlewares' JSON errors too).
+    "sunat.monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,10 +216,15 @@ SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=1.0)
 WEB_PROCESSES = env.int("GUNICORN_WORKERS", default=1)
 # The job queue's worker processes (Q_CLUSTER below): they ask SUNAT too (stale refreshes, re-checks).
 QUEUE_WORKERS = env.int("QUEUE_WORKERS", default=2)
-# Processes that ask SUNAT and pace themselves when Redis is not there to share the pacing (the
-# web's and the queue's, on every machine): each waits SUNAT_PROCESSES x SUNAT_MIN_INTERVAL. Empty:
-# this machine's WEB_PROCESSES + QUEUE_WORKERS.
-SUNAT_PROCESSES = int(env("SUNAT_PROCESSES", default="") or WEB_PROCESSES + QUEUE_WORKERS)
+# When Redis is not there to share the pacing, each process paces itself to its part of SUNAT's
+# rate (sunat.upstream.throttle.local_interval): the SUNAT_PROCESSES web processes of the whole
+# deployment (empty: this machine's WEB_PROCESSES) share 1 - SUNAT_BACKGROUND_SHARE of it, the job
+# queue's QUEUE_WORKERS (stale refreshes, re-checks) the rest. With Redis, background work takes
+# only the slots live work leaves free.
+SUNAT_PROCESSES = int(env("SUNAT_PROCESSES", default="") or WEB_PROCESSES)
+SUNAT_BACKGROUND_SHARE = env.float("SUNAT_BACKGROUND_SHARE", default=0.2)
+if not 0 < SUNAT_BACKGROUND_SHARE < 1:
+    raise ImproperlyConfigured("SUNAT_BACKGROUND_SHARE must be between 0 and 1 (exclusive)")
 # Upstream work per process (sunat.upstream.scheduler): threads asking SUNAT (one of them for live
 # lookups only), request threads that may wait for them (keep it below GUNICORN_THREADS: the rest
 # answer hits), the share of those one client may hold, and batch items and background refreshes
@@ -253,13 +262,33 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
+# Logs: plain text lines (make run), or one JSON object per line (DJANGO_LOG_FORMAT=json:
+# time, level, logger, message, the request id and each line's own fields). Every line written
+# while a request is served carries its id (sunat.monitoring.logs).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# One line per request (method, path, status, duration, X-Cache, the API key's prefix): on by
+# default with JSON logs; nginx logs every request already.
+LOG_REQUESTS = env.bool("DJANGO_LOG_REQUESTS", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "sunat.monitoring.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "{levelname}{name}{message}", "style": "{",
+                 "timestamp": "time", "rename_fields": {"levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# GET /metrics (Prometheus): open to these addresses or networks, or with "Authorization: Bearer
+# METRICS_TOKEN" from anywhere nginx lets through (it serves /metrics to nobody).
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(entry.strip(), strict=False)
+                            for entry in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"]) if entry.strip()]
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Admin lockout (django-axes, database handler: the same with or without Redis). Only the admin's
 # login authenticates, so only it is watched; API requests never reach axes.

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from sunat.keys import services as api_keys
 from sunat.keys.middleware import quota_exceeded
 from sunat.lookups import batch, complete
+from sunat.monitoring import metrics
 from sunat.api import openapi
 from sunat import caching
 from sunat.lookups import services
@@ -67,6 +68,7 @@ def ruc_batch(request):
     key = getattr(request, "api_key", None)
 
     def charge(count):
+        metrics.BATCH_SIZE.observe(count)  # the distinct RUCs of a valid batch
         # The middleware counted the request as one; a batch costs one per distinct RUC.
         if key is not None and count > 1:
             request.api_key_usage = api_keys.charge(key, count - 1)  # the middleware's headers say so
@@ -77,7 +79,7 @@ def ruc_batch(request):
         return json_error(400, exc.code, exc.detail)
     except api_keys.QuotaExceeded as exc:
         api_keys.refund(key)  # the one the middleware counted: a refused batch costs nothing
-        return quota_exceeded(exc, "El lote excede")
+        return quota_exceeded(exc, "El lote excede", key)
     return json_response(result)
 
 

@@ -5,6 +5,7 @@ import re
 from django.conf import settings
 
 from sunat.keys import services as api_keys
+from sunat.monitoring import metrics
 from sunat.responses import json_error
 
 # The API; its schema and docs stay open, like /health and the admin.
@@ -33,7 +34,7 @@ class ApiKeyMiddleware:
         try:
             used = api_keys.charge(key)
         except api_keys.QuotaExceeded as exc:
-            return quota_exceeded(exc, "Se agotó")
+            return quota_exceeded(exc, "Se agotó", key)
         request.api_key = key
         response = self.get_response(request)
         used = getattr(request, "api_key_usage", used)  # a batch counted its items after this point
@@ -49,8 +50,9 @@ def unauthorized(code: str, detail: str):
     return response
 
 
-def quota_exceeded(exc: api_keys.QuotaExceeded, what: str):
+def quota_exceeded(exc: api_keys.QuotaExceeded, what: str, key: api_keys.KeyInUse):
     """The API's 429 for a key over quota; `what` says how (it was spent, or a batch exceeds it)."""
+    metrics.QUOTA_REJECTIONS.labels(f"rk_{key.prefix}").inc()
     detail = f"{what} la cuota de {exc.limit} solicitudes por {exc.period} de esta clave."
     if not exc.shared:
         detail += " Mientras el caché compartido no responde, cada proceso del servicio admite solo su parte de la cuota."

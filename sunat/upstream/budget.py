@@ -26,6 +26,7 @@ class Budget:
     def __init__(self, deadline: float | Callable[[], float], yields: Callable[[], bool] = lambda: False):
         self._deadline = deadline if callable(deadline) else (lambda: deadline)
         self.yields = yields
+        self.paced = 0.0  # seconds spent waiting for pacing slots: not SUNAT's time
 
     def remaining(self) -> float:
         return self._deadline() - time.monotonic()

@@ -24,6 +24,7 @@ class Job:
     backlog_clients: set = field(default_factory=set)  # clients whose pending items it counts as
     in_backlog: bool = False
     counted_running: bool = False  # among the non-live jobs running (see Scheduler._may_take)
+    request_id: str | None = None  # the first asker's: its log lines carry it (sunat.monitoring.logs)
 
     def deadline(self) -> float:
         end = self.wanted_until

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from sunat.exceptions import DeadlineExceeded, SunatBusy
+from sunat.monitoring import logs
 from sunat.upstream import asker, budget
 from sunat.upstream.queue import BACKGROUND, BATCH, DONE, LIVE, QUEUED, RUNNING, FairQueue, Job
 
@@ -166,7 +167,7 @@ class Scheduler:
     def _enqueue_locked(self, key, function, priority, wanted_until) -> Job:
         job = self._jobs.get(key)
         if job is None:
-            job = self._jobs[key] = Job(key, function, priority, wanted_until)
+            job = self._jobs[key] = Job(key, function, priority, wanted_until, request_id=logs.current())
             self._queue.push(job, asker.current().client)
         else:
             job.wanted_until = max(job.wanted_until, wanted_until)
@@ -245,6 +246,7 @@ class Scheduler:
 
     def _execute(self, job: Job) -> None:
         close_old_connections()  # no request cycle closes this thread's connections
+        request = logs.begin(job.request_id)
         try:
             with budget.running(budget.Budget(job.deadline, yields=lambda: job.priority == BACKGROUND)):
                 result = job.function()
@@ -253,6 +255,7 @@ class Scheduler:
         else:
             outcome, error = result, None
         finally:
+            logs.end(request)
             close_old_connections()
             with self._lock:
                 self._forget(job)

@@ -1,11 +1,11 @@
 """Keep SUNAT's firewall friendly: space requests out, and stop asking while it cannot answer.
 
 - Pacing: one request every SUNAT_MIN_INTERVAL for the whole deployment. With Redis, slots are
-  reserved on Redis's clock by a small Lua script; without it (or while it is out) each of the
-  SUNAT_PROCESSES processes paces itself at SUNAT_PROCESSES x the interval, so that SUNAT still
-  sees the documented rate.
-- Priority: background work (stale refreshes, re-checks of watched RUCs) takes only a slot that
-  is free now, never one ahead, so that live lookups (in any process, with Redis) go first.
+  reserved on Redis's clock by a small Lua script; without it (or while it is out) each process
+  paces itself to its part of the rate (local_interval), so that SUNAT still sees the documented rate.
+- Priority: background work (stale refreshes, re-checks of watched RUCs: the job queue's) takes
+  only a slot that is free now, never one ahead, so that live lookups go first in every process
+  sharing the pacing; without it, background work has SUNAT_BACKGROUND_SHARE of the rate.
 - Firewall: after SUNAT's "Request Rejected" page, nobody asks for SUNAT_BLOCK_COOLDOWN.
 - Failures: after a request that got no answer at all (connection refused or reset, a timeout),
   nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from sunat import cache_keys, caching
+from sunat.monitoring import metrics
 from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
 from sunat.upstream import budget
 
@@ -52,7 +53,7 @@ return tostring(wait)
 IDLE_SLOT = 0.05
 
 _local_lock = threading.Lock()
-_local_last = 0.0
+_local_last = {False: 0.0, True: 0.0}  # the last slot this process took: live and batch work, background work
 
 
 def wait_for_turn() -> None:
@@ -69,34 +70,50 @@ def wait_for_turn() -> None:
     if interval <= 0:
         return
     work = budget.current()
-    if work.yields():
-        _take_idle_slot(interval, work)
-        return
-    max_wait = work.check("waiting for a pacing slot")
-    wait = _reserve(interval, max_wait)
-    if wait < 0:
-        if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
-            raise DeadlineExceeded("no time left for a pacing slot")
-        raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
-    work.sleep(wait, "for a pacing slot")
+    started = time.monotonic()
+    try:
+        if work.yields():
+            _take_idle_slot(interval, work)
+            return
+        max_wait = work.check("waiting for a pacing slot")
+        wait = _reserve(interval, max_wait)
+        if wait < 0:
+            if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
+                raise DeadlineExceeded("no time left for a pacing slot")
+            raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
+        work.sleep(wait, "for a pacing slot")
+    finally:
+        waited = time.monotonic() - started
+        work.paced += waited
+        metrics.PACING_WAIT.observe(waited)
 
 
 def _take_idle_slot(interval: float, work: budget.Budget) -> None:
     """Background work never reserves a slot ahead: it takes one only when it is free now, after
     every slot live and batch requests reserved (in any process sharing the pacing) has passed.
     DeadlineExceeded when none comes free within its budget."""
-    while (wait := _reserve(interval, IDLE_SLOT)) < 0:
+    while (wait := _reserve(interval, IDLE_SLOT, background=True)) < 0:
         work.sleep(-wait, "for a free pacing slot")
     work.sleep(wait, "for a free pacing slot")
 
 
-def _reserve(interval: float, max_wait: float) -> float:
+def _reserve(interval: float, max_wait: float, background: bool = False) -> float:
     """Reserve the next pacing slot if it starts within `max_wait`: the seconds until it does, or
     minus the seconds until it would (nothing reserved)."""
     wait = _reserve_shared_slot(interval, max_wait)
     if wait is None:
-        wait = _reserve_local_slot(interval * max(1, settings.SUNAT_PROCESSES), max_wait)
+        wait = _reserve_local_slot(background, local_interval(interval, background), max_wait)
     return wait
+
+
+def local_interval(interval: float, background: bool) -> float:
+    """A process's own interval without the shared pacing: the web's SUNAT_PROCESSES share
+    1 - SUNAT_BACKGROUND_SHARE of SUNAT's rate, the job queue's QUEUE_WORKERS (background work)
+    the rest, so that SUNAT never sees more than the documented rate and live lookups keep most of it."""
+    share = settings.SUNAT_BACKGROUND_SHARE
+    if background:
+        return interval * max(1, settings.QUEUE_WORKERS) / share
+    return interval * max(1, settings.SUNAT_PROCESSES) / (1 - share)
 
 
 def answered() -> None:
@@ -180,13 +197,12 @@ def _reserve_shared_slot(interval: float, max_wait: float) -> float | None:
         return None
 
 
-def _reserve_local_slot(interval: float, max_wait: float) -> float:
-    global _local_last
+def _reserve_local_slot(background: bool, interval: float, max_wait: float) -> float:
     with _local_lock:
         now = time.monotonic()
-        slot = max(now, _local_last + interval)
+        slot = max(now, _local_last[background] + interval)
         wait = slot - now
         if wait > max_wait:
             return -wait
-        _local_last = slot
+        _local_last[background] = slot
         return wait

@@ -54,6 +54,20 @@ def service_paths() -> dict:
             "503": {"description": "La base de datos no responde (status error).", "content": json_content("Salud")},
         },
     }}
+    paths["/metrics"] = {"get": {
+        "operationId": "metricas",
+        "summary": "Métricas para Prometheus",
+        "description": "Las métricas del servicio en el formato de texto de Prometheus (README: Metrics and logs). "
+                       "Solo desde las direcciones de METRICS_ALLOWED_IPS, o con la cabecera Authorization: Bearer "
+                       "<METRICS_TOKEN>; nginx no la sirve: Prometheus consulta el servicio directamente.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "Las métricas.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "403": error("Ni la dirección ni el token permiten leerlas. Código: acceso_denegado."),
+            "405": response_ref("MetodoNoPermitido"),
+        },
+    }}
     paths["/api/schema"] = {"get": {
         "operationId": "esquema",
         "summary": "Esta descripción OpenAPI",

@@ -3,11 +3,13 @@
 import logging
 import secrets
 import string
+import time
 
 from django.conf import settings
 
 from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
+from sunat.monitoring import metrics
 from sunat.upstream import budget
 from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, read_ruc_page
 from sunat.upstream.parser.common import rucs_named
@@ -17,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 FORM_PAGE = "FrameCriterioBusquedaWeb.jsp"
 QUERY_ENDPOINT = "jcrS00Alias"
+FICHA_PAGE = "ficha"  # the metrics' "page" of the main lookup (a sub-page's is its name)
 _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -65,6 +68,8 @@ def interpret_section_page(html: str, ruc: str, section: Section):
 class SunatClient:
     """Fetches a consPorRuc page; subclasses choose how (plain HTTP, a browser)."""
 
+    name = ""  # SUNAT_CLIENT's value for it: the metrics' "client" label
+
     def __init__(self, base_url=None, timeout=None, max_attempts=None, backoff=None):
         self.base_url = base_url or settings.SUNAT_BASE_URL
         if not self.base_url.endswith("/"):
@@ -97,20 +102,33 @@ class SunatClient:
 
     def lookup(self, ruc: str) -> dict:
         """SUNAT's data for a RUC."""
-        return self._with_retries(ruc, lambda: interpret_ruc_page(self.fetch_ruc_page(ruc), ruc))
+        return self._with_retries(ruc, FICHA_PAGE, lambda: interpret_ruc_page(self.fetch_ruc_page(ruc), ruc))
 
     def lookup_section(self, ruc: str, section: Section, razon_social: str = ""):
         """What a RUC's sub-page says (its rows, or its value)."""
         return self._with_retries(
-            ruc, lambda: interpret_section_page(self.fetch_section_page(ruc, section, razon_social), ruc, section)
+            ruc, section.name,
+            lambda: interpret_section_page(self.fetch_section_page(ruc, section, razon_social), ruc, section)
         )
 
-    def _with_retries(self, ruc: str, attempt_once):
+    def _attempt(self, ruc: str, page: str, attempt: int, attempt_once, work: budget.Budget):
+        """attempt_once(), counted and logged with its outcome and SUNAT's time (without pacing waits)."""
+        started, paced, error = time.monotonic(), work.paced, None
+        try:
+            return attempt_once()
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            seconds = time.monotonic() - started - (work.paced - paced)
+            metrics.sunat_attempt(ruc, page, self.name, attempt, error, max(0.0, seconds))
+
+    def _with_retries(self, ruc: str, page: str, attempt_once):
         """Retry transient SUNAT failures with exponential backoff, all within one budget."""
         with budget.ensure() as work:
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    return attempt_once()
+                    return self._attempt(ruc, page, attempt, attempt_once, work)
                 except SunatError as exc:
                     self.reset()
                     if isinstance(exc, SunatRejected):

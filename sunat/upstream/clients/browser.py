@@ -90,6 +90,8 @@ def _left(page):
 
 
 class BrowserClient(SunatClient):
+    name = "selenium"
+
     def __init__(self, *args, chrome_binary=None, chromedriver_path=None, max_uses=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.chrome_binary = chrome_binary or settings.CHROME_BINARY

@@ -18,6 +18,8 @@ _HTML_END = b"</html>"
 
 
 class HttpClient(SunatClient):
+    name = "http"
+
     def __init__(self, *args, user_agent=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user_agent = user_agent or settings.SUNAT_USER_AGENT

@@ -1,0 +1,66 @@
+"""The service's Prometheus metrics (prometheus-client), counted where things happen.
+
+Under gunicorn every worker writes its values to files in PROMETHEUS_MULTIPROC_DIR (the config
+file sets it), and /metrics adds every worker's up (sunat.monitoring.exposition). Elsewhere
+(runserver, tests, the job queue's worker) they live in the process. Values that are state rather
+than events (cooldowns, the queue, the imports) are read when /metrics is scraped instead.
+"""
+
+import logging
+
+from prometheus_client import Counter, Histogram
+
+from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRejected, SunatTimeout, SunatUnavailable,
+                              SunatUnreachable)
+
+logger = logging.getLogger("sunat.upstream.requests")
+
+REQUESTS = Counter("consulta_ruc_http_requests", "Solicitudes HTTP atendidas, por ruta, código y X-Cache.",
+                   ["endpoint", "status", "cache"])
+REQUEST_SECONDS = Histogram("consulta_ruc_http_request_duration_seconds", "Duración de las solicitudes HTTP, por ruta.",
+                            ["endpoint"], buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30))
+SUNAT_REQUESTS = Counter("consulta_ruc_sunat_requests", "Intentos de consulta a SUNAT, por página, resultado y cliente.",
+                         ["page", "outcome", "client"])
+SUNAT_SECONDS = Histogram("consulta_ruc_sunat_request_duration_seconds",
+                          "Lo que tardó SUNAT en cada intento (sin la espera de turno), por página y cliente.",
+                          ["page", "client"], buckets=(.05, .1, .25, .5, 1, 2, 4, 8, 15, 30))
+PACING_WAIT = Histogram("consulta_ruc_sunat_pacing_wait_seconds",
+                        "Espera de un turno para consultar SUNAT (SUNAT_MIN_INTERVAL).",
+                        buckets=(0, .01, .1, .25, .5, 1, 2, 5, 10, 20))
+QUOTA_REJECTIONS = Counter("consulta_ruc_quota_rejections", "Solicitudes rechazadas por cuota, por prefijo de clave.",
+                           ["key"])
+BATCH_SIZE = Histogram("consulta_ruc_batch_size", "RUC pedidos en cada POST /api/ruc/lote.",
+                       buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
+
+# A SUNAT attempt's outcome (the "outcome" label), from what it raised.
+OK, NOT_FOUND, REJECTED, ERROR_PAGE, TIMEOUT, CONNECTION_ERROR, NOT_SENT, ERROR = (
+    "ok", "not_found", "rejected", "error_page", "timeout", "connection_error", "not_sent", "error")
+
+
+def outcome_of(exc: BaseException | None) -> str:
+    if exc is None:
+        return OK
+    if isinstance(exc, RucNotFound):
+        return NOT_FOUND
+    if isinstance(exc, SunatRejected):
+        return REJECTED
+    if isinstance(exc, (SunatBlocked, SunatBusy)):  # refused here before anything was sent
+        return NOT_SENT
+    if isinstance(exc, SunatTimeout):
+        return TIMEOUT
+    if isinstance(exc, SunatUnreachable):
+        return CONNECTION_ERROR
+    if isinstance(exc, SunatUnavailable):  # an error page, an HTTP error, a page not understood
+        return ERROR_PAGE
+    return ERROR
+
+
+def sunat_attempt(ruc: str, page: str, client: str, attempt: int, exc: BaseException | None, seconds: float) -> None:
+    """Count one attempt at SUNAT and log it (one line per attempt)."""
+    outcome = outcome_of(exc)
+    SUNAT_REQUESTS.labels(page, outcome, client).inc()
+    if outcome != NOT_SENT:
+        SUNAT_SECONDS.labels(page, client).observe(seconds)
+    logger.info("SUNAT %s %s attempt %d: %s in %.0f ms", page, ruc, attempt, outcome, seconds * 1000,
+                extra={"ruc": ruc, "page": page, "client": client, "attempt": attempt, "outcome": outcome,
+                       "duration_ms": round(seconds * 1000, 1)})
