@@ -73,6 +73,7 @@ bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.isolation
 	$(PY) -m devtools.bench.complete
 	$(PY) -m devtools.bench.webhooks
+	$(PY) -m devtools.bench.monitoring --rounds 3
 
 # Importing a generated 2-million-row Padrón Reducido into PostgreSQL next to a plain COPY, and
 # /api/buscar on it (~2 min); then SUNAT's daily sync at real size: an 18-million-row padrón and
