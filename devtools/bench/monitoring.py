@@ -6,7 +6,7 @@ gunicorn (config/gunicorn.py, 2 workers, production settings with LocMem and SQL
 neither Redis nor the database, so what differs is only what is measured) answers the same cached
 /api/ruc/<RUC> to wrk, in four set-ups, each started afresh, taking turns for --rounds rounds:
 
-  1. without the monitoring middleware (config.settings.bench with BENCH_WITHOUT_MONITORING):
+  1. without the monitoring middleware (devtools.bench.settings_without_monitoring):
      no request id, no metrics, no request log line;
   2. as shipped with plain logs: the request's metrics (counter and histogram, in
      prometheus-client's multiprocess files) and its id, no request line;
@@ -37,7 +37,7 @@ from devtools.servers import gunicorn_server, stop_on_sigterm
 BASELINE, METRICS, TEXT_LOGS, JSON_LOGS = ("sin monitoreo", "métricas", "métricas + registro texto",
                                            "métricas + registro JSON")
 SETUPS = {
-    BASELINE: {"BENCH_WITHOUT_MONITORING": "True"},
+    BASELINE: {"DJANGO_SETTINGS_MODULE": "devtools.bench.settings_without_monitoring"},
     METRICS: {},
     TEXT_LOGS: {"DJANGO_LOG_REQUESTS": "True"},
     JSON_LOGS: {"DJANGO_LOG_FORMAT": "json", "DJANGO_LOG_REQUESTS": "True"},
