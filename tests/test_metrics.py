@@ -1,6 +1,7 @@
 """GET /metrics (sunat.monitoring): who may read it, and that each event moves its counter by one:
 a hit, a miss, a SUNAT failure, a quota rejection; with two gunicorn workers their counts add up."""
 
+import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -45,8 +46,10 @@ def test_only_allowed_addresses_or_the_token_read_the_metrics(client, settings):
     assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
     outside = client.get("/metrics", REMOTE_ADDR="203.0.113.7")
     assert outside.status_code == 403 and outside.json()["error"] == "acceso_denegado"
-    # Through nginx (a private peer) the client's address is X-Real-IP's.
-    assert client.get("/metrics", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="203.0.113.7").status_code == 403
+    # The connection's own address counts, never a forwarded one.
+    assert client.get("/metrics", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="127.0.0.1").status_code == 403
+    settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("172.30.253.0/24")]
+    assert client.get("/metrics", REMOTE_ADDR="172.30.253.7").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.7", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.7",
                       HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200

@@ -1,5 +1,8 @@
 """GET /metrics: Prometheus' text format, for the addresses in METRICS_ALLOWED_IPS or a bearer
-METRICS_TOKEN; anyone else gets the API's JSON 403 (nginx answers 404 before it gets here)."""
+METRICS_TOKEN; anyone else gets the API's JSON 403 (nginx answers 404 before it gets here).
+
+The address is the connection's own (REMOTE_ADDR), never a forwarded one: nginx does not pass
+/metrics on, so whoever asks is the scraper itself."""
 
 import hmac
 import ipaddress
@@ -10,7 +13,6 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from sunat.monitoring import exposition
 from sunat.responses import json_error, require_get
-from sunat.upstream.middleware import client_address
 
 
 @require_get
@@ -28,7 +30,7 @@ def _allowed(request) -> bool:
         if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return True
     try:
-        address = ipaddress.ip_address(client_address(request))
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
