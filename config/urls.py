@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sunat.admin import overview
+
 urlpatterns = [
+    path("admin/resumen/", overview.view, name="admin-overview"),
     path("admin/", admin.site.urls),
     path("", include("sunat.urls")),
 ]

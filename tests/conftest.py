@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from sunat import caching
+from sunat.monitoring import tally
 from sunat.padron import annotations
 from devtools.replica import ReplicaServer
 from sunat.upstream import scheduler
@@ -12,6 +13,14 @@ def fresh_scheduler():
     # Work a test left queued (a pending batch item) must not reach the next test's replica.
     yield
     scheduler.shutdown(wait_for=10)
+
+
+@pytest.fixture(autouse=True)
+def fresh_tally():
+    # A test's counts (sunat.monitoring.tally) are written by that test or not at all.
+    tally.discard()
+    yield
+    tally.discard()
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.humanize",  # the admin's overview: thousands separators
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # the admin login's lockout; see "Admin lockout" below
@@ -289,6 +290,9 @@ LOGGING = {
 METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(entry.strip(), strict=False)
                             for entry in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"]) if entry.strip()]
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Seconds between two writes of the admin's counts (hits per RUC, keys' use per day, the overview's
+# hours) by each process: batched, never a write per request (sunat.monitoring.tally).
+TALLY_FLUSH_SECONDS = env.int("TALLY_FLUSH_SECONDS", default=30)
 
 # Admin lockout (django-axes, database handler: the same with or without Redis). Only the admin's
 # login authenticates, so only it is watched; API requests never reach axes.

@@ -1,3 +1,10 @@
 """The admin, one module per capability; importing them registers their pages."""
 
-from sunat.admin import keys, lookups, padron, watch  # noqa: F401
+from django.contrib import admin
+
+from sunat.admin import keys, lookups, overview, padron, watch  # noqa: F401
+
+admin.site.site_header = "Consulta RUC"
+admin.site.site_title = "Consulta RUC"
+admin.site.index_title = "Administración del servicio"
+admin.site.index_template = "sunat/admin/index.html"  # the admin's index, with the overview's link

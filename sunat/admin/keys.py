@@ -1,31 +1,76 @@
-"""API keys: created (shown once) and revoked here, each with its use."""
+"""API keys: created (shown once), rotated (the new one shown once, the old one valid for a grace
+period the operator picks) and revoked here, each with its use: now, and day by day for 30 days."""
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
 
+from sunat.admin.base import FeminineMessages
 from sunat.keys import services as api_keys
-from sunat.models import ApiKey
+from sunat.models import ApiKey, KeyUsageDay
 
 CREATED_TEMPLATE = "sunat/admin/apikey_created.html"
+ROTATE_TEMPLATE = "sunat/admin/apikey_rotate.html"
+USAGE_DAYS = 30
+GRACE_CHOICES = [("0", "ninguno: la anterior deja de valer ya"), ("3600", "1 hora"), ("86400", "24 horas"),
+                 ("604800", "7 días"), ("2592000", "30 días")]
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "estado"
+    parameter_name = "estado"
+
+    def lookups(self, request, model_admin):
+        return (("activas", "activas"), ("revocadas", "revocadas"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "activas":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revocadas":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class RotateForm(forms.Form):
+    grace = forms.TypedChoiceField(label="La clave anterior sigue valiendo", choices=GRACE_CHOICES, coerce=int,
+                                   initial="86400")
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are created here (shown once, stored hashed) and revoked here; each shows its use."""
+class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
+    """Keys are created here (shown once, stored hashed), rotated and revoked here; each shows its use.
+    Never deleted: revoking keeps its watches and history, and the key stays refused."""
 
-    list_display = ("name", "shown_prefix", "per_minute", "per_day", "used_this_minute", "used_today",
-                    "last_used_at", "created_at", "revoked_at")
-    list_filter = ("revoked_at", "created_at")
+    list_display = ("name", "shown_prefix", "state", "per_minute", "per_day", "used_this_minute", "used_today",
+                    "last_used_at", "created_at")
+    list_filter = (StateFilter, "created_at")
     search_fields = ("name", "prefix")
-    readonly_fields = ("shown_prefix", "created_at", "last_used_at", "revoked_at", "used_this_minute", "used_today")
+    readonly_fields = ("shown_prefix", "state", "created_at", "last_used_at", "revoked_at", "previous_valid_until",
+                       "used_this_minute", "used_today", "usage_by_day")
     actions = ("revoke",)
+    change_form_template = "sunat/admin/apikey_change_form.html"
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "per_minute", "per_day", "watch_limit")
-        return ("name", "shown_prefix", "per_minute", "per_day", "watch_limit", "used_this_minute", "used_today",
-                "last_used_at", "created_at", "revoked_at")
+        return ("name", "shown_prefix", "state", "per_minute", "per_day", "watch_limit", "used_this_minute",
+                "used_today", "last_used_at", "created_at", "revoked_at", "previous_valid_until", "usage_by_day")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        rotate = path("<path:object_id>/rotar/", self.admin_site.admin_view(self.rotate_view),
+                      name="sunat_apikey_rotate")
+        return [rotate, *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -39,13 +84,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         """The page that answers the POST shows the key once, instead of a redirect with a message."""
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Clave creada",
-            "opts": self.opts,
-            "key": obj,
-            "plain": obj._plain_key,
-        }
+        return self._shown_once(request, obj, obj._plain_key, "Clave creada")
+
+    def rotate_view(self, request, object_id):
+        """A new secret for the key: a form for the grace period, then the new key, shown once."""
+        key = get_object_or_404(ApiKey, pk=object_id)
+        if not self.has_change_permission(request, key) or key.revoked_at is not None:
+            return HttpResponseRedirect(reverse("admin:sunat_apikey_change", args=[key.pk]))
+        form = RotateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            grace = timedelta(seconds=form.cleaned_data["grace"])
+            plain = api_keys.rotate(key, grace)
+            return self._shown_once(request, key, plain, "Clave rotada", rotated=True)
+        context = {**self.admin_site.each_context(request), "title": f"Rotar la clave {key}", "opts": self.opts,
+                   "key": key, "form": form}
+        return TemplateResponse(request, ROTATE_TEMPLATE, context)
+
+    def _shown_once(self, request, key, plain, title, rotated=False):
+        context = {**self.admin_site.each_context(request), "title": title, "opts": self.opts, "key": key,
+                   "plain": plain, "rotated": rotated}
         response = TemplateResponse(request, CREATED_TEMPLATE, context)
         add_never_cache_headers(response)  # the admin's views do too; this page must never be kept
         return response
@@ -54,6 +111,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def shown_prefix(self, obj):
         return f"rk_{obj.prefix}_…" if obj.prefix else "-"
 
+    @admin.display(description="estado", ordering="revoked_at")
+    def state(self, obj):
+        return "revocada" if obj.revoked_at else "activa"
+
     @admin.display(description="uso este minuto")
     def used_this_minute(self, obj):
         return api_keys.usage(obj.prefix).minute if obj.prefix else 0
@@ -61,6 +122,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.display(description="uso hoy")
     def used_today(self, obj):
         return api_keys.usage(obj.prefix).day if obj.prefix else 0
+
+    @admin.display(description=f"uso de los últimos {USAGE_DAYS} días")
+    def usage_by_day(self, obj):
+        since = timezone.localdate() - timedelta(days=USAGE_DAYS - 1)
+        days = list(KeyUsageDay.objects.filter(key=obj, day__gte=since).order_by("-day").values_list("day", "requests"))
+        if not days:
+            return "sin solicitudes registradas"
+        most = max(requests for _, requests in days) or 1
+        rows = format_html_join("", '<tr><td>{}</td><td style="text-align: right;">{}</td><td style="width: 60%;">'
+                                    '<div style="background: #79aec8; height: 0.8em; width: {}%;"></div></td></tr>',
+                                ((day.strftime("%d/%m/%Y"), f"{requests:,}".replace(",", "."), round(100 * requests / most))
+                                 for day, requests in days))
+        return format_html('<table class="uso-por-dia"><thead><tr><th>Día</th><th>Solicitudes</th><th></th></tr>'
+                           '</thead><tbody>{}</tbody></table>', rows)
 
     @admin.action(description="Revocar las claves seleccionadas")
     def revoke(self, request, queryset):

@@ -1,15 +1,20 @@
 """SUNAT's registers in the admin: each import's version and the padrón's changes, and the rows of
-the agents', good taxpayers' and establishments' registers; all read only (imports write them)."""
+the padrón and of the agents', good taxpayers' and establishments' registers; all read only
+(imports write them)."""
 
 from django.contrib import admin
+from django.db import connection
 from django.db.models import OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 
-from sunat.admin.base import ReadOnlyAdmin
-
+from sunat.admin.base import EstimatedCountPaginator, ReadOnlyAdmin
 from sunat.models import (
     AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
-    PadronVersion, RegisterChange,
+    PadronEntry, PadronVersion, RegisterChange,
 )
+from sunat.padron.search import MIN_QUERY_LENGTH  # as /api/buscar: a shorter text matches nearly everything
+
+NAME_MATCHES = 1000  # the most rows a name search lists
 
 
 @admin.register(PadronVersion)
@@ -67,3 +72,33 @@ class EstablecimientoAnexoAdmin(ReadOnlyAdmin):
     list_display = ("ruc", "ubigeo", "tipo_via", "nombre_via", "numero", "kilometro", "tipo_zona")
     search_fields = ("=ruc",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(PadronEntry)
+class PadronEntryAdmin(ReadOnlyAdmin):
+    """The Padrón Reducido as imported (about 18 million rows): found by RUC (its primary key) or by
+    name (the trigram index on PostgreSQL), counted by estimate, never filtered by a scan."""
+
+    list_display = ("ruc", "razon_social", "estado", "condicion", "ubigeo")
+    search_fields = ("ruc", "razon_social")  # what the search box says it searches; get_search_results runs it
+    search_help_text = "Un RUC de 11 dígitos, o parte del nombre o razón social (al menos 3 letras)."
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        term = " ".join(search_term.split()).upper()
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            return queryset.filter(ruc=term), False
+        if len(term) < MIN_QUERY_LENGTH:
+            return queryset.none(), False
+        if connection.vendor == "postgresql":
+            # `<%`: pg_trgm's word similarity, answered by the GIN index; at most NAME_MATCHES rows.
+            matches = RawSQL(f"SELECT ruc FROM {PadronEntry._meta.db_table} WHERE %s <%% razon_social "
+                             f"LIMIT {NAME_MATCHES}", [term])
+            return queryset.filter(ruc__in=matches), False
+        for word in term.split():
+            queryset = queryset.filter(razon_social__contains=word)
+        return queryset, False

@@ -67,6 +67,9 @@ class KeyInUse:
     per_minute: int
     per_day: int
     revoked: bool
+    # The key before a rotation, and until when it still works (a Unix time; 0: not at all).
+    previous_hash: str = ""
+    previous_until: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,17 @@ def issue(key: ApiKey) -> str:
     return plain
 
 
+def rotate(key: ApiKey, grace: timedelta) -> str:
+    """Give a key a new secret (same prefix, quotas, watches and webhook); the old one keeps working
+    for `grace` (none: it stops now). Returns the new plain key."""
+    plain = KEY_FORMAT.format(prefix=key.prefix, secret=secrets.token_urlsafe(32))
+    key.previous_hash, key.previous_valid_until = (key.key_hash, timezone.now() + grace) if grace else ("", None)
+    key.key_hash = _hash(plain)
+    key.save(update_fields=["key_hash", "previous_hash", "previous_valid_until"])
+    forget(key.prefix)
+    return plain
+
+
 def revoke(key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     forget(key.prefix)
@@ -111,9 +125,14 @@ def authenticate(authorization: str) -> KeyInUse:
     if scheme.lower() != "bearer" or not plain.startswith("rk_") or plain[3 + _PREFIX_LENGTH:4 + _PREFIX_LENGTH] != "_":
         raise InvalidApiKey
     key = _key_by_prefix(plain[3:3 + _PREFIX_LENGTH])
-    if key is None or key.revoked or not hmac.compare_digest(key.key_hash, _hash(plain)):
+    if key is None or key.revoked:
         raise InvalidApiKey
-    return key
+    given = _hash(plain)
+    if hmac.compare_digest(key.key_hash, given):
+        return key
+    if key.previous_hash and time.time() < key.previous_until and hmac.compare_digest(key.previous_hash, given):
+        return key  # the key before a rotation, within its grace period
+    raise InvalidApiKey
 
 
 def charge(key: KeyInUse, units: int = 1) -> Usage:
@@ -198,10 +217,13 @@ def _key_by_prefix(prefix: str) -> KeyInUse | None:
     if cached is not None:
         return KeyInUse(**cached) if cached else None
     row = ApiKey.objects.filter(prefix=prefix).values(
-        "id", "prefix", "key_hash", "per_minute", "per_day", revoked=F("revoked_at")).first()
+        "id", "prefix", "key_hash", "per_minute", "per_day", "previous_hash", revoked=F("revoked_at"),
+        until=F("previous_valid_until")).first()
     key = None
     if row is not None:
-        key = KeyInUse(**{**row, "revoked": row["revoked"] is not None})
+        until = row.pop("until")
+        key = KeyInUse(**{**row, "revoked": row["revoked"] is not None,
+                          "previous_until": until.timestamp() if until else 0.0})
     cache.set(_key_cache_key(prefix), key.__dict__ if key else {}, timeout=KEY_CACHE_SECONDS)
     return key
 

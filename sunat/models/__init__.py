@@ -5,6 +5,7 @@ from sunat.models.keys import ApiKey
 from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
 from sunat.models.padron import PadronEntry, PadronVersion
+from sunat.models.usage import KeyUsageDay, RucHits, ServiceHour
 from sunat.models.watch import ChangeEvent, Notification, Watch, Webhook
 from sunat.models.registers import (
     AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
@@ -12,5 +13,6 @@ from sunat.models.registers import (
 
 __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "ChangeEvent", "EstablecimientoAnexo", "PadronEntry",
-    "Notification", "PadronVersion", "RegisterChange", "RucRecord", "RucSectionRecord", "StoredLookup", "Watch", "Webhook",
+    "KeyUsageDay", "Notification", "PadronVersion", "RegisterChange", "RucHits", "RucRecord", "RucSectionRecord",
+    "ServiceHour", "StoredLookup", "Watch", "Webhook",
 ]

@@ -33,6 +33,10 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField("creada en", default=timezone.now)
     revoked_at = models.DateTimeField("revocada en", null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField("último uso", null=True, blank=True, editable=False)
+    # After a rotation, the key before it still works until previous_valid_until (the grace period
+    # the operator chose): integrations move to the new one without an outage.
+    previous_hash = models.CharField("hash de la clave anterior", max_length=64, blank=True, editable=False)
+    previous_valid_until = models.DateTimeField("clave anterior válida hasta", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "clave de API"

@@ -18,7 +18,9 @@ class StoredLookup(models.Model):
     """What the API served for a lookup, kept across cache losses and used while fresh."""
 
     data = models.JSONField("datos")
-    source = models.CharField("fuente", max_length=20, default="sunat")
+    # Who asked SUNAT: a lookup ("sunat") or the re-check of watched RUCs ("revision"). Indexed for
+    # the admin's filter, which lists only the values that exist.
+    source = models.CharField("fuente", max_length=20, default="sunat", db_index=True)
     fetched_at = models.DateTimeField("consultado en", db_index=True)
 
     class Meta:

@@ -10,6 +10,7 @@ import logging
 
 from prometheus_client import Counter, Histogram
 
+from sunat.monitoring import tally
 from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRejected, SunatTimeout, SunatUnavailable,
                               SunatUnreachable)
 
@@ -61,6 +62,7 @@ def sunat_attempt(ruc: str, page: str, client: str, attempt: int, exc: BaseExcep
     SUNAT_REQUESTS.labels(page, outcome, client).inc()
     if outcome != NOT_SENT:
         SUNAT_SECONDS.labels(page, client).observe(seconds)
+        tally.hour_event("sunat_ok" if outcome in (OK, NOT_FOUND) else "sunat_failed")
     logger.info("SUNAT %s %s attempt %d: %s in %.0f ms", page, ruc, attempt, outcome, seconds * 1000,
                 extra={"ruc": ruc, "page": page, "client": client, "attempt": attempt, "outcome": outcome,
                        "duration_ms": round(seconds * 1000, 1)})

@@ -7,9 +7,13 @@ import time
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from sunat.monitoring import logs, metrics
+from sunat.monitoring import logs, metrics, tally
 
 logger = logging.getLogger("sunat.requests")
+
+# The URL patterns whose answer is one RUC's (their hits are counted per RUC).
+RUC_ENDPOINTS = {"ruc-detail", "obtener-ruc", "ruc-section", "ruc-complete"}
+_HOUR_FIELD = {"HIT": "hits", "MISS": "misses", "STALE": "stale"}
 
 
 class RequestMonitoringMiddleware:
@@ -29,6 +33,7 @@ class RequestMonitoringMiddleware:
             endpoint, cache = _endpoint(request), response.get("X-Cache", "")
             metrics.REQUESTS.labels(endpoint, response.status_code, cache).inc()
             metrics.REQUEST_SECONDS.labels(endpoint).observe(seconds)
+            _tally(request, response, endpoint, cache)
             if settings.LOG_REQUESTS:
                 _log(request, response, seconds, cache)
             return response
@@ -47,6 +52,19 @@ def _endpoint(request) -> str:
         except Resolver404:
             return "other"
     return match.url_name or match.view_name
+
+
+def _tally(request, response, endpoint: str, cache: str) -> None:
+    """The admin's counts: hits per RUC, the key's requests today, this hour's cache answers."""
+    if cache in _HOUR_FIELD:
+        tally.hour_event(_HOUR_FIELD[cache])
+    if endpoint in RUC_ENDPOINTS and response.status_code == 200:
+        ruc = request.resolver_match.kwargs.get("ruc", "")
+        if len(ruc) == 11 and ruc.isdigit():
+            tally.ruc_hit(ruc)
+    key = getattr(request, "api_key", None)
+    if key is not None:
+        tally.key_request(key.id)
 
 
 def _log(request, response, seconds: float, cache: str) -> None:

@@ -1,8 +1,10 @@
-"""The metrics that are state, not events: read when /metrics is scraped, from the cache (SUNAT's
-cooldowns, as this process sees them) and the database (the registers' imports, the job queue,
-the webhooks' outbox), so that they hold whichever process did the work."""
+"""The service's state, read when it is asked for (GET /metrics, the admin's overview): SUNAT's
+cooldowns and the Redis circuit as this process sees them, and from the database the registers'
+last imports, the job queue and the webhooks' outbox, so that they hold whichever process did the work."""
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import DatabaseError
 from django.db.models import Count, Min
@@ -18,8 +20,49 @@ from sunat.upstream import throttle
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Queue:
+    waiting: int
+    claimed: int
+    oldest_waiting: datetime | None
+    failed: int
+
+    def oldest_age(self) -> float:
+        return (timezone.now() - self.oldest_waiting).total_seconds() if self.oldest_waiting else 0.0
+
+
+def last_imports() -> dict[str, PadronVersion]:
+    """Each register's version in use (its last import), by register name; absent if never imported."""
+    versions = {}
+    for name in REGISTERS:
+        version = PadronVersion.objects.filter(register=name).order_by("-imported_at").first()
+        if version is not None:
+            versions[name] = version
+    return versions
+
+
+def queue() -> Queue:
+    now = timezone.now()
+    waiting = OrmQ.objects.filter(lock__lte=now).aggregate(count=Count("id"), oldest=Min("lock"))
+    return Queue(waiting=waiting["count"], claimed=OrmQ.objects.filter(lock__gt=now).count(),
+                 oldest_waiting=waiting["oldest"], failed=Failure.objects.count())
+
+
+def waiting_jobs(limit: int) -> list[tuple[str, datetime]]:
+    """The jobs that have waited longest: (their name, since when)."""
+    rows = OrmQ.objects.filter(lock__lte=timezone.now()).order_by("lock")[:limit]
+    return [(row.name() or row.func(), row.lock) for row in rows]
+
+
+def outbox() -> dict[str, int]:
+    """Webhook notices still to deliver ("pendiente") and given up on ("fallido")."""
+    counts = dict(Notification.objects.filter(delivery__in=[Notification.PENDING, Notification.FAILED])
+                  .values_list("delivery").annotate(count=Count("id")).values_list("delivery", "count"))
+    return {state: counts.get(state, 0) for state in (Notification.PENDING, Notification.FAILED)}
+
+
 class StateCollector:
-    """A prometheus-client collector (registered on the scrape's own registry)."""
+    """The state as Prometheus gauges (a collector on the scrape's own registry)."""
 
     def describe(self):
         return []  # registering it must not run its queries
@@ -49,36 +92,29 @@ def _registers():
                                 labels=["register"])
     imported = GaugeMetricFamily("consulta_ruc_register_last_import_timestamp_seconds",
                                  "Cuándo terminó la última importación (hora Unix).", labels=["register"])
-    for name in REGISTERS:
-        version = PadronVersion.objects.filter(register=name).order_by("-imported_at").first()
-        if version is not None:
-            rows.add_metric([name], version.rows)
-            seconds.add_metric([name], version.seconds)
-            imported.add_metric([name], version.imported_at.timestamp())
+    for name, version in last_imports().items():
+        rows.add_metric([name], version.rows)
+        seconds.add_metric([name], version.seconds)
+        imported.add_metric([name], version.imported_at.timestamp())
     yield from (rows, seconds, imported)
 
 
 def _queue():
-    now = timezone.now()
-    waiting = OrmQ.objects.filter(lock__lte=now).aggregate(count=Count("id"), oldest=Min("lock"))
+    state = queue()
     jobs = GaugeMetricFamily("consulta_ruc_queue_jobs", "Tareas en la cola: esperando, o tomadas por un worker.",
                              labels=["state"])
-    jobs.add_metric(["waiting"], waiting["count"])
-    jobs.add_metric(["claimed"], OrmQ.objects.filter(lock__gt=now).count())
+    jobs.add_metric(["waiting"], state.waiting)
+    jobs.add_metric(["claimed"], state.claimed)
     yield jobs
-    oldest = waiting["oldest"]
     yield GaugeMetricFamily("consulta_ruc_queue_oldest_job_age_seconds",
-                            "Antigüedad de la tarea que más espera (0: ninguna).",
-                            value=(now - oldest).total_seconds() if oldest else 0)
+                            "Antigüedad de la tarea que más espera (0: ninguna).", value=state.oldest_age())
     yield GaugeMetricFamily("consulta_ruc_queue_failed_jobs", "Tareas fallidas guardadas (el admin las lista).",
-                            value=Failure.objects.count())
+                            value=state.failed)
 
 
 def _outbox():
     notices = GaugeMetricFamily("consulta_ruc_webhook_notices", "Avisos de webhook por entregar o fallidos.",
                                 labels=["state"])
-    counts = dict(Notification.objects.filter(delivery__in=[Notification.PENDING, Notification.FAILED])
-                  .values_list("delivery").annotate(count=Count("id")).values_list("delivery", "count"))
-    for state in (Notification.PENDING, Notification.FAILED):
-        notices.add_metric([state], counts.get(state, 0))
+    for state, count in outbox().items():
+        notices.add_metric([state], count)
     yield notices

@@ -1,0 +1,139 @@
+"""The admin's counts (hits per RUC, each key's requests per day, the service hour by hour), added
+up in this process and written every TALLY_FLUSH_SECONDS by a thread of its own, one statement per
+table (an upsert adding to what is there): never a database write per request. Counts of a process
+killed hard, or gathered while the database is out, are lost; they are a guide, not a ledger."""
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from datetime import date, datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+HOUR_FIELDS = ("hits", "misses", "stale", "sunat_ok", "sunat_failed")
+_CHUNK = 500  # rows per INSERT: well below SQLite's 32,766 parameters
+
+_lock = threading.Lock()
+_ruc_hits: Counter = Counter()
+_last_hit: dict[str, datetime] = {}
+_key_days: Counter = Counter()  # (key id, Lima's day)
+_hours: Counter = Counter()  # (hour's start, field)
+_flusher_pid: int | None = None
+
+
+def ruc_hit(ruc: str) -> None:
+    with _lock:
+        _ruc_hits[ruc] += 1
+        _last_hit[ruc] = timezone.now()
+    _ensure_flusher()
+
+
+def key_request(key_id: int) -> None:
+    with _lock:
+        _key_days[(key_id, timezone.localdate())] += 1
+    _ensure_flusher()
+
+
+def hour_event(field: str) -> None:
+    """One more of `field` (HOUR_FIELDS) in this hour."""
+    hour = datetime.now(dt_timezone.utc).replace(minute=0, second=0, microsecond=0)
+    with _lock:
+        _hours[(hour, field)] += 1
+    _ensure_flusher()
+
+
+def discard():
+    """Forget what this process counted since the last flush, and return it."""
+    global _ruc_hits, _last_hit, _key_days, _hours
+    with _lock:
+        taken = _ruc_hits, _last_hit, _key_days, _hours
+        _ruc_hits, _last_hit, _key_days, _hours = Counter(), {}, Counter(), Counter()
+    return taken
+
+
+def flush() -> None:
+    """Write what this process counted since the last flush (also at exit, and from tests)."""
+    hits, last, days, hours = discard()
+    if not (hits or days or hours):
+        return
+    # Here, not at the top: the SUNAT clients count through this module, and gunicorn's config
+    # file imports them before Django's apps are loaded.
+    from sunat.models import KeyUsageDay, RucHits, ServiceHour
+
+    try:
+        with transaction.atomic():
+            _upsert(RucHits, ["ruc"], [(ruc, n, last[ruc]) for ruc, n in hits.items()], ["hits"], ["last_hit_at"])
+            _upsert(KeyUsageDay, ["key_id", "day"], [(key, day, n) for (key, day), n in days.items()],
+                    ["requests"], [])
+            by_hour: dict[datetime, Counter] = {}
+            for (hour, field), n in hours.items():
+                by_hour.setdefault(hour, Counter())[field] += n
+            _upsert(ServiceHour, ["hour"], [(hour, *(counts[f] for f in HOUR_FIELDS)) for hour, counts in by_hour.items()],
+                    list(HOUR_FIELDS), [])
+    except DatabaseError:
+        logger.warning("could not write the usage counts; %d RUCs' hits lost", len(hits), exc_info=True)
+
+
+def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], replaced: list[str]) -> None:
+    """INSERT rows (conflict columns, added columns, replaced columns, in that order) or, for a row
+    that exists, add the added columns to it and replace the others (PostgreSQL and SQLite alike)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [*conflict, *added, *replaced]
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    updates = [f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(conflict):len(conflict) + len(added)]]
+    updates += [f"{q} = excluded.{q}" for q in quoted[len(conflict) + len(added):]]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            sql = (f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(chunk))} "
+                   f"ON CONFLICT ({', '.join(quoted[:len(conflict)])}) DO UPDATE SET {', '.join(updates)}")
+            cursor.execute(sql, [_adapt(value) for row in chunk for value in row])
+
+
+def _adapt(value):
+    # Raw SQL: the database's own representation of dates and times, as the ORM would send them.
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _ensure_flusher() -> None:
+    """Start this process's flushing thread on first use (after gunicorn's fork, never before)."""
+    global _flusher_pid
+    if _flusher_pid == os.getpid():
+        return
+    with _lock:
+        if _flusher_pid == os.getpid():
+            return
+        _flusher_pid = os.getpid()
+    threading.Thread(target=_flush_forever, name="usage-tally", daemon=True).start()
+
+
+def _flush_forever() -> None:
+    while True:
+        time.sleep(settings.TALLY_FLUSH_SECONDS)
+        close_old_connections()
+        flush()
+        close_old_connections()
+
+
+def _reset_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()
+    discard()  # the parent's counts are the parent's to write
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+atexit.register(flush)
