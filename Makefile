@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron
+.PHONY: run demo test lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron screenshots
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -64,6 +64,11 @@ test-postgres-redis: venv system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles
+
+# The admin's pages for operators in headless Chromium at 1280x900, into docs/screenshots (the test
+# that takes them also checks each page; make test runs it too, into a temporary directory).
+screenshots: venv system-deps
+	ADMIN_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_admin_screenshots.py
 
 # Benchmarks (figures for the README and the issue notes; never asserted by tests).
 bench: venv system-deps bench-deps

@@ -8,3 +8,5 @@ admin.site.site_header = "Consulta RUC"
 admin.site.site_title = "Consulta RUC"
 admin.site.index_title = "Administración del servicio"
 admin.site.index_template = "sunat/admin/index.html"  # the admin's index, with the overview's link
+# The lists get the whole width of a 1280-pixel screen (the index lists every page).
+admin.site.enable_nav_sidebar = False

@@ -49,8 +49,7 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
     """Keys are created here (shown once, stored hashed), rotated and revoked here; each shows its use.
     Never deleted: revoking keeps its watches and history, and the key stays refused."""
 
-    list_display = ("name", "shown_prefix", "state", "per_minute", "per_day", "used_this_minute", "used_today",
-                    "last_used_at", "created_at")
+    list_display = ("name", "shown_prefix", "state", "quota_minute", "quota_day", "used_today", "last_used_at")
     list_filter = (StateFilter, "created_at")
     search_fields = ("name", "prefix")
     readonly_fields = ("shown_prefix", "state", "created_at", "last_used_at", "revoked_at", "previous_valid_until",
@@ -114,6 +113,14 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
     @admin.display(description="estado", ordering="revoked_at")
     def state(self, obj):
         return "revocada" if obj.revoked_at else "activa"
+
+    @admin.display(description="por minuto", ordering="per_minute")
+    def quota_minute(self, obj):
+        return obj.per_minute
+
+    @admin.display(description="por día", ordering="per_day")
+    def quota_day(self, obj):
+        return obj.per_day
 
     @admin.display(description="uso este minuto")
     def used_this_minute(self, obj):

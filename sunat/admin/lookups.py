@@ -77,7 +77,7 @@ class RucRecordAdmin(ReadOnlyAdmin):
     list_filter = (FreshnessFilter, SourceFilter, "estado", "condicion")
     search_fields = ("=ruc", "razon_social")
     date_hierarchy = "fetched_at"
-    fields = ("ruc", "razon_social", "estado", "condicion", "source", "corrected_by", "fetched_at", "shown_age",
+    fields = ("ruc", "razon_social", "estado", "condicion", "shown_source", "corrected_by", "fetched_at", "shown_age",
               "hits", "sections", "pretty_data")
     readonly_fields = fields
     actions = ("refresh_from_sunat", "remove_from_cache")
@@ -100,6 +100,10 @@ class RucRecordAdmin(ReadOnlyAdmin):
     def shown_age(self, obj):
         text = age(obj.fetched_at)
         return format_html('<span class="vencida">{} (vencida)</span>', text) if obj.seconds_left() <= 0 else text
+
+    @admin.display(description="fuente")
+    def shown_source(self, obj):
+        return SOURCES.get(obj.source, obj.source)
 
     @admin.display(description="consultas", ordering="hit_count")
     def hits(self, obj):
