@@ -44,10 +44,13 @@ errorlog = "-"
 
 
 def worker_exit(server, worker):
-    # In the worker, after its last request: queued SUNAT work is not drained.
+    # In the worker, after its last request: queued SUNAT work is not drained; the admin's counts
+    # of its last seconds are written.
+    from sunat.monitoring import tally
     from sunat.upstream import scheduler
 
     scheduler.shutdown()
+    tally.flush()
 
 
 def child_exit(server, worker):

@@ -103,3 +103,19 @@ def test_two_gunicorn_workers_counts_add_up_in_the_database(tmp_path, replica):
             return row[0] if row else 0
 
         wait_until(lambda: hits() == 200, timeout=15, what="both workers' counts written")
+
+
+@pytest.mark.standalone
+def test_a_stopping_worker_writes_its_last_counts(tmp_path, replica):
+    from devtools.deployments import manage, production_env
+    from devtools.servers import gunicorn_server
+
+    database = tmp_path / "db.sqlite3"
+    env = production_env(f"sqlite:///{database}", SUNAT_BASE_URL=replica.url, TALLY_FLUSH_SECONDS="3600")
+    assert manage(env, "migrate", "--noinput").returncode == 0
+    with gunicorn_server(env, workers=1) as web:
+        for _ in range(5):
+            assert requests.get(f"{web.url}/api/ruc/{COMPANY}", timeout=30).status_code == 200
+    # Stopped (SIGTERM) long before its first flush: worker_exit wrote them.
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT hits FROM sunat_ruchits WHERE ruc = ?", (COMPANY,)).fetchone() == (5,)
