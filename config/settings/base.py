@@ -1,6 +1,5 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
-import ipaddress
 from pathlib import Path
 
 import environ
@@ -265,36 +264,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
-# Logs: plain text lines (make run), or one JSON object per line (DJANGO_LOG_FORMAT=json:
-# time, level, logger, message, the request id and each line's own fields). Every line written
-# while a request is served carries its id (sunat.monitoring.logs).
-LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
-if LOG_FORMAT not in ("plain", "json"):
-    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
-# One line per request (method, path, status, duration, X-Cache, the API key's prefix): on by
-# default with JSON logs; nginx logs every request already.
-LOG_REQUESTS = env.bool("DJANGO_LOG_REQUESTS", default=LOG_FORMAT == "json")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "sunat.monitoring.logs.RequestIdFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "{levelname}{name}{message}", "style": "{",
-                 "timestamp": "time", "rename_fields": {"levelname": "level", "name": "logger"}},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
-
-# GET /metrics (Prometheus): open to these addresses or networks, or with "Authorization: Bearer
-# METRICS_TOKEN" from anywhere nginx lets through (it serves /metrics to nobody).
-METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(entry.strip(), strict=False)
-                            for entry in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"]) if entry.strip()]
-METRICS_TOKEN = env("METRICS_TOKEN", default="")
-# Seconds between two writes of the admin's counts (hits per RUC, keys' use per day, the overview's
-# hours) by each process: batched, never a write per request (sunat.monitoring.tally).
-TALLY_FLUSH_SECONDS = env.int("TALLY_FLUSH_SECONDS", default=30)
+# Logs, request ids, metrics and the admin's counts: config/settings/monitoring.py.
+from .monitoring import *  # noqa: E402,F401,F403
 
 # Admin lockout (django-axes, database handler: the same with or without Redis). Only the admin's
 # login authenticates, so only it is watched; API requests never reach axes.
