@@ -15,7 +15,7 @@ from tests.test_watch_api import auth
 pytestmark = pytest.mark.django_db
 
 OTHER = "20146806679"
-ABSENT = "20440374248"
+INVALID = "20573215046"  # a wrong check digit
 
 
 def scrape(client, **headers) -> dict:
@@ -70,21 +70,24 @@ def test_a_hit_a_miss_a_sunat_failure_and_a_quota_rejection_each_move_their_coun
     replica.config.mode = "error"
     assert client.get(f"/api/ruc/{OTHER}").status_code == 503
     replica.config.mode = "ok"
-    assert client.get(f"/api/ruc/{ABSENT}", **auth(plain)).status_code in (200, 404)
-    assert client.get(f"/api/ruc/{ABSENT}", **auth(plain)).status_code == 429
+    assert client.get(f"/api/ruc/{INVALID}", **auth(plain)).status_code == 400  # spends the key's minute
+    assert client.get(f"/api/ruc/{INVALID}", **auth(plain)).status_code == 429
     after = scrape(client)
 
     requests_total = "consulta_ruc_http_requests_total"
-    assert moved(before, after, requests_total, endpoint="ruc-detail", status="200", cache="MISS") >= 1
+    assert moved(before, after, requests_total, endpoint="ruc-detail", status="200", cache="MISS") == 1
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="200", cache="HIT") == 1
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="503") == 1
+    assert moved(before, after, requests_total, endpoint="ruc-detail", status="400") == 1
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="429") == 1
     sunat = "consulta_ruc_sunat_requests_total"
-    assert moved(before, after, sunat, page="ficha", outcome="ok", client="http") == 2  # COMPANY, then ABSENT
+    assert moved(before, after, sunat, page="ficha", outcome="ok", client="http") == 1
     assert moved(before, after, sunat, page="ficha", outcome="error_page", client="http") == 1
-    assert moved(before, after, "consulta_ruc_sunat_request_duration_seconds_count", page="ficha") == 3
+    assert moved(before, after, sunat) == 2
+    assert moved(before, after, "consulta_ruc_sunat_request_duration_seconds_count", page="ficha") == 2
     rejected = api_keys.ApiKey.objects.get(name="Cuota").prefix
     assert moved(before, after, "consulta_ruc_quota_rejections_total", key=f"rk_{rejected}") == 1
+    assert moved(before, after, "consulta_ruc_quota_rejections_total") == 1
     assert moved(before, after, "consulta_ruc_http_request_duration_seconds_count", endpoint="ruc-detail") == 5
 
 
