@@ -20,3 +20,6 @@ SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=0.0)
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=0)
 # Tests import registers of every size in any order; the test of the shrink guard sets its own.
 PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=1.0)
+# The admin's counts are written when a test flushes them (sunat.monitoring.tally.flush), never by
+# the flushing thread in the middle of another test.
+TALLY_FLUSH_SECONDS = env.int("TALLY_FLUSH_SECONDS", default=10**6)
