@@ -124,9 +124,12 @@ def _ensure_flusher() -> None:
 def _flush_forever() -> None:
     while True:
         time.sleep(settings.TALLY_FLUSH_SECONDS)
-        close_old_connections()
-        flush()
-        close_old_connections()
+        try:
+            close_old_connections()
+            flush()
+            close_old_connections()
+        except Exception:  # whatever the database did, the next flush tries again
+            logger.warning("the usage counts' flush failed", exc_info=True)
 
 
 def _reset_after_fork() -> None:
