@@ -70,3 +70,4 @@ class DeadlineExceeded(SunatTimeout):
     retry_after = 10
     retryable = False
     transport = False
+    before_sending = False  # set when it ran out waiting for a pacing slot: nothing reached SUNAT

@@ -181,3 +181,40 @@ def test_the_overview_shows_the_last_hour_the_state_imports_and_the_queue(admin_
 def test_the_overview_is_for_staff_only(client):
     answer = client.get(reverse("admin-overview"))
     assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
+
+
+@pytest.fixture
+def viewer(client):
+    """A staff user who may only look at the stored lookups."""
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("mirada", password="solo-mirar-123", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_rucrecord"))
+    client.force_login(user)
+    return client
+
+
+def test_a_view_only_operator_can_neither_refresh_nor_delete(viewer, stored, replica):
+    page = text(viewer.get(reverse("admin:sunat_rucrecord_change", args=[COMPANY])))
+    assert "Refrescar desde SUNAT" not in page and "Eliminar" not in page
+    before = replica.stats()["queries"]
+    assert viewer.post(reverse("admin:sunat_rucrecord_refresh", args=[COMPANY])).status_code == 403
+    listing = text(viewer.get(RECORDS))
+    assert "refresh_from_sunat" not in listing and "delete_selected" not in listing
+    assert replica.stats()["queries"] == before and RucRecord.objects.filter(ruc=COMPANY).exists()
+
+
+def test_rotating_again_during_a_grace_period_needs_saying_so(admin_client, client, replica):
+    key, original = api_keys.create_key("ERP")
+    rotate = reverse("admin:sunat_apikey_rotate", args=[key.pk])
+    first = re.findall(r'<code id="api-key"[^>]*>(rk_[^<]+)</code>', text(admin_client.post(rotate, {"grace": "86400"})))
+
+    again = text(admin_client.post(rotate, {"grace": "86400"}))  # the page reloaded: the POST sent again
+    assert "aún vale hasta" in again and 'id="api-key"' not in again
+    assert client.get(f"/api/ruc/{COMPANY}", **auth(original)).status_code == 200  # its grace untouched
+    second = re.findall(r'<code id="api-key"[^>]*>(rk_[^<]+)</code>',
+                        text(admin_client.post(rotate, {"grace": "3600", "end_grace": "on"})))
+    assert first and second and first != second
+    assert client.get(f"/api/ruc/{COMPANY}", **auth(original)).status_code == 401
+    assert client.get(f"/api/ruc/{COMPANY}", **auth(first[0])).status_code == 200  # now the one in its grace
+    assert admin_client.get(reverse("admin:sunat_apikey_rotate", args=["x"])).status_code == 404

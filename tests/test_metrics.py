@@ -134,3 +134,32 @@ def test_two_gunicorn_workers_counts_add_up(tmp_path, replica):
 
     assert len(counting_pids()) == 2, counting_pids()
     assert value(parse(text), "consulta_ruc_http_requests_total", endpoint="health", status="200") == sent
+
+
+def test_no_pacing_slot_within_the_deadline_is_not_sent_not_a_timeout(settings):
+    import time
+
+    from sunat.exceptions import DeadlineExceeded
+    from sunat.monitoring.metrics import outcome_of
+    from sunat.upstream import budget, throttle
+
+    settings.SUNAT_MIN_INTERVAL, settings.SUNAT_PROCESSES = 5.0, 1
+    throttle._local_last.update({False: time.monotonic(), True: 0.0})  # the next slot is 5 s away
+    with budget.running(budget.Budget(time.monotonic() + 0.5)):
+        with pytest.raises((DeadlineExceeded, throttle.SunatBusy)) as raised:
+            throttle.wait_for_turn()
+    assert outcome_of(raised.value) == "not_sent"
+    assert outcome_of(DeadlineExceeded("SUNAT did not answer in time")) == "timeout"
+
+
+@pytest.mark.django_db
+def test_a_failure_to_count_never_costs_the_answer(client, monkeypatch, caplog):
+    from sunat.monitoring import metrics
+
+    def broken(*labels):
+        raise OSError("the metrics directory is gone")
+
+    monkeypatch.setattr(metrics.REQUESTS, "labels", broken)
+    response = client.get("/health")
+    assert response.status_code == 200 and response["X-Request-ID"]
+    assert "could not count or log the request" in caplog.text

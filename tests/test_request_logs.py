@@ -80,3 +80,12 @@ def test_an_unknown_log_format_stops_the_service_saying_so(tmp_path):
     env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_LOG_FORMAT="xml")
     result = manage(env, "check")
     assert result.returncode != 0 and "DJANGO_LOG_FORMAT must be plain or json" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_path_cannot_write_a_line_of_its_own(client, settings, caplog):
+    settings.LOG_REQUESTS = True
+    caplog.set_level("INFO")
+    client.get("/api/ruc/1%0A2026-12-01 INFO forged")
+    (line,) = [record for record in caplog.records if record.name == "sunat.requests"]
+    assert "\n" not in line.getMessage() and "\\x0a" in line.path

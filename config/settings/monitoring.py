@@ -22,7 +22,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "sunat.monitoring.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "logging.Formatter", "fmt": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s",
+                  "defaults": {"request_id": "-"}},
         "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "{levelname}{name}{message}", "style": "{",
                  "timestamp": "time", "rename_fields": {"levelname": "level", "name": "logger"}},
     },
@@ -38,3 +39,5 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # Seconds between two writes of the admin's counts (hits per RUC, keys' use per day, the overview's
 # hours) by each process: batched, never a write per request (sunat.monitoring.tally).
 TALLY_FLUSH_SECONDS = env.int("TALLY_FLUSH_SECONDS", default=30)
+if TALLY_FLUSH_SECONDS < 1:
+    raise ImproperlyConfigured("TALLY_FLUSH_SECONDS must be at least 1")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -42,6 +43,23 @@ class StateFilter(admin.SimpleListFilter):
 class RotateForm(forms.Form):
     grace = forms.TypedChoiceField(label="La clave anterior sigue valiendo", choices=GRACE_CHOICES, coerce=int,
                                    initial="86400")
+    # While the key before the last rotation still works, rotating again ends its grace at once: a
+    # reload of the page that showed the new key must not do that unasked.
+    end_grace = forms.BooleanField(label="Dejar de aceptar ya la clave anterior a la última rotación", required=False)
+
+    def __init__(self, *args, grace_until=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grace_until = grace_until
+        if grace_until is None:
+            del self.fields["end_grace"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.grace_until is not None and not cleaned.get("end_grace"):
+            raise forms.ValidationError(
+                f"La clave anterior a la última rotación aún vale hasta el {timezone.localtime(self.grace_until):%d/%m/%Y %H:%M}. "
+                "Marque la casilla para rotar de nuevo y dejar de aceptarla ya.")
+        return cleaned
 
 
 @admin.register(ApiKey)
@@ -87,13 +105,18 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
 
     def rotate_view(self, request, object_id):
         """A new secret for the key: a form for the grace period, then the new key, shown once."""
-        key = get_object_or_404(ApiKey, pk=object_id)
-        if not self.has_change_permission(request, key) or key.revoked_at is not None:
+        key = get_object_or_404(ApiKey, pk=object_id if str(object_id).isdigit() else None)
+        if not self.has_change_permission(request, key):
+            raise PermissionDenied
+        if key.revoked_at is not None:
             return HttpResponseRedirect(reverse("admin:sunat_apikey_change", args=[key.pk]))
-        form = RotateForm(request.POST or None)
+        running = key.previous_valid_until if key.previous_hash and key.previous_valid_until and \
+            key.previous_valid_until > timezone.now() else None
+        form = RotateForm(request.POST or None, grace_until=running)
         if request.method == "POST" and form.is_valid():
             grace = timedelta(seconds=form.cleaned_data["grace"])
             plain = api_keys.rotate(key, grace)
+            self.log_change(request, key, [{"changed": {"fields": ["clave (rotada)"]}}])
             return self._shown_once(request, key, plain, "Clave rotada", rotated=True)
         context = {**self.admin_site.each_context(request), "title": f"Rotar la clave {key}", "opts": self.opts,
                    "key": key, "form": form}

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -85,11 +86,20 @@ class RucRecordAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):
-        return True  # a record can go (the next lookup asks SUNAT again)
+        # A record can go (the next lookup asks SUNAT again), for whoever may delete records.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+    def has_refresh_permission(self, request, obj=None):
+        """Asking SUNAT again holds a request and spends its budget: for those who may change records."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     def get_queryset(self, request):
         hits = RucHits.objects.filter(ruc=OuterRef("ruc")).values("hits")[:1]
         return super().get_queryset(request).annotate(hit_count=Subquery(hits))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_refresh": self.has_refresh_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         refresh = path("<path:object_id>/refrescar/", self.admin_site.admin_view(self.refresh_view),
@@ -131,12 +141,12 @@ class RucRecordAdmin(ReadOnlyAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         record = get_object_or_404(RucRecord, pk=object_id)
-        if not self.has_view_permission(request, record):
-            return HttpResponseRedirect(reverse("admin:index"))
+        if not self.has_refresh_permission(request, record):
+            raise PermissionDenied
         self._refresh(request, [record.ruc])
         return HttpResponseRedirect(reverse("admin:sunat_rucrecord_change", args=[record.pk]))
 
-    @admin.action(description="Refrescar desde SUNAT")
+    @admin.action(description="Refrescar desde SUNAT", permissions=["refresh"])
     def refresh_from_sunat(self, request, queryset):
         self._refresh(request, list(queryset.values_list("ruc", flat=True)))
 

@@ -6,7 +6,9 @@ from django.db import models
 
 
 class RucHits(models.Model):
-    """How often a RUC was asked for (answered 200, from wherever), since counting began."""
+    """How often a RUC was asked for since counting began: its answers (200) to /api/ruc/<ruc>,
+    /obtener-ruc/<ruc>, its sub-pages and /completo, from wherever they came (batch items are not
+    counted)."""
 
     ruc = models.CharField("RUC", max_length=11, primary_key=True)
     hits = models.PositiveBigIntegerField("consultas", default=0)

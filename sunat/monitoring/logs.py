@@ -33,10 +33,19 @@ def current() -> str | None:
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request's id on each record (the JSON formatter writes it as request_id)."""
+    """Puts the current request's id on each record written while it is served (JSON: request_id;
+    plain text: the [id] after the level, [-] outside requests)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request_id = _request_id.get()
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id
         return True
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters (a decoded %0A in a path) escaped: one line stays one line."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)

@@ -45,8 +45,8 @@ def outcome_of(exc: BaseException | None) -> str:
         return NOT_FOUND
     if isinstance(exc, SunatRejected):
         return REJECTED
-    if isinstance(exc, (SunatBlocked, SunatBusy)):  # refused here before anything was sent
-        return NOT_SENT
+    if isinstance(exc, (SunatBlocked, SunatBusy)) or getattr(exc, "before_sending", False):  # DeadlineExceeded
+        return NOT_SENT  # refused here, or no pacing slot within the deadline: nothing was sent
     if isinstance(exc, SunatTimeout):
         return TIMEOUT
     if isinstance(exc, SunatUnreachable):

@@ -30,15 +30,22 @@ class RequestMonitoringMiddleware:
             response = self.get_response(request)
             seconds = time.perf_counter() - started
             response["X-Request-ID"] = request_id
-            endpoint, cache = _endpoint(request), response.get("X-Cache", "")
-            metrics.REQUESTS.labels(endpoint, response.status_code, cache).inc()
-            metrics.REQUEST_SECONDS.labels(endpoint).observe(seconds)
-            _tally(request, response, endpoint, cache)
-            if settings.LOG_REQUESTS:
-                _log(request, response, seconds, cache)
+            try:
+                _observe(request, response, seconds)
+            except Exception:  # counting must never cost an answer (a metrics directory gone, say)
+                logger.exception("could not count or log the request")
             return response
         finally:
             logs.end(token)
+
+
+def _observe(request, response, seconds: float) -> None:
+    endpoint, cache = _endpoint(request), response.get("X-Cache", "")
+    metrics.REQUESTS.labels(endpoint, response.status_code, cache).inc()
+    metrics.REQUEST_SECONDS.labels(endpoint).observe(seconds)
+    _tally(request, response, endpoint, cache)
+    if settings.LOG_REQUESTS:
+        _log(request, response, seconds, cache)
 
 
 def _endpoint(request) -> str:
@@ -70,8 +77,9 @@ def _tally(request, response, endpoint: str, cache: str) -> None:
 def _log(request, response, seconds: float, cache: str) -> None:
     key = getattr(request, "api_key", None)
     prefix = getattr(key, "prefix", None)
-    logger.info("%s %s %s %.1f ms%s", request.method, request.path, response.status_code, seconds * 1000,
+    path = logs.printable(request.path)
+    logger.info("%s %s %s %.1f ms%s", request.method, path, response.status_code, seconds * 1000,
                 f" {cache}" if cache else "",
-                extra={"method": request.method, "path": request.path, "status": response.status_code,
+                extra={"method": request.method, "path": path, "status": response.status_code,
                        "duration_ms": round(seconds * 1000, 2), "cache": cache or None,
                        "api_key": f"rk_{prefix}" if prefix else None})

@@ -6,6 +6,7 @@ killed hard, or gathered while the database is out, are lost; they are a guide, 
 import atexit
 import logging
 import os
+import random
 import threading
 import time
 from collections import Counter
@@ -81,16 +82,19 @@ def flush() -> None:
         logger.warning("could not write the usage counts; %d RUCs' hits lost", len(hits), exc_info=True)
 
 
-def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], replaced: list[str]) -> None:
-    """INSERT rows (conflict columns, added columns, replaced columns, in that order) or, for a row
-    that exists, add the added columns to it and replace the others (PostgreSQL and SQLite alike)."""
+def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], latest: list[str]) -> None:
+    """INSERT rows (conflict columns, added columns, latest columns, in that order) or, for a row
+    that exists, add the added columns to it and keep the later of each latest column (PostgreSQL
+    and SQLite alike). Rows go in key order, so that two processes' flushes never deadlock."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: row[:len(conflict)])
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = [*conflict, *added, *replaced]
+    columns = [*conflict, *added, *latest]
     quoted = [connection.ops.quote_name(column) for column in columns]
+    later = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite's MAX of two values
     updates = [f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(conflict):len(conflict) + len(added)]]
-    updates += [f"{q} = excluded.{q}" for q in quoted[len(conflict) + len(added):]]
+    updates += [f"{q} = {later}({table}.{q}, excluded.{q})" for q in quoted[len(conflict) + len(added):]]
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _CHUNK):
@@ -122,14 +126,16 @@ def _ensure_flusher() -> None:
 
 
 def _flush_forever() -> None:
+    # The first wait is drawn at random: workers started together do not flush together.
+    time.sleep(random.uniform(0, settings.TALLY_FLUSH_SECONDS))
     while True:
-        time.sleep(settings.TALLY_FLUSH_SECONDS)
         try:
             close_old_connections()
             flush()
             close_old_connections()
         except Exception:  # whatever the database did, the next flush tries again
             logger.warning("the usage counts' flush failed", exc_info=True)
+        time.sleep(settings.TALLY_FLUSH_SECONDS)
 
 
 def _reset_after_fork() -> None:

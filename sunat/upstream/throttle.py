@@ -72,20 +72,28 @@ def wait_for_turn() -> None:
     work = budget.current()
     started = time.monotonic()
     try:
-        if work.yields():
-            _take_idle_slot(interval, work)
-            return
-        max_wait = work.check("waiting for a pacing slot")
-        wait = _reserve(interval, max_wait)
-        if wait < 0:
-            if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
-                raise DeadlineExceeded("no time left for a pacing slot")
-            raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
-        work.sleep(wait, "for a pacing slot")
+        _wait_for_slot(interval, work)
+    except DeadlineExceeded as exc:
+        exc.before_sending = True  # nothing reached SUNAT: the metrics say not_sent, not timeout
+        raise
     finally:
         waited = time.monotonic() - started
         work.paced += waited
         metrics.PACING_WAIT.observe(waited)
+
+
+def _wait_for_slot(interval: float, work: budget.Budget) -> None:
+    """Reserve this request's slot and sleep until it comes (background work: a free one only)."""
+    if work.yields():
+        _take_idle_slot(interval, work)
+        return
+    max_wait = work.check("waiting for a pacing slot")
+    wait = _reserve(interval, max_wait)
+    if wait < 0:
+        if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
+            raise DeadlineExceeded("no time left for a pacing slot")
+        raise SunatBusy("too many SUNAT requests queued", retry_after=int(-wait) + 1)
+    work.sleep(wait, "for a pacing slot")
 
 
 def _take_idle_slot(interval: float, work: budget.Budget) -> None:
