@@ -13,6 +13,7 @@ from django.urls import reverse
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from sunat.keys import services as api_keys
 from sunat.models import RucSectionRecord
@@ -72,11 +73,14 @@ def log_in(browser, base_url):
     browser.find_element(By.NAME, "username").send_keys("operador")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda driver: "/admin/login/" not in driver.current_url)
     assert browser.find_element(By.ID, "site-name").text == "Consulta RUC"
 
 
 def check_page(browser, url: str, name: str, directory: Path, *selectors: str, texts=()) -> None:
     browser.get(url)
+    path = directory / f"{name}.png"
+    assert browser.save_screenshot(str(path))  # first: a page that fails the checks is there to see
     for selector in selectors:
         assert browser.find_elements(By.CSS_SELECTOR, selector), f"{name}: no {selector}"
     body = browser.find_element(By.TAG_NAME, "body").text
@@ -96,8 +100,6 @@ def check_page(browser, url: str, name: str, directory: Path, *selectors: str, t
         return [right, hidden];""")
     assert widest <= WIDTH, f"{name}: {widest}px wide at {WIDTH}px"
     assert hidden == [], f"{name}: a list scrolls sideways: {hidden}"
-    path = directory / f"{name}.png"
-    assert browser.save_screenshot(str(path))
     width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the PNG's IHDR
     assert (width, height) == (WIDTH, HEIGHT)
 
