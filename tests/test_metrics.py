@@ -74,7 +74,7 @@ def test_a_hit_a_miss_a_sunat_failure_and_a_quota_rejection_each_move_their_coun
     assert client.get(f"/api/ruc/{INVALID}", **auth(plain)).status_code == 429
     after = scrape(client)
 
-    requests_total = "consulta_ruc_http_requests_total"
+    requests_total = "consulta_ruc_http_request_duration_seconds_count"
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="200", cache="MISS") == 1
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="200", cache="HIT") == 1
     assert moved(before, after, requests_total, endpoint="ruc-detail", status="503") == 1
@@ -89,6 +89,7 @@ def test_a_hit_a_miss_a_sunat_failure_and_a_quota_rejection_each_move_their_coun
     assert moved(before, after, "consulta_ruc_quota_rejections_total", key=f"rk_{rejected}") == 1
     assert moved(before, after, "consulta_ruc_quota_rejections_total") == 1
     assert moved(before, after, "consulta_ruc_http_request_duration_seconds_count", endpoint="ruc-detail") == 5
+    assert moved(before, after, "consulta_ruc_http_request_duration_seconds_sum", endpoint="ruc-detail") > 0
 
 
 def test_state_is_read_at_scrape_time(client, settings):
@@ -120,8 +121,8 @@ def test_two_gunicorn_workers_counts_add_up(tmp_path, replica):
     # config/gunicorn.py makes its own directory when none is given; this one the test can look into.
     metrics_dir = tmp_path / "metrics"
     with gunicorn_server({**env, "GUNICORN_METRICS_DIR": str(metrics_dir)}, workers=2) as web:
-        def counting_pids() -> set[str]:
-            return {path.stem.split("_")[-1] for path in metrics_dir.glob("counter_*.db")}
+        def counting_pids() -> set[str]:  # the workers' files (the arbiter has one too, from its imports)
+            return {path.stem.split("_")[-1] for path in metrics_dir.glob("histogram_*.db")} - {str(web.process.pid)}
 
         sent = 0
         with ThreadPoolExecutor(8) as pool:
@@ -133,7 +134,8 @@ def test_two_gunicorn_workers_counts_add_up(tmp_path, replica):
         text = requests.get(f"{web.url}/metrics", timeout=10).text
 
     assert len(counting_pids()) == 2, counting_pids()
-    assert value(parse(text), "consulta_ruc_http_requests_total", endpoint="health", status="200") == sent
+    assert value(parse(text), "consulta_ruc_http_request_duration_seconds_count", endpoint="health",
+                 status="200") == sent
 
 
 def test_no_pacing_slot_within_the_deadline_is_not_sent_not_a_timeout(settings):

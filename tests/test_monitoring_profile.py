@@ -86,7 +86,7 @@ def test_every_query_of_the_dashboard_uses_only_metrics_the_service_exports(clie
     assert used - exported == set()
     # And the dashboard shows what the issue asked for: hits, SUNAT, pacing, cooldown, circuit,
     # quotas, batches, imports, the queue.
-    for family in ("consulta_ruc_http_requests", "consulta_ruc_sunat_requests", "consulta_ruc_sunat_pacing_wait_seconds",
+    for family in ("consulta_ruc_http_request_duration_seconds", "consulta_ruc_sunat_requests", "consulta_ruc_sunat_pacing_wait_seconds",
                    "consulta_ruc_sunat_cooldown_seconds", "consulta_ruc_redis_circuit_open",
                    "consulta_ruc_quota_rejections", "consulta_ruc_batch_size",
                    "consulta_ruc_register_last_import_timestamp_seconds", "consulta_ruc_queue_jobs"):

@@ -16,10 +16,13 @@ from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRejecte
 
 logger = logging.getLogger("sunat.upstream.requests")
 
-REQUESTS = Counter("consulta_ruc_http_requests", "Solicitudes HTTP atendidas, por ruta, código y X-Cache.",
-                   ["endpoint", "status", "cache"])
-REQUEST_SECONDS = Histogram("consulta_ruc_http_request_duration_seconds", "Duración de las solicitudes HTTP, por ruta.",
-                            ["endpoint"], buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30))
+# One histogram, not a counter beside it: its _count is the requests by endpoint, status and
+# X-Cache. Each update under gunicorn takes prometheus-client's multiprocess lock, which every
+# thread of the worker shares: one per request instead of two (docs/performance.md).
+REQUESTS = Histogram("consulta_ruc_http_request_duration_seconds",
+                     "Solicitudes HTTP atendidas y su duración, por ruta, código y X-Cache.",
+                     ["endpoint", "status", "cache"],
+                     buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30))
 SUNAT_REQUESTS = Counter("consulta_ruc_sunat_requests", "Intentos de consulta a SUNAT, por página, resultado y cliente.",
                          ["page", "outcome", "client"])
 SUNAT_SECONDS = Histogram("consulta_ruc_sunat_request_duration_seconds",

@@ -41,8 +41,7 @@ class RequestMonitoringMiddleware:
 
 def _observe(request, response, seconds: float) -> None:
     endpoint, cache = _endpoint(request), response.get("X-Cache", "")
-    metrics.REQUESTS.labels(endpoint, response.status_code, cache).inc()
-    metrics.REQUEST_SECONDS.labels(endpoint).observe(seconds)
+    metrics.REQUESTS.labels(endpoint, response.status_code, cache).observe(seconds)
     _tally(request, response, endpoint, cache)
     if settings.LOG_REQUESTS:
         _log(request, response, seconds, cache)
