@@ -89,3 +89,11 @@ def test_a_path_cannot_write_a_line_of_its_own(client, settings, caplog):
     client.get("/api/ruc/1%0A2026-12-01 INFO forged")
     (line,) = [record for record in caplog.records if record.name == "sunat.requests"]
     assert "\n" not in line.getMessage() and "\\x0a" in line.path
+
+
+@pytest.mark.django_db
+def test_django_s_own_line_for_an_error_answer_carries_the_request_id(client, caplog):
+    caplog.set_level("WARNING")
+    client.get("/nada", HTTP_X_REQUEST_ID="req-404")
+    (line,) = [record for record in caplog.records if record.name == "django.request"]
+    assert line.request_id == "req-404"

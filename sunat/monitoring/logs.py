@@ -37,7 +37,9 @@ class RequestIdFilter(logging.Filter):
     plain text: the [id] after the level, [-] outside requests)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request_id = _request_id.get()
+        # Django logs a 4xx or 5xx answer (django.request) after the middlewares are done: the
+        # request it passes along carries the id.
+        request_id = _request_id.get() or getattr(getattr(record, "request", None), "request_id", None)
         if request_id is not None and not hasattr(record, "request_id"):
             record.request_id = request_id
         return True

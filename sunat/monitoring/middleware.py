@@ -23,7 +23,7 @@ class RequestMonitoringMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = logs.request_id_for(request.headers.get("X-Request-ID"))
+        request.request_id = request_id = logs.request_id_for(request.headers.get("X-Request-ID"))
         token = logs.begin(request_id)
         started = time.perf_counter()
         try:
