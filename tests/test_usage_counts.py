@@ -83,36 +83,40 @@ def test_a_flush_that_cannot_write_loses_only_its_own_counts(client, replica, ca
     assert RucHits.objects.get(ruc=COMPANY).hits == 1
 
 
-@pytest.mark.standalone
-def test_two_gunicorn_workers_counts_add_up_in_the_database(tmp_path, replica):
+def deployment(tmp_path, replica, flush_seconds: int):
+    """Production settings on a migrated SQLite file: (the environment, the file)."""
     from devtools.deployments import manage, production_env
-    from devtools.servers import gunicorn_server, wait_until
 
     database = tmp_path / "db.sqlite3"
-    env = production_env(f"sqlite:///{database}", SUNAT_BASE_URL=replica.url, TALLY_FLUSH_SECONDS="1")
+    env = production_env(f"sqlite:///{database}", SUNAT_BASE_URL=replica.url, TALLY_FLUSH_SECONDS=str(flush_seconds))
     assert manage(env, "migrate", "--noinput").returncode == 0
+    return env, database
+
+
+def stored_hits(database) -> int:
+    with sqlite3.connect(database) as db:
+        row = db.execute("SELECT hits FROM sunat_ruchits WHERE ruc = ?", (COMPANY,)).fetchone()
+    return row[0] if row else 0
+
+
+@pytest.mark.standalone
+def test_two_gunicorn_workers_counts_add_up_in_the_database(tmp_path, replica):
+    from devtools.servers import gunicorn_server, wait_until
+
+    env, database = deployment(tmp_path, replica, flush_seconds=1)
     with gunicorn_server(env, workers=2) as web:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda _: requests.get(f"{web.url}/api/ruc/{COMPANY}", timeout=30).status_code,
                                      range(200)))
         assert statuses == [200] * 200
-
-        def hits():
-            with sqlite3.connect(database) as db:
-                row = db.execute("SELECT hits FROM sunat_ruchits WHERE ruc = ?", (COMPANY,)).fetchone()
-            return row[0] if row else 0
-
-        wait_until(lambda: hits() == 200, timeout=15, what="both workers' counts written")
+        wait_until(lambda: stored_hits(database) == 200, timeout=15, what="both workers' counts written")
 
 
 @pytest.mark.standalone
 def test_a_stopping_worker_writes_its_last_counts(tmp_path, replica):
-    from devtools.deployments import manage, production_env
     from devtools.servers import gunicorn_server
 
-    database = tmp_path / "db.sqlite3"
-    env = production_env(f"sqlite:///{database}", SUNAT_BASE_URL=replica.url, TALLY_FLUSH_SECONDS="3600")
-    assert manage(env, "migrate", "--noinput").returncode == 0
+    env, database = deployment(tmp_path, replica, flush_seconds=3600)
     with gunicorn_server(env, workers=1) as web:
         for _ in range(5):
             assert requests.get(f"{web.url}/api/ruc/{COMPANY}", timeout=30).status_code == 200

@@ -50,6 +50,12 @@ def age(moment) -> str:
     return timesince(moment, depth=1)
 
 
+def freshness(record) -> str:
+    """A stored answer's age, marked "(vencida)" once older than its TTL."""
+    text = age(record.fetched_at)
+    return format_html('<span class="vencida">{} (vencida)</span>', text) if record.seconds_left() <= 0 else text
+
+
 def json_block(data) -> str:
     """Stored JSON as the admin shows it: indented, in a <pre>."""
     return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))

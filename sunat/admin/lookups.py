@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from sunat import caching
-from sunat.admin.base import ReadOnlyAdmin, age, json_block
+from sunat.admin.base import ReadOnlyAdmin, age, freshness, json_block
 from sunat.exceptions import RucNotFound, SunatError
 from sunat.lookups import cache as ruc_cache
 from sunat.lookups import services
@@ -108,8 +108,7 @@ class RucRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="antigüedad", ordering="-fetched_at")
     def shown_age(self, obj):
-        text = age(obj.fetched_at)
-        return format_html('<span class="vencida">{} (vencida)</span>', text) if obj.seconds_left() <= 0 else text
+        return freshness(obj)
 
     @admin.display(description="fuente")
     def shown_source(self, obj):
@@ -184,8 +183,7 @@ class RucSectionRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="antigüedad", ordering="-fetched_at")
     def shown_age(self, obj):
-        text = age(obj.fetched_at)
-        return f"{text} (vencida)" if obj.seconds_left() <= 0 else text
+        return freshness(obj)
 
     @admin.display(description="consulta RUC")
     def lookup(self, obj):
