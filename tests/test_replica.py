@@ -574,7 +574,8 @@ def test_reset_stats_clears_counters(sunat, client):
     sunat.reset_stats()
 
     assert sunat.stats() == {
-        "form_page_gets": 0, "alias_posts": 0, "queries": 0, "by_accion": {}, "by_ruc": {}, "lookups": [],
+        "form_page_gets": 0, "captcha_gets": 0, "alias_posts": 0, "list_posts": 0, "queries": 0,
+        "by_accion": {}, "by_ruc": {}, "lookups": [], "timeline": [],
     }
 
 

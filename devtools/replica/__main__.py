@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .config import MODES, ReplicaConfig
+from .config import DEFENSES, MODES, ReplicaConfig
 from .server import ReplicaServer
 
 
@@ -26,6 +26,8 @@ def build_parser():
     parser.add_argument("--no-synthetic", action="store_true", help="unknown valid RUCs are 'no es válido'")
     parser.add_argument("--keep-open", action="store_true", help="no Content-Length, connection held open")
     parser.add_argument("--keep-open-seconds", type=float, default=30.0)
+    parser.add_argument("--defense", choices=sorted(DEFENSES), default="plain",
+                        help="SUNAT's reported defenses to switch on (config.DEFENSES; default: plain, none)")
     parser.add_argument("--files-dir", help="serve SUNAT's bulk files (padron_reducido_ruc.zip, AgenRet_TXT.zip...) "
                         "from this directory, at SUNAT's paths")
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
@@ -42,7 +44,7 @@ def main(argv=None):
             synthetic=not args.no_synthetic,
             keep_open=args.keep_open,
             keep_open_seconds=args.keep_open_seconds,
-        )
+        ).update(**DEFENSES[args.defense])
     except ValueError as error:
         build_parser().error(str(error))
 

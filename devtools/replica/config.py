@@ -4,6 +4,13 @@ Tests flip these switches while the server runs (``server.config.mode = "reject"
 and a replica in another process gets them through ``POST /__replica__/config``.
 Every assignment is validated, so a typo fails loudly instead of silently
 testing nothing.
+
+The defenses SUNAT is reported to have (defenses.py names the sources) are switches too,
+all off by default; DEFENSES names presets of them for tests and the CLI (--defense js).
+Each preset sets every defense switch, so one call also undoes the previous preset:
+
+    sunat.config.update(**DEFENSES["js"])      # only the JavaScript challenge
+    sunat.config.update(**DEFENSES["plain"])   # none again
 """
 
 import dataclasses
@@ -18,6 +25,24 @@ MODES = ("ok", "reject", "error", "http401", "http503", "reset", "hang",
          "bogus_charset", "gzip_bomb", "huge", "redirect", "other_ruc")
 # Fields holding sets of RUCs (frozensets here, sorted lists in JSON).
 RUC_SET_FIELDS = ("not_found", "no_subpage_info")
+DEFENSE_FIELDS = ("require_numrnd", "numrnd_single_use", "require_script_cookie", "js_challenge")
+BOOL_FIELDS = ("keep_open", "synthetic", "require_cookie", "check_user_agent", *DEFENSE_FIELDS)
+
+
+def _preset(**switched_on):
+    # Every preset names every switch, so applying one also turns the others off.
+    return {name: switched_on.get(name, False) for name in DEFENSE_FIELDS}
+
+
+# Presets of the defense switches: ReplicaConfig().update(**DEFENSES[name]).
+DEFENSES = {
+    "plain": _preset(),  # none of them: the replica as before
+    "numrnd": _preset(require_numrnd=True),
+    "numrnd_once": _preset(require_numrnd=True, numrnd_single_use=True),  # the client must renew it
+    "cookie": _preset(require_script_cookie=True),
+    "js": _preset(js_challenge=True),
+    "all": _preset(require_numrnd=True, require_script_cookie=True, js_challenge=True),
+}
 
 
 @dataclass
@@ -45,6 +70,15 @@ class ReplicaConfig:
     check_user_agent: bool = True
     # Where mode "redirect" sends the client ("": a closed port on loopback).
     redirect_to: str = ""
+    # The reported defenses (defenses.py); a refused jcrS00Alias POST gets HTTP 404.
+    # consPorRuc needs a numRnd issued to the session (list page or captcha nmagic).
+    require_numrnd: bool = False
+    # ...and each numRnd is good for one consPorRuc only.
+    numrnd_single_use: bool = False
+    # jcrS00Alias needs the cookie the form page's script sets with a literal string.
+    require_script_cookie: bool = False
+    # jcrS00Alias needs the cookie the form page's script computes (only a browser has it).
+    js_challenge: bool = False
 
     # -- validation -------------------------------------------------------
 
@@ -116,7 +150,7 @@ def _validate(name, value):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"fail_next must be an int >= 0, got {value!r}")
         return value
-    if name in ("keep_open", "synthetic", "require_cookie", "check_user_agent"):
+    if name in BOOL_FIELDS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be true or false, got {value!r}")
         return value

@@ -1,5 +1,6 @@
-"""The replica's request handler: routing, SUNAT's pages, the firewall and simulated trouble;
-the bulk files (files.py) when the replica has a files_dir."""
+"""The replica's request handler: routing, SUNAT's pages and simulated trouble; the firewall's
+rule is in firewall.py, the captcha in captcha.py, the defenses in defenses.py, the bulk files
+(files.py) when the replica has a files_dir."""
 
 import functools
 import gzip
@@ -11,14 +12,17 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
-from . import actions, templates
+from . import actions, firewall, templates
+from .captcha import CaptchaMixin
 from .control import CONTROL_PREFIX, ControlAPIMixin
+from .defenses import Visit
 from .files import FilesMixin
 from .sessions import COOKIE_NAME
 
 BASE_PATH = "/cl-ti-itmrconsruc/"
 FORM_PATH = BASE_PATH + "FrameCriterioBusquedaWeb.jsp"
 ALIAS_PATH = BASE_PATH + "jcrS00Alias"
+CAPTCHA_PATH = BASE_PATH + "captcha"
 
 # The header is the truth; the pages' own <meta charset="utf-8"> is not.
 HTML_CONTENT_TYPE = "text/html; charset=ISO-8859-1"
@@ -41,7 +45,7 @@ def encode_page(text):
     return text.encode("iso-8859-1", errors="xmlcharrefreplace")
 
 
-class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler):
+class ReplicaRequestHandler(ControlAPIMixin, CaptchaMixin, FilesMixin, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real server
     # Headers and body go out in separate writes; with Nagle on, every answer would wait
     # for the client's delayed ACK (~40 ms) and the benchmarks would measure that instead.
@@ -78,20 +82,29 @@ class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler)
         path = urlsplit(self.path).path
         if path == FORM_PATH:
             self.form_page()
+        elif path == CAPTCHA_PATH:
+            self.captcha()
         elif path == ALIAS_PATH:
+            self.count("alias_get")
             self.alias_get()
         elif path.startswith(CONTROL_PREFIX):
             self.control("GET", path)
         elif self.serves_file(path):
+            self.count("file")
             self.send_file(path)
         else:
+            self.count("other")
             self.send_html(404, templates.not_found_page())
 
     def do_HEAD(self):
         path = urlsplit(self.path).path
-        if self.serves_file(path):
+        if path.startswith(CONTROL_PREFIX):
+            self.send_bytes(404, b"", HTML_CONTENT_TYPE)
+        elif self.serves_file(path):
+            self.count("file")
             self.send_file(path, head=True)
         else:
+            self.count("other")
             self.send_bytes(404, b"", HTML_CONTENT_TYPE)
 
     def do_POST(self):
@@ -101,8 +114,13 @@ class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler)
         elif path.startswith(CONTROL_PREFIX):
             self.control("POST", path)
         else:
+            self.count("other")
             self.read_body()  # drain it so the connection stays usable
             self.send_html(404, templates.not_found_page())
+
+    def count(self, kind):
+        """A SUNAT request without a counter of its own: on the stats' timeline only."""
+        self.replica.stats_recorder.count_request(kind)
 
     # -- SUNAT pages --------------------------------------------------------
 
@@ -110,9 +128,9 @@ class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler)
         self.replica.stats_recorder.count_form_page()
         if self.firewall_rejects():
             return self.send_html(200, templates.rejected_page())
-        session_id = self.replica.sessions.issue()
-        cookie = f"{COOKIE_NAME}={session_id}; Path=/cl-ti-itmrconsruc; HttpOnly"
-        self.send_html(200, templates.form_page(), headers=[("Set-Cookie", cookie)])
+        session = self.replica.sessions.open()
+        cookie = f"{COOKIE_NAME}={session.id}; Path=/cl-ti-itmrconsruc; HttpOnly"
+        self.send_html(200, templates.form_page(session), headers=[("Set-Cookie", cookie)])
 
     def alias_get(self):
         if self.firewall_rejects():
@@ -136,11 +154,14 @@ class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler)
             return self.misbehave(mode)
 
         config = config.snapshot()  # one consistent view for the rest
+        cookies = self.cookies()
+        visit = Visit(session=self.replica.sessions.get(cookies.get(COOKIE_NAME, "")), cookies=cookies)
         reply = actions.answer_alias(
             form,
-            has_session=self.replica.sessions.is_known(self.cookies().get(COOKIE_NAME, "")),
+            has_session=visit.session is not None,
             catalog=self.replica.catalog,
             config=config,
+            visit=visit,
         )
         self.send_html(
             reply.status,
@@ -150,11 +171,8 @@ class ReplicaRequestHandler(ControlAPIMixin, FilesMixin, BaseHTTPRequestHandler)
         )
 
     def firewall_rejects(self):
-        """The F5 rule: a Chrome User-Agent must come with Chrome's client hints."""
-        if not self.replica.config.check_user_agent:
-            return False
-        user_agent = self.headers.get("User-Agent", "")
-        return "Chrome/" in user_agent and self.headers.get("Sec-CH-UA") is None
+        """The F5 rule (firewall.py): Chrome's User-Agent with Chrome's own client hints."""
+        return firewall.rejects(self.headers, self.replica.config)
 
     # -- simulated trouble ------------------------------------------------
 

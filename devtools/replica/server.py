@@ -16,14 +16,15 @@ from .catalog import PAGES_DIR, Catalog
 from .config import ReplicaConfig
 from .control import CONTROL_PREFIX
 from .files import FILE_PATHS
-from .handler import (ALIAS_PATH, BASE_PATH, FORM_PATH, HTML_CONTENT_TYPE, JSON_CONTENT_TYPE,
-                      ReplicaRequestHandler, encode_page)
+from .handler import (ALIAS_PATH, BASE_PATH, CAPTCHA_PATH, FORM_PATH, HTML_CONTENT_TYPE,
+                      JSON_CONTENT_TYPE, ReplicaRequestHandler, encode_page)
 from .sessions import SessionStore
 from .stats import ReplicaStats
 
 __all__ = [
     "ALIAS_PATH",
     "BASE_PATH",
+    "CAPTCHA_PATH",
     "CONTROL_PREFIX",
     "FILE_PATHS",
     "FORM_PATH",
@@ -84,6 +85,7 @@ class ReplicaServer:
         with ReplicaServer() as sunat:
             requests.get(sunat.url + "FrameCriterioBusquedaWeb.jsp")
             sunat.config.mode = "reject"
+            sunat.config.update(**DEFENSES["numrnd"])  # SUNAT's reported defenses (defenses.py)
             sunat.stats()["alias_posts"]
 
     With ``files_dir``, it also serves SUNAT's daily bulk files from that directory, under
@@ -163,9 +165,14 @@ class ReplicaServer:
         return self.origin + path
 
     def stats(self):
-        """{"form_page_gets": n, "alias_posts": n (every jcrS00Alias POST),
+        """{"form_page_gets": n, "captcha_gets": n (captcha?accion=image... GETs),
+        "alias_posts": n (every jcrS00Alias POST), "list_posts": n (consPorRazonSoc POSTs),
         "queries": n (consPorRuc POSTs), "by_accion": {accion: n} (sub-pages too),
-        "by_ruc": {ruc: n} (consPorRuc only), "lookups": [(monotonic time, ruc), ...]}"""
+        "by_ruc": {ruc: n} (consPorRuc only), "lookups": [(monotonic time, ruc), ...],
+        "timeline": [(monotonic time, kind), ...] (every SUNAT request, never /__replica__/;
+        kind: "form", "captcha", "alias" (POST), "alias_get", "file", "other")}
+
+        Everything is counted on arrival, refused or not."""
         return self.stats_recorder.as_dict()
 
     def reset_stats(self):

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
+from . import defenses
+
 HTML_DIR = Path(__file__).resolve().parent / "html"
 LIMA = timezone(timedelta(hours=-5), "America/Lima")  # Peru has no DST
 
@@ -39,9 +41,20 @@ def now_in_lima():
 # -- pages around the lookup ----------------------------------------------
 
 
-def form_page():
-    """FrameCriterioBusquedaWeb.jsp: the search form with its token script."""
-    return render("form.html", year=now_in_lima().year)
+def form_page(session):
+    """FrameCriterioBusquedaWeb.jsp: the search form with its token and captcha script, and
+    the session's two cookie scripts (defenses.py): one literal, one computed."""
+    return render(
+        "form.html",
+        year=now_in_lima().year,
+        script_cookie_name=defenses.SCRIPT_COOKIE,
+        script_cookie_value=session.script_cookie,
+        script_cookie_path=defenses.SCRIPT_COOKIE_PATH,
+        challenge_cookie_name=defenses.CHALLENGE_COOKIE,
+        challenge_seed=session.challenge_seed,
+        challenge_rounds=defenses.CHALLENGE_ROUNDS,
+        challenge_multiplier=f"0x{defenses.CHALLENGE_MULTIPLIER:X}",
+    )
 
 
 def error_page(message=ERROR_MESSAGE):
