@@ -11,6 +11,10 @@ BLOCKED_UNTIL = "sunat:upstream:blocked-until"
 FAILING = "sunat:upstream:failing"  # {"until": epoch seconds, "failures": n in a row}
 PROBE = "sunat:upstream:probe"  # held by the one request that tries after a backoff
 
+# Which way of asking SUNAT works (sunat.upstream.flows.choice).
+FLOW = "sunat:upstream:flow"  # {"flow", "since", "checked", "answered"}: the flow in use
+NO_FLOW = "sunat:upstream:no-flow"  # {"since", "last", "detail"}: while every flow is refused
+
 PADRON_VERSION = "sunat:padron:version"
 
 

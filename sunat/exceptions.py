@@ -44,6 +44,25 @@ class SunatRejected(SunatUnavailable):
     retryable = False
 
 
+class SunatRefused(SunatUnavailable):
+    """SUNAT answered, but refused the way we asked (every flow tried: sunat.upstream.flows).
+
+    Not the firewall's block: asking the same way again soon gets the same answer, so it is not
+    retried, and it opens no cooldown.
+    """
+
+    retryable = False
+
+
+class FlowRefused(SunatRefused):
+    """One flow was refused (HTTP 401/403/404, the search form again, an error page): the next
+    flow is tried."""
+
+
+class BrowserFailed(SunatUnavailable):
+    """The browser itself failed (it would not start, it crashed): says nothing of SUNAT."""
+
+
 class SunatBlocked(SunatUnavailable):
     """We stopped asking SUNAT for a while: its firewall rejected us, or it failed to answer."""
 
@@ -71,3 +90,11 @@ class DeadlineExceeded(SunatTimeout):
     retryable = False
     transport = False
     before_sending = False  # set when it ran out waiting for a pacing slot: nothing reached SUNAT
+
+
+def refused_by(exc: BaseException) -> bool:
+    """Whether a failure means that SUNAT answered but refused the way it was asked: a refused flow, an
+    error page, a page that is not an answer (not the firewall, a cooldown, no answer, or a browser
+    that failed by itself)."""
+    return isinstance(exc, SunatUnavailable) and not isinstance(
+        exc, (SunatRejected, SunatBlocked, SunatBusy, SunatUnreachable, BrowserFailed))

@@ -139,10 +139,9 @@ def test_transient_failure_is_retried_and_then_succeeds(client, replica, mode):
     assert sunat_requests(replica) == 2
 
 
-@pytest.mark.parametrize("mode", ["error", "http503"])
-def test_persistent_failure_is_503_after_max_attempts(client, replica, settings, mode):
+def test_persistent_failure_is_503_after_max_attempts(client, replica, settings):
     settings.SUNAT_MAX_ATTEMPTS = 3
-    replica.config.mode = mode
+    replica.config.mode = "http503"
 
     response = client.get(f"/api/ruc/{COMPANY}")
 
@@ -150,6 +149,22 @@ def test_persistent_failure_is_503_after_max_attempts(client, replica, settings,
     assert response.json()["error"] == "sunat_no_disponible"
     assert response["Retry-After"].isdigit()
     assert sunat_requests(replica) == 3
+
+
+def test_a_persistent_error_page_refuses_every_flow_and_the_browser_is_tried_too(client, replica, settings):
+    settings.SUNAT_MAX_ATTEMPTS = 3
+    replica.config.mode = "error"  # every jcrS00Alias POST: the list page's and the browser's too
+
+    response = client.get(f"/api/ruc/{COMPANY}")
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "sunat_no_disponible" and response["Retry-After"].isdigit()
+    # One query of each flow on its new session (numrnd-list's list page is refused first), then
+    # the browser's attempts: an error page is retried there.
+    assert sunat_requests(replica) == 2 + 3
+    # Nothing works: the next lookup is answered at once, without asking.
+    assert client.get("/api/ruc/20550263948").status_code == 503
+    assert sunat_requests(replica) == 5
 
 
 def test_hanging_sunat_is_504(client, replica, settings):

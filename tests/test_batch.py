@@ -144,7 +144,8 @@ def test_sunat_failing_half_way_fails_only_those_rucs(replica, settings):
     # Another thread's failure resets the shared SUNAT session; without the cookie check that
     # cannot fail a request in flight as well, so exactly `fail_next` RUCs fail.
     replica.config.require_cookie = False
-    replica.config.update(mode="error", fail_next=3)
+    # An HTTP 503 fails the request; an error page would be a refusal of the flow, and the next one answers.
+    replica.config.update(mode="http503", fail_next=3)
     rucs = cold_rucs("2062", 6)
 
     answer = lookup_many(rucs, timeout=10)

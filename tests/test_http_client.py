@@ -76,11 +76,22 @@ def test_page_is_decoded_as_iso_8859_1_despite_the_utf8_meta_tag(client_for):
     assert data["actividadesEconomicas"][1]["descripcion"] == "PROGRAMACIÓN INFORMÁTICA"
 
 
-def test_a_fake_browser_user_agent_is_rejected_and_the_honest_default_is_not(replica, client_for):
-    fake = HttpClient(base_url=replica.url, timeout=2, user_agent="Mozilla/5.0 Chrome/120.0 Safari/537.36")
+CHROME_131 = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/131.0.0.0 Safari/537.36")
+
+
+def test_a_browser_user_agent_comes_with_that_browsers_headers(replica, client_for):
+    # The replica's firewall rejects a Chrome User-Agent without Chrome's client hints of the same version.
+    chrome = HttpClient(base_url=replica.url, timeout=2, user_agent=CHROME_131)
+    assert chrome.lookup(COMPANY)["ruc"] == COMPANY
+    assert client_for.lookup("20550263948")["ruc"] == "20550263948"  # and the honest default passes
+
+
+def test_a_firewall_rejection_starts_the_cooldown(replica, client_for):
+    replica.config.update(mode="reject", fail_next=1)
     with pytest.raises(SunatRejected):
-        fake.lookup(COMPANY)
-    assert throttle.blocked_for() > 0  # a rejection starts the firewall cooldown
+        client_for.lookup(COMPANY)
+    assert throttle.blocked_for() > 0  # asking again soon would only make the block longer
     cache.delete(throttle.BLOCK_KEY)  # ... which has run out
 
     assert client_for.lookup(COMPANY)["ruc"] == COMPANY

@@ -67,7 +67,7 @@ def test_a_hit_a_miss_a_sunat_failure_and_a_quota_rejection_each_move_their_coun
 
     assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "MISS"
     assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "HIT"
-    replica.config.mode = "error"
+    replica.config.mode = "http503"  # a failure, not a refusal of the flow (that walks the others)
     assert client.get(f"/api/ruc/{OTHER}").status_code == 503
     replica.config.mode = "ok"
     assert client.get(f"/api/ruc/{INVALID}", **auth(plain)).status_code == 400  # spends the key's minute

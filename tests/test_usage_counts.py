@@ -59,8 +59,8 @@ def test_the_hour_counts_cache_answers_and_sunat_attempts(client, replica, setti
     settings.SUNAT_MAX_ATTEMPTS = 1
     client.get(f"/api/ruc/{COMPANY}")  # MISS: one SUNAT attempt that answered
     client.get(f"/api/ruc/{COMPANY}")  # HIT
-    replica.config.mode = "error"
-    client.get("/api/ruc/20146806679")  # SUNAT's error page
+    replica.config.mode = "http503"
+    client.get("/api/ruc/20146806679")  # SUNAT failed (an HTTP 503: not a refusal, which walks the flows)
     tally.flush()
 
     (hour,) = ServiceHour.objects.all()

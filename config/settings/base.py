@@ -236,8 +236,17 @@ SUNAT_BACKLOG = env.int("SUNAT_BACKLOG", default=1000)
 # A failed background refresh of a stale entry is not tried again for this long.
 RUC_REFRESH_RETRY = env.int("RUC_REFRESH_RETRY", default=60)
 
-# Which client asks SUNAT on a miss: "http" (requests) or "selenium" (a real Chromium).
-SUNAT_CLIENT = env("SUNAT_CLIENT", default="http")
+# Which client asks SUNAT on a miss: "auto" (plain HTTP through every flow public clients report,
+# then a real Chromium while SUNAT refuses them all), "http" (HTTP only) or "selenium" (Chromium only).
+SUNAT_CLIENT = env("SUNAT_CLIENT", default="auto")
+# The flow in use (sunat.upstream.flows) when it is not the cheapest: after this many minutes a
+# lookup tries the cheaper ones first again. While SUNAT refuses every flow, lookups wait this many
+# seconds between walks through them all (503 meanwhile).
+SUNAT_FLOW_RECHECK_MINUTES = env.float("SUNAT_FLOW_RECHECK_MINUTES", default=30)
+SUNAT_FLOW_RETRY = env.int("SUNAT_FLOW_RETRY", default=60)
+# The job queue checks every flow and the browser against SUNAT this often (0: never), at background
+# priority: what `manage.py sunat_check` prints, for /health, /metrics and the admin.
+SUNAT_CANARY_MINUTES = env.int("SUNAT_CANARY_MINUTES", default=15)
 CHROME_BINARY = env("CHROME_BINARY", default="/usr/bin/chromium")
 CHROMEDRIVER_PATH = env("CHROMEDRIVER_PATH", default="/usr/bin/chromedriver")
 SELENIUM_MAX_USES = env.int("SELENIUM_MAX_USES", default=200)

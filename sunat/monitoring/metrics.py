@@ -11,8 +11,8 @@ import logging
 from prometheus_client import Counter, Histogram
 
 from sunat.monitoring import tally
-from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRejected, SunatTimeout, SunatUnavailable,
-                              SunatUnreachable)
+from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRefused, SunatRejected, SunatTimeout,
+                              SunatUnavailable, SunatUnreachable)
 
 logger = logging.getLogger("sunat.upstream.requests")
 
@@ -28,6 +28,9 @@ SUNAT_REQUESTS = Counter("consulta_ruc_sunat_requests", "Intentos de consulta a 
 SUNAT_SECONDS = Histogram("consulta_ruc_sunat_request_duration_seconds",
                           "Lo que tardó SUNAT en cada intento (sin la espera de turno), por página y cliente.",
                           ["page", "client"], buckets=(.05, .1, .25, .5, 1, 2, 4, 8, 15, 30))
+SUNAT_FLOWS = Counter("consulta_ruc_sunat_flow_attempts",
+                      "Intentos por cada forma de consulta a SUNAT (sunat.upstream.flows), por resultado.",
+                      ["flow", "outcome"])
 PACING_WAIT = Histogram("consulta_ruc_sunat_pacing_wait_seconds",
                         "Espera de un turno para consultar SUNAT (SUNAT_MIN_INTERVAL).",
                         buckets=(0, .01, .1, .25, .5, 1, 2, 5, 10, 20))
@@ -37,8 +40,10 @@ BATCH_SIZE = Histogram("consulta_ruc_batch_size", "RUC pedidos en cada POST /api
                        buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
 
 # A SUNAT attempt's outcome (the "outcome" label), from what it raised.
-OK, NOT_FOUND, REJECTED, ERROR_PAGE, TIMEOUT, CONNECTION_ERROR, NOT_SENT, ERROR = (
-    "ok", "not_found", "rejected", "error_page", "timeout", "connection_error", "not_sent", "error")
+OK, NOT_FOUND, REJECTED, REFUSED, ERROR_PAGE, TIMEOUT, CONNECTION_ERROR, NOT_SENT, ERROR = (
+    "ok", "not_found", "rejected", "refused", "error_page", "timeout", "connection_error", "not_sent", "error")
+# A flow's outcome: SUNAT took the query that way, refused it, or did not answer at all.
+FLOW_ACCEPTED, FLOW_REFUSED, FLOW_FAILED = "accepted", "refused", "failed"
 
 
 def outcome_of(exc: BaseException | None) -> str:
@@ -48,6 +53,8 @@ def outcome_of(exc: BaseException | None) -> str:
         return NOT_FOUND
     if isinstance(exc, SunatRejected):
         return REJECTED
+    if isinstance(exc, SunatRefused):
+        return REFUSED  # every flow tried was refused
     if isinstance(exc, (SunatBlocked, SunatBusy)) or getattr(exc, "before_sending", False):  # DeadlineExceeded
         return NOT_SENT  # refused here, or no pacing slot within the deadline: nothing was sent
     if isinstance(exc, SunatTimeout):
@@ -69,3 +76,8 @@ def sunat_attempt(ruc: str, page: str, client: str, attempt: int, exc: BaseExcep
     logger.info("SUNAT %s %s attempt %d: %s in %.0f ms", page, ruc, attempt, outcome, seconds * 1000,
                 extra={"ruc": ruc, "page": page, "client": client, "attempt": attempt, "outcome": outcome,
                        "duration_ms": round(seconds * 1000, 1)})
+
+
+def flow_attempt(flow: str, outcome: str) -> None:
+    """Count one try of a flow (sunat.upstream.flows) and its outcome."""
+    SUNAT_FLOWS.labels(flow, outcome).inc()

@@ -11,9 +11,15 @@ from sunat.upstream.clients.base import SECTIONS, Section, SunatClient
 
 __all__ = ["SECTIONS", "Section", "SunatClient", "get_client"]
 
+CLIENTS = ("auto", "http", "selenium")
+
 
 @lru_cache(maxsize=1)
 def get_client() -> SunatClient:
+    if settings.SUNAT_CLIENT == "auto":
+        from sunat.upstream.clients.auto import AutoClient
+
+        return AutoClient()
     if settings.SUNAT_CLIENT == "http":
         from sunat.upstream.clients.http import HttpClient
 
@@ -21,8 +27,8 @@ def get_client() -> SunatClient:
     if settings.SUNAT_CLIENT == "selenium":
         from sunat.upstream.clients.browser import BrowserClient
 
-        return BrowserClient()
-    raise ImproperlyConfigured(f"SUNAT_CLIENT must be 'http' or 'selenium', not {settings.SUNAT_CLIENT!r}")
+        return BrowserClient(remember=True)
+    raise ImproperlyConfigured(f"SUNAT_CLIENT must be one of {', '.join(CLIENTS)}, not {settings.SUNAT_CLIENT!r}")
 
 
 @receiver(setting_changed)

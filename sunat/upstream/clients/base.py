@@ -1,8 +1,6 @@
 """What every SUNAT client shares: turning a page into data or an error, and retrying."""
 
 import logging
-import secrets
-import string
 import time
 
 from django.conf import settings
@@ -20,12 +18,6 @@ logger = logging.getLogger(__name__)
 FORM_PAGE = "FrameCriterioBusquedaWeb.jsp"
 QUERY_ENDPOINT = "jcrS00Alias"
 FICHA_PAGE = "ficha"  # the metrics' "page" of the main lookup (a sub-page's is its name)
-_TOKEN_ALPHABET = string.ascii_lowercase + string.digits
-
-
-def random_token() -> str:
-    """The 52 base-36 characters SUNAT's page script puts in `token` (never verified by Google)."""
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(52))
 
 
 def interpret_ruc_page(html: str, ruc: str) -> dict:

@@ -23,14 +23,18 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from sunat.upstream import throttle
 from sunat.upstream.clients.base import Section, SunatClient
+from sunat.upstream.clients.browser_scripts import ANSWER_IN_DOM_JS, ANSWER_READY_JS, SUBMIT_SECTION_JS, left
 from sunat.upstream.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
-from sunat.exceptions import DeadlineExceeded, SunatTimeout, SunatUnavailable, SunatUnreachable
+from sunat.exceptions import BrowserFailed, DeadlineExceeded, SunatTimeout, SunatUnavailable, SunatUnreachable
 from sunat.upstream.parser import PageKind, classify_page
 from sunat.upstream import budget
+from sunat.upstream.flows import BROWSER, choice
 
 logger = logging.getLogger(__name__)
 
-# Work offline and as root; no GPU, no background traffic to Google.
+# Work offline and as root; no GPU, no background traffic to Google. Images stay on: SUNAT's page
+# registers its numRnd by loading a captcha image (captcha?accion=image&nmagic=), and nothing the
+# page's own flow needs is switched off.
 CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",
@@ -41,59 +45,16 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-extensions",
-    "--blink-settings=imagesEnabled=false",
 )
-
-# SUNAT's answer (a result, a sub-page, or one of its error pages) is in the DOM.
-_ANSWER_IN_DOM_JS = """
-if (document.title.match(/Request Rejected|Pagina de (Error|Mensajes)/i)) return true;
-if (document.querySelector("div.panel-footer, form[name=formRepLeg], table")) return true;
-return /no es v.lido/i.test(document.body ? document.body.innerText : "");
-"""
-_ANSWER_READY_JS = 'if (document.readyState !== "loading") return true;' + _ANSWER_IN_DOM_JS
-
-_SUBMIT_SECTION_JS = """
-var form = document.forms[{form}];
-if (!form) {{
-    form = document.createElement("form");
-    form.method = "post";
-    form.action = "jcrS00Alias";
-    var fields = {fields};
-    for (var name in fields) {{
-        var input = document.createElement("input");
-        input.type = "hidden"; input.name = name; input.value = fields[name];
-        form.appendChild(input);
-    }}
-    document.body.appendChild(form);
-}}
-form.submit();
-"""
-
-
-def _left(page):
-    """Wait condition: the browser has left `page` (its old <html> element is gone).
-
-    Chromium reports a replaced document either as a stale element or, mid-navigation, as
-    "Node ... does not belong to the document": both mean the page changed.
-    """
-
-    def condition(driver):
-        try:
-            page.is_enabled()
-        except TimeoutException:
-            raise
-        except WebDriverException:
-            return True
-        return False
-
-    return condition
-
 
 class BrowserClient(SunatClient):
     name = "selenium"
 
-    def __init__(self, *args, chrome_binary=None, chromedriver_path=None, max_uses=None, **kwargs):
+    def __init__(self, *args, chrome_binary=None, chromedriver_path=None, max_uses=None, remember=False, **kwargs):
+        """`remember`: the browser is the service's only client (SUNAT_CLIENT=selenium), so it is the flow
+        in use (sunat.upstream.flows.choice) whenever it gets a page."""
         super().__init__(*args, **kwargs)
+        self.remember = remember
         self.chrome_binary = chrome_binary or settings.CHROME_BINARY
         self.chromedriver_path = chromedriver_path or settings.CHROMEDRIVER_PATH
         self.max_uses = max_uses or settings.SELENIUM_MAX_USES
@@ -108,7 +69,7 @@ class BrowserClient(SunatClient):
     # Lookups ------------------------------------------------------------------------------
 
     def fetch_ruc_page(self, ruc: str) -> str:
-        return self._browse(ruc, lambda driver, deadline: self._open_result(driver, ruc, deadline))
+        return self._remembered(self._browse(ruc, lambda driver, deadline: self._open_result(driver, ruc, deadline)))
 
     def fetch_section_page(self, ruc: str, section: Section, razon_social: str) -> str:
         def open_section(driver, deadline):
@@ -117,7 +78,7 @@ class BrowserClient(SunatClient):
                 return result  # an error page: the caller's parser says which
             # Submit the result page's own form, as its button does; SUNAT leaves the button out
             # for some taxpayers, and then the same fields are posted from a form made here.
-            submit = _SUBMIT_SECTION_JS.format(
+            submit = SUBMIT_SECTION_JS.format(
                 form=json.dumps(section.form_name),
                 fields=json.dumps(
                     {"accion": section.accion, "contexto": "ti-it", "modo": "1", "nroRuc": ruc, "desRuc": razon_social}
@@ -126,7 +87,12 @@ class BrowserClient(SunatClient):
             self._navigate(driver, deadline, lambda: driver.execute_script(submit))
             return driver.page_source
 
-        return self._browse(ruc, open_section)
+        return self._remembered(self._browse(ruc, open_section))
+
+    def _remembered(self, html: str) -> str:
+        if self.remember:
+            choice.accepted(BROWSER, from_cheapest=True)
+        return html
 
     def reset(self) -> None:
         # After an error page: a new SUNAT session; the browser itself is kept.
@@ -161,7 +127,7 @@ class BrowserClient(SunatClient):
                 raise SunatTimeout(f"SUNAT did not answer in {timeout:g}s (browser)") from exc
             except (WebDriverException, HTTPError, OSError) as exc:
                 self._kill()  # renderer crash, browser or driver gone: a fresh one next time
-                raise SunatUnavailable(f"browser failed: {getattr(exc, 'msg', None) or exc!r}") from exc
+                raise BrowserFailed(f"browser failed: {getattr(exc, 'msg', None) or exc!r}") from exc
             self._uses += 1
             if self._uses >= self.max_uses or self._recycle:
                 self._quit()
@@ -185,7 +151,6 @@ class BrowserClient(SunatClient):
         options.binary_location = self.chrome_binary
         for flag in CHROMIUM_FLAGS:
             options.add_argument(flag)
-        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.images": 2})
         options.page_load_strategy = "eager"
         # An explicit driver path: Selenium Manager never runs, so nothing is downloaded.
         service = Service(
@@ -197,7 +162,7 @@ class BrowserClient(SunatClient):
         except (WebDriverException, OSError, ValueError) as exc:
             if getattr(service, "process", None) is not None:
                 kill_process_tree(service.process.pid)
-            raise SunatUnavailable(f"cannot start the browser: {getattr(exc, 'msg', None) or exc}") from exc
+            raise BrowserFailed(f"cannot start the browser: {getattr(exc, 'msg', None) or exc}") from exc
         driver.set_page_load_timeout(self.timeout)
         driver.set_script_timeout(self.timeout)
         # A stuck chromedriver must not hold a request for Selenium's default 120 s, nor for
@@ -238,11 +203,22 @@ class BrowserClient(SunatClient):
         throttle.wait_for_turn()
         driver.get(self.form_url)
         self._check_reached(driver)
+        self._let_page_load(driver, deadline)
         ruc_field = self._wait(driver, deadline).until(EC.element_to_be_clickable((By.ID, "txtRuc")))
         ruc_field.clear()
         ruc_field.send_keys(ruc)
         self._navigate(driver, deadline, driver.find_element(By.ID, "btnAceptar").click)
         return driver.page_source
+
+    def _let_page_load(self, driver, deadline: float) -> None:
+        """Give the form page's scripts and what they load (the captcha image that registers numRnd, a
+        cookie computed by script) until the load event, as a person would wait; a page that never
+        finishes loading is used as it is."""
+        try:
+            self._wait(driver, min(deadline, time.monotonic() + self.timeout / 2)).until(
+                lambda d: d.execute_script("return document.readyState") == "complete")
+        except TimeoutException:
+            logger.info("SUNAT's form page kept loading; going on with it")
 
     def _navigate(self, driver, deadline: float, leave_page) -> None:
         """Leave the current page (click, submit) and wait until the next one holds SUNAT's answer."""
@@ -251,13 +227,13 @@ class BrowserClient(SunatClient):
         try:
             leave_page()
             wait = self._wait(driver, deadline)
-            wait.until(_left(page))
-            wait.until(lambda d: d.execute_script(_ANSWER_READY_JS))
+            wait.until(left(page))
+            wait.until(lambda d: d.execute_script(ANSWER_READY_JS))
         except TimeoutException:
             # SUNAT may keep the connection open after </html>: the page never finishes loading,
             # and the browser gives up at its page load timeout with the answer already there.
             try:
-                arrived = _left(page)(driver) and driver.execute_script(_ANSWER_IN_DOM_JS)
+                arrived = left(page)(driver) and driver.execute_script(ANSWER_IN_DOM_JS)
             except WebDriverException:
                 arrived = False
             if not arrived:

@@ -1,0 +1,97 @@
+"""Which flow works now, remembered deployment-wide: in the cache (Redis when there is one, else
+per process), so that every lookup starts with the flow that worked last.
+
+- plan(): the flow in use first, then the others cheapest first. Once the flow in use has been
+  in use SUNAT_FLOW_RECHECK_MINUTES without the cheaper ones being tried, a lookup starts from
+  the cheapest again (the scheduled check, sunat.upstream.flow_check, usually does it first).
+- accepted() / everything_refused(): what a lookup learned. While every flow is refused, lookups
+  do not walk them all again for SUNAT_FLOW_RETRY seconds, and then one lookup at a time does:
+  a SUNAT that refuses everything is not asked in bursts.
+"""
+
+import logging
+import math
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from sunat import cache_keys
+from sunat.exceptions import SunatBlocked
+
+logger = logging.getLogger(__name__)
+
+_WALKER = cache_keys.NO_FLOW + ":walker"
+
+
+def in_use() -> dict | None:
+    """{"flow", "since", "checked", "answered"} (epoch seconds) of the flow in use, or None."""
+    return cache.get(cache_keys.FLOW)
+
+
+def nothing_works() -> dict | None:
+    """{"since", "last", "detail"} (epoch seconds: the first and the last refusal of every flow) while
+    every flow is refused, else None."""
+    return cache.get(cache_keys.NO_FLOW)
+
+
+def plan(names: list[str]) -> tuple[list[str], bool]:
+    """The flows to try, in order, and whether the walk starts from the cheapest of `names` (then
+    the flow accepted is the cheapest that works). `names` come cheapest first."""
+    state = in_use()
+    if not state or state["flow"] not in names:
+        return list(names), True
+    current = state["flow"]
+    if current != names[0] and time.time() - state["checked"] >= settings.SUNAT_FLOW_RECHECK_MINUTES * 60:
+        return list(names), True
+    return [current, *(name for name in names if name != current)], current == names[0]
+
+
+def accepted(name: str, from_cheapest: bool) -> None:
+    """SUNAT answered through flow `name`: it is the flow in use, and something works."""
+    now = time.time()
+    state = in_use()
+    if state and state["flow"] == name:
+        state = {**state, "answered": now, **({"checked": now} if from_cheapest else {})}
+    else:
+        logger.warning("SUNAT answers through the %s flow now (it was %s)", name, state["flow"] if state else "none")
+        state = {"flow": name, "since": now, "checked": now, "answered": now}
+    cache.set(cache_keys.FLOW, state, timeout=None)
+    if nothing_works() is not None:
+        cache.delete_many([cache_keys.NO_FLOW, _WALKER])
+        logger.warning("SUNAT takes the %s flow again", name)
+
+
+def everything_refused(detail: str) -> None:
+    """Every flow was refused: say so, and hold the next walk back SUNAT_FLOW_RETRY seconds."""
+    now = time.time()
+    previous = nothing_works()
+    since = previous["since"] if previous else now
+    if previous is None:
+        logger.error("SUNAT refused every flow: %s", detail)
+    cache.set(cache_keys.NO_FLOW, {"since": since, "last": now, "detail": detail}, timeout=None)
+    cache.delete(_WALKER)
+
+
+def check_may_walk() -> None:
+    """Raise SunatBlocked while every flow is refused and it is not yet this thread's turn to walk them
+    again (one thread at a time, every SUNAT_FLOW_RETRY seconds)."""
+    state = nothing_works()
+    if state is None:
+        return
+    left = state["last"] + settings.SUNAT_FLOW_RETRY - time.time()
+    if left > 0:
+        raise SunatBlocked(f"SUNAT refused every flow; not walking them again for {left:.0f}s",
+                           retry_after=math.ceil(left))
+    token = f"{os.getpid()}:{threading.get_ident()}"
+    if cache.get(_WALKER) == token:
+        return
+    if not cache.add(_WALKER, token, timeout=math.ceil(settings.SUNAT_DEADLINE) + 1):
+        raise SunatBlocked("SUNAT refused every flow; another request is trying them now", retry_after=5)
+
+
+def forget() -> None:
+    """Start over (the check, tests): no flow in use, nothing known to be refused."""
+    cache.delete_many([cache_keys.FLOW, cache_keys.NO_FLOW, _WALKER])
