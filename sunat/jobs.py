@@ -51,14 +51,28 @@ SYNC_NAME = "sincronizar-archivos-sunat"
 SYNC_TIMEOUT = 3600  # seconds: the daily sync takes minutes (docs/performance.md); QUEUE_RETRY is above it
 
 
+CHECK = "sunat.upstream.flow_check.scheduled_check"
+CHECK_NAME = "probar-sunat"
+CHECK_TIMEOUT = 300  # seconds: at background priority without Redis, a paced request every ~10 s
+
+
 def sync_schedules() -> list[str]:
-    """Make django-q2's Schedule table hold SCHEDULES (by name) and the daily sync of SUNAT's files
-    at SUNAT_SYNC_TIME in Lima; the names. ValueError (in Spanish) for a wrong SUNAT_SYNC_TIME."""
+    """Make django-q2's Schedule table hold SCHEDULES (by name), the check of SUNAT's flows every
+    SUNAT_CANARY_MINUTES (none if 0) and the daily sync of SUNAT's files at SUNAT_SYNC_TIME in Lima;
+    the names. ValueError (in Spanish) for a wrong SUNAT_SYNC_TIME."""
     for name, (function, minutes) in SCHEDULES.items():
         Schedule.objects.update_or_create(name=name, defaults={
             "func": function, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
+    names = list(SCHEDULES)
+    if settings.SUNAT_CANARY_MINUTES > 0:
+        Schedule.objects.update_or_create(name=CHECK_NAME, defaults={
+            "func": CHECK, "schedule_type": Schedule.MINUTES, "minutes": settings.SUNAT_CANARY_MINUTES,
+            "repeats": -1, "kwargs": f"q_options={{'timeout': {CHECK_TIMEOUT}}}"})
+        names.append(CHECK_NAME)
+    else:
+        Schedule.objects.filter(name=CHECK_NAME).delete()
     Schedule.objects.update_or_create(name=SYNC_NAME, defaults={
         "func": SYNC, "schedule_type": Schedule.DAILY, "repeats": -1,
         "next_run": next_run(timezone.now(), parse_time(settings.SUNAT_SYNC_TIME)),
         "kwargs": f"q_options={{'timeout': {SYNC_TIMEOUT}}}"})  # django-q2 keeps them as call syntax
-    return [*SCHEDULES, SYNC_NAME]
+    return [*names, SYNC_NAME]

@@ -23,6 +23,7 @@ from sunat.padron import annotations
 from sunat.padron import search as padron_search
 from sunat.responses import json_error, json_response, method_not_allowed, require_get
 from sunat.upstream import scheduler
+from sunat.upstream import status as sunat_status
 from sunat.validators import InvalidDni, ruc_for_dni
 
 
@@ -153,9 +154,13 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwar
 def health(request):
     database_ok = _database_answers()
     cache_ok = caching.probe() and not caching.circuit_open()
+    reasons = sunat_status.degradations()
+    if not cache_ok:
+        reasons.insert(0, {"code": "cache_no_disponible", "detail": "El caché no responde: se responde con un caché "
+                                                                    "en memoria de cada proceso y la base de datos."})
     if not database_ok:
         status = "error"
-    elif not cache_ok:
+    elif reasons:
         status = "degraded"
     else:
         status = "ok"
@@ -170,7 +175,10 @@ def health(request):
         "cache": cache_info,
         "database": {"vendor": connection.vendor, "ok": database_ok},
         "upstream": {**scheduler.get().stats(), "pausedFor": round(throttle.paused_for(), 1)},
+        "sunat": sunat_status.summary(),
     }
+    if reasons:
+        body["reasons"] = reasons
     return json_response(body, status=200 if database_ok else 503)
 
 

@@ -1,6 +1,7 @@
 """The app's models, one module per capability; imported here so that Django finds them under `sunat`."""
 
 from sunat.models.changes import RegisterChange
+from sunat.models.checks import SunatCheck
 from sunat.models.keys import ApiKey
 from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
@@ -14,5 +15,5 @@ from sunat.models.registers import (
 __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "ChangeEvent", "EstablecimientoAnexo", "PadronEntry",
     "KeyUsageDay", "Notification", "PadronVersion", "RegisterChange", "RucHits", "RucRecord", "RucSectionRecord",
-    "ServiceHour", "StoredLookup", "Watch", "Webhook",
+    "ServiceHour", "StoredLookup", "SunatCheck", "Watch", "Webhook",
 ]

@@ -11,6 +11,7 @@ from sunat import caching
 from sunat.models import ServiceHour
 from sunat.monitoring import state
 from sunat.monitoring.tally import HOUR_FIELDS
+from sunat.upstream import status as sunat_status
 from sunat.upstream import throttle
 
 
@@ -45,6 +46,8 @@ def summary() -> dict:
         "backoff": round(throttle.failing_for(), 1),
         "cache_backend": caching.backend_name(),
         "circuit_open": caching.circuit_open(),
+        "sunat": sunat_status.summary(),
+        "sunat_reasons": sunat_status.degradations(),
         "imports": state.last_imports(),
         "queue": state.queue(),
         "waiting_jobs": state.waiting_jobs(5),

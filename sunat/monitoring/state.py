@@ -15,7 +15,9 @@ from prometheus_client.core import GaugeMetricFamily
 from sunat import caching
 from sunat.models import Notification, PadronVersion
 from sunat.padron.registers import REGISTERS
-from sunat.upstream import throttle
+from sunat.upstream import flow_check, throttle
+from sunat.upstream import status as sunat_status
+from sunat.upstream.flows import choice
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class StateCollector:
         yield GaugeMetricFamily("consulta_ruc_sunat_backoff_seconds",
                                 "Segundos sin consultar SUNAT porque no respondió (espera creciente).",
                                 value=throttle.failing_for())
+        yield from _sunat_flows()
         yield GaugeMetricFamily("consulta_ruc_redis_circuit_open",
                                 "1 si el proceso que responde dejó de usar Redis (circuito abierto).",
                                 value=int(caching.circuit_open()))
@@ -118,3 +121,24 @@ def _outbox():
     for state, count in outbox().items():
         notices.add_metric([state], count)
     yield notices
+
+
+def _sunat_flows():
+    summary = sunat_status.summary()
+    in_use = GaugeMetricFamily("consulta_ruc_sunat_flow_in_use",
+                               "1 para la forma de consulta a SUNAT en uso (sunat.upstream.flows).", labels=["flow"])
+    if summary["flow"]:
+        in_use.add_metric([summary["flow"]], 1)
+    yield in_use
+    yield GaugeMetricFamily("consulta_ruc_sunat_no_flow", "1 mientras SUNAT rechaza todas las formas de consulta.",
+                            value=int(summary["nothingWorksSince"] is not None))
+    check = flow_check.last_check()
+    accepted = GaugeMetricFamily("consulta_ruc_sunat_flow_check_accepted",
+                                 "La última prueba de cada forma (sunat_check): 1 aceptada, 0 no.", labels=["flow"])
+    for outcome in check.outcomes if check else ():
+        accepted.add_metric([outcome["flow"]], int(outcome["flow"] in check.accepted()))
+    yield accepted
+    answered = (choice.in_use() or {}).get("answered")
+    if answered:
+        yield GaugeMetricFamily("consulta_ruc_sunat_last_answer_timestamp_seconds",
+                                "Cuándo respondió SUNAT por última vez (hora Unix).", value=answered)

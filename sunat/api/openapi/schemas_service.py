@@ -60,7 +60,9 @@ def service_schemas() -> dict:
         }, "Una página de resultados de la búsqueda por nombre."),
         "Salud": obj({
             "status": {"enum": ["ok", "degraded", "error"],
-                       "description": "ok; degraded si el caché no responde; error si la base de datos no responde."},
+                       "description": "ok; degraded si el caché no responde, si SUNAT rechaza todas las formas de consulta "
+                                      "o si no se le consulta por un tiempo (reasons dice por qué); error si la base "
+                                      "de datos no responde."},
             "cache": obj({
                 "backend": text("redis o locmem."),
                 "ok": {"type": "boolean"},
@@ -83,7 +85,22 @@ def service_schemas() -> dict:
                               "description": "Segundos que faltan sin consultar a SUNAT (su firewall nos rechazó, "
                                              "o no respondió); 0 si se le consulta."},
             }, "El trabajo con SUNAT del proceso que respondió."),
-        }, "El estado del servicio."),
+            "sunat": obj({
+                "client": {"enum": ["auto", "http", "selenium"], "description": "SUNAT_CLIENT."},
+                "flow": nullable("string", "La forma de consulta en uso (plain, numrnd-list, numrnd-captcha, "
+                                           "browser); null si ninguna funciona o aún no se consultó."),
+                "flowSince": nullable("string", "Desde cuándo está en uso."),
+                "lastAnswer": nullable("string", "Cuándo respondió SUNAT por última vez."),
+                "nothingWorksSince": nullable("string", "Desde cuándo SUNAT rechaza todas las formas; null si no."),
+                "lastCheck": {"type": ["object", "null"], "description": "La última prueba de cada forma "
+                              "(manage.py sunat_check, o la tarea cada SUNAT_CANARY_MINUTES): cuándo, y por forma "
+                              "su resultado (aceptado, rechazado, falló, sin consultar), detalle y segundos."},
+            }, "Cómo se consulta a SUNAT (README: How a lookup reaches SUNAT)."),
+            "reasons": {"type": "array", "description": "Solo con status degraded: por qué.",
+                        "items": obj({"code": {"enum": ["cache_no_disponible", "sunat_sin_flujo", "sunat_bloqueado",
+                                                        "sunat_sin_respuesta"]},
+                                      "detail": text("En español.")}, "Un motivo.")},
+        }, "El estado del servicio.", required=["status", "cache", "database", "upstream", "sunat"]),
         "Error": obj({
             "error": text("Código del error (ver cada respuesta). error_interno (500) es un error del servicio."),
             "detail": text("Mensaje en español, para mostrar al usuario."),
