@@ -21,7 +21,7 @@ from sunat.upstream import budget
 from sunat.upstream.clients import headers, transport
 from sunat.upstream.clients.base import Section, SunatClient
 from sunat.upstream.flows import FLOWS, LIST_SEARCH, Flow, choice, nmagic
-from sunat.upstream.parser import PageKind, classify_page, error_message
+from sunat.upstream.parser import PageKind, error_message, marked_kind
 from sunat.upstream.parser.session import is_search_form, numrnd, script_cookies
 
 logger = logging.getLogger(__name__)
@@ -143,12 +143,12 @@ class HttpClient(SunatClient):
         if answer.status != 200:
             raise SunatUnavailable(f"SUNAT answered HTTP {answer.status}")
         page = answer.text
-        kind = classify_page(page)
+        kind = marked_kind(page)  # markers only: a result page is parsed once, by its reader
         if kind is PageKind.ERROR and ficha:
             raise FlowRefused(f"página de error: {error_message(page) or 'sin mensaje'}")
-        if kind is PageKind.UNKNOWN and is_search_form(page):
+        if kind is None and is_search_form(page):
             raise FlowRefused("volvió el formulario de búsqueda")
-        if kind is PageKind.UNKNOWN and "document.cookie" in page:
+        if kind is None and "document.cookie" in page:
             raise FlowRefused("volvió una página que pone cookies por script (¿un desafío JavaScript?)")
         return page
 
@@ -170,7 +170,7 @@ class HttpClient(SunatClient):
                 raise FlowRefused(f"el formulario respondió HTTP {answer.status}")
             if answer.status != 200:
                 raise SunatUnavailable(f"SUNAT answered HTTP {answer.status} for the form page")
-            if classify_page(answer.text) is PageKind.REJECTED:
+            if marked_kind(answer.text) is PageKind.REJECTED:
                 raise SunatRejected("SUNAT's firewall rejected the form page")
             if session.flow.copies_script_cookies:
                 host = urlsplit(self.base_url).hostname
@@ -200,7 +200,7 @@ class HttpClient(SunatClient):
 
     def _numrnd_from_list(self, session: FlowSession) -> str:
         page = self._verdict(self._post(session, {"accion": "consPorRazonSoc", "razSoc": LIST_SEARCH}))
-        if classify_page(page) is PageKind.REJECTED:
+        if marked_kind(page) is PageKind.REJECTED:
             raise SunatRejected("SUNAT's firewall rejected the list page")
         value = numrnd(page)
         if value is None:

@@ -36,18 +36,32 @@ _ERROR_PARAGRAPHS = etree.XPath("//p[{}]".format(HAS_CLASS.format("error")))
 _BODY = etree.XPath("//body")
 
 
+def marked_kind(html):
+    """The kind of a firewall, not-found or error page, from its markers alone (no parsing); None
+    for any other page."""
+    if not html:
+        return None
+    # A case-insensitive pattern scans the whole page slowly; a plain word it cannot match without
+    # is looked for first (a result page has none of them).
+    lowered = html.lower()
+    if "rejected" in lowered and _REJECTED_RE.search(html):
+        return PageKind.REJECTED
+    # Checked before the error markers: the "no es válido" message may come
+    # inside a generic "Pagina de Mensajes" page and is the more useful answer.
+    if "consultado" in lowered and _NOT_FOUND_RE.search(html):
+        return PageKind.NOT_FOUND
+    if ("error" in lowered or "mensajes" in lowered) and _ERROR_RE.search(html):
+        return PageKind.ERROR
+    return None
+
+
 def classify_page(html):
     """Tell what kind of SUNAT page `html` is, parsing only when needed."""
     if not html:
         return PageKind.UNKNOWN
-    if _REJECTED_RE.search(html):
-        return PageKind.REJECTED
-    # Checked before the error markers: the "no es válido" message may come
-    # inside a generic "Pagina de Mensajes" page and is the more useful answer.
-    if _NOT_FOUND_RE.search(html):
-        return PageKind.NOT_FOUND
-    if _ERROR_RE.search(html):
-        return PageKind.ERROR
+    kind = marked_kind(html)
+    if kind is not None:
+        return kind
     # A result needs the real panel and RUC row, not just the words.
     if "panel-primary" in html and _RUC_LABEL_HINT_RE.search(html):
         if result_panel(parse_html(html)) is not None:

@@ -59,4 +59,5 @@ def numrnd(html: str) -> str | None:
 
 def is_search_form(html: str) -> bool:
     """Whether `html` is SUNAT's search form (what it answers a query it does not take)."""
-    return bool(html) and bool(_SEARCH_FORM_RE.search(html))
+    lowered = (html or "").lower()
+    return ("txtruc" in lowered or "btnaceptar" in lowered) and bool(_SEARCH_FORM_RE.search(html))
