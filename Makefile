@@ -73,6 +73,7 @@ screenshots: venv system-deps
 # Benchmarks (figures for the README and the issue notes; never asserted by tests).
 bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.clients
+	$(PY) -m devtools.bench.flows
 	$(PY) -m devtools.bench.resilience
 	$(PY) -m devtools.bench.stack
 	$(PY) -m devtools.bench.isolation
