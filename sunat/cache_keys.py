@@ -13,6 +13,7 @@ PROBE = "sunat:upstream:probe"  # held by the one request that tries after a bac
 
 # Which way of asking SUNAT works (sunat.upstream.flows.choice).
 FLOW = "sunat:upstream:flow"  # {"flow", "since", "checked", "answered"}: the flow in use
+STORED_CHECK = "sunat:upstream:stored-check"  # {"at", "accepted"} of the newest SunatCheck, for a minute
 NO_FLOW = "sunat:upstream:no-flow"  # {"since", "last", "detail"}: while every flow is refused
 
 PADRON_VERSION = "sunat:padron:version"

@@ -19,7 +19,7 @@ from sunat.exceptions import FlowRefused, RucNotFound, SunatBlocked, SunatBusy, 
 from sunat.models import SunatCheck
 from sunat.models.checks import ACCEPTED, FAILED, KEPT, NOT_ASKED, REFUSED
 from sunat.monitoring import metrics
-from sunat.upstream import budget
+from sunat.upstream import budget, throttle
 from sunat.upstream.clients.base import interpret_ruc_page
 from sunat.upstream.clients.http import HttpClient
 from sunat.upstream.flows import BROWSER, FLOWS, choice
@@ -74,6 +74,7 @@ def last_check() -> SunatCheck | None:
 def _keep(ruc: str, outcomes: list[Outcome]) -> None:
     try:
         check = SunatCheck.objects.create(checked_at=timezone.now(), ruc=ruc, outcomes=[asdict(o) for o in outcomes])
+        choice.forget_stored_check()
         SunatCheck.objects.filter(checked_at__lt=check.checked_at).exclude(
             pk__in=SunatCheck.objects.values_list("pk", flat=True)[:KEPT]).delete()
     except DatabaseError:  # the check's outcome stands (choice, metrics) without its record
@@ -91,8 +92,11 @@ def _try(flow: str, ask, background: bool) -> Outcome:
     # Background work takes only free pacing slots (without Redis, its share of the rate): the
     # scheduled check gives each flow longer than a lookup's deadline (sunat.jobs.CHECK_TIMEOUT).
     seconds = settings.SUNAT_DEADLINE * (BACKGROUND_DEADLINES if background else 1)
-    with budget.running(budget.Budget(started + seconds, yields=lambda: background)):
+    with budget.running(budget.Budget(started + seconds, yields=lambda: background)) as work:
         try:
+            # A flow that got no answer opens the failure backoff; the next flow waits it out rather
+            # than going unasked (SUNAT may drop some clients and answer others: a browser).
+            work.sleep(throttle.failing_for(), "for the failure backoff")
             data = ask()
         except RucNotFound:
             result, detail = ACCEPTED, "SUNAT respondió que el RUC no existe"

@@ -9,7 +9,7 @@ SUNAT_FLOW_RECHECK_MINUTES old. The browser is started on first need, one per pr
 import logging
 import threading
 
-from sunat.exceptions import SunatError, SunatRefused, refused_by
+from sunat.exceptions import SunatError, SunatRefused, SunatRejected, refused_by
 from sunat.monitoring import metrics
 from sunat.upstream import budget
 from sunat.upstream.clients.base import Section, SunatClient
@@ -40,28 +40,37 @@ class AutoClient(SunatClient):
             return self._browser
 
     def lookup(self, ruc: str) -> dict:
-        return self._either(lambda client: client.lookup(ruc))
+        return self._either(lambda client: client.lookup(ruc), ficha=True)
 
     def lookup_section(self, ruc: str, section: Section, razon_social: str = ""):
-        return self._either(lambda client: client.lookup_section(ruc, section, razon_social))
+        return self._either(lambda client: client.lookup_section(ruc, section, razon_social), ficha=False)
 
-    def _either(self, ask):
+    def _either(self, ask, ficha: bool):
+        """`ficha`: only the ficha's failure through the browser says that nothing works; a sub-page's
+        may be SUNAT's own error page for that RUC and page."""
         with budget.ensure():
             choice.check_may_walk()
+            in_use = (choice.in_use() or {}).get("flow")
             order, from_cheapest = choice.plan([*FLOWS, BROWSER])
             if order[0] != BROWSER:
                 try:
                     return ask(self.http)
                 except SunatRefused as refused:
                     logger.warning("SUNAT refused every HTTP flow; asking through the browser (%s)", refused)
+                except SunatError as exc:
+                    # Re-examining HTTP while the browser is in use: HTTP failing in any way (a SUNAT
+                    # that drops non-browser clients resets them) leaves the browser to answer.
+                    if in_use != BROWSER or isinstance(exc, SunatRejected):
+                        raise
+                    logger.warning("HTTP failed while the browser is in use (%s); asking through the browser", exc)
                 from_cheapest = True  # every HTTP flow was just tried
-            return self._through_browser(ask, from_cheapest)
+            return self._through_browser(ask, from_cheapest, ficha)
 
-    def _through_browser(self, ask, from_cheapest: bool):
+    def _through_browser(self, ask, from_cheapest: bool, ficha: bool):
         try:
             answer = ask(self.browser)
         except SunatError as exc:
-            if not refused_by(exc):  # the firewall, a cooldown, no answer, a browser that would not start
+            if not (ficha and refused_by(exc)):  # the firewall, a cooldown, no answer, a browser that failed
                 metrics.flow_attempt(BROWSER, metrics.FLOW_FAILED)
                 raise
             metrics.flow_attempt(BROWSER, metrics.FLOW_REFUSED)

@@ -1,8 +1,9 @@
 """Which flow works now, remembered deployment-wide: in the cache (Redis when there is one, else
-per process), so that every lookup starts with the flow that worked last.
+per process), so that every lookup starts with the flow that worked last; a check stored since
+(sunat.upstream.flow_check, often the job queue's) overrides it in every process.
 
 - plan(): the flow in use first, then the others cheapest first. Once the flow in use has been
-  in use SUNAT_FLOW_RECHECK_MINUTES without the cheaper ones being tried, a lookup starts from
+  in use SUNAT_FLOW_RECHECK_MINUTES without the cheaper ones being tried, one lookup starts from
   the cheapest again (the scheduled check, sunat.upstream.flow_check, usually does it first).
 - accepted() / everything_refused(): what a lookup learned. While every flow is refused, lookups
   do not walk them all again for SUNAT_FLOW_RETRY seconds, and then one lookup at a time does:
@@ -17,9 +18,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from sunat import cache_keys
 from sunat.exceptions import SunatBlocked
+from sunat.models import SunatCheck
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +43,50 @@ def nothing_works() -> dict | None:
 def plan(names: list[str]) -> tuple[list[str], bool]:
     """The flows to try, in order, and whether the walk starts from the cheapest of `names` (then
     the flow accepted is the cheapest that works). `names` come cheapest first."""
-    state = in_use()
+    state = _with_stored_check(in_use(), names)
     if not state or state["flow"] not in names:
         return list(names), True
     current = state["flow"]
-    if current != names[0] and time.time() - state["checked"] >= settings.SUNAT_FLOW_RECHECK_MINUTES * 60:
+    now = time.time()
+    if current != names[0] and now - state["checked"] >= settings.SUNAT_FLOW_RECHECK_MINUTES * 60:
+        # This lookup re-examines the cheaper flows; the others meanwhile keep to the one in use, and
+        # a re-examination that fails (SUNAT unreachable) is not tried again at once.
+        cache.set(cache_keys.FLOW, {**state, "checked": now}, timeout=None)
         return list(names), True
     return [current, *(name for name in names if name != current)], current == names[0]
+
+
+def _with_stored_check(state: dict | None, names: list[str]) -> dict | None:
+    """The flow in use, or the cheapest of `names` that a check stored since accepted: the job queue's
+    check reaches every process through the database, with or without Redis."""
+    stored = _stored_check()
+    if not stored or (state and stored["at"] <= state["checked"]):
+        return state
+    usable = [name for name in names if name in stored["accepted"]]
+    if not usable:
+        return state
+    if state and state["flow"] == usable[0]:
+        state = {**state, "checked": stored["at"]}
+    else:
+        logger.warning("SUNAT answers through the %s flow, says the check of %s UTC", usable[0],
+                       time.strftime("%H:%M:%S", time.gmtime(stored["at"])))
+        state = {"flow": usable[0], "since": stored["at"], "checked": stored["at"],
+                 "answered": (state or {}).get("answered")}
+    cache.set(cache_keys.FLOW, state, timeout=None)
+    return state
+
+
+def _stored_check() -> dict | None:
+    """{"at", "accepted"} of the newest stored check (read at most once a minute), or None."""
+    found = cache.get(cache_keys.STORED_CHECK)
+    if found is None:
+        try:
+            check = SunatCheck.objects.only("checked_at", "outcomes").first()
+        except DatabaseError:
+            return None
+        found = {"at": check.checked_at.timestamp(), "accepted": check.accepted()} if check else {}
+        cache.set(cache_keys.STORED_CHECK, found, timeout=60)
+    return found or None
 
 
 def accepted(name: str, from_cheapest: bool) -> None:
@@ -92,6 +132,11 @@ def check_may_walk() -> None:
         raise SunatBlocked("SUNAT refused every flow; another request is trying them now", retry_after=5)
 
 
+def forget_stored_check() -> None:
+    """A check was stored: the next plan() reads it (in this process; the others within a minute)."""
+    cache.delete(cache_keys.STORED_CHECK)
+
+
 def forget() -> None:
-    """Start over (the check, tests): no flow in use, nothing known to be refused."""
-    cache.delete_many([cache_keys.FLOW, cache_keys.NO_FLOW, _WALKER])
+    """Start over (tests, benchmarks): no flow in use, nothing known to be refused."""
+    cache.delete_many([cache_keys.FLOW, cache_keys.NO_FLOW, _WALKER, cache_keys.STORED_CHECK])
