@@ -23,7 +23,7 @@ def get_client() -> SunatClient:
     if settings.SUNAT_CLIENT == "http":
         from sunat.upstream.clients.http import HttpClient
 
-        return HttpClient()
+        return HttpClient(remember=True)
     if settings.SUNAT_CLIENT == "selenium":
         from sunat.upstream.clients.browser import BrowserClient
 

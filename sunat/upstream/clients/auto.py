@@ -25,7 +25,7 @@ class AutoClient(SunatClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._options = (args, kwargs)
-        self.http = HttpClient(*args, alone=False, **kwargs)
+        self.http = HttpClient(*args, remember=True, alone=False, **kwargs)
         self._browser = None
         self._browser_lock = threading.Lock()
 

@@ -51,10 +51,11 @@ class FlowSession:
 class HttpClient(SunatClient):
     name = "http"
 
-    def __init__(self, *args, user_agent=None, flows=None, remember=True, alone=True, **kwargs):
-        """`flows`: the flows to use (all of them by default, cheapest first); `remember`: whether what a
-        lookup learns of them is the deployment's choice (sunat.upstream.flows.choice); `alone`: whether
-        nothing follows it (SUNAT_CLIENT=http): then every flow refused means nothing works."""
+    def __init__(self, *args, user_agent=None, flows=None, remember=False, alone=True, **kwargs):
+        """`flows`: the flows to use (all of them by default, cheapest first); `remember`: whether it is
+        the service's client, whose lookups follow and make the deployment's choice of flow
+        (sunat.upstream.flows.choice); `alone`: whether nothing follows it (SUNAT_CLIENT=http): then
+        every flow refused means nothing works."""
         super().__init__(*args, **kwargs)
         self.profile = headers.profile(user_agent or settings.SUNAT_USER_AGENT)
         self.flows = list(flows or FLOWS.values())
