@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from sunat.admin import checks, keys, lookups, overview, padron, watch  # noqa: F401
+from sunat.admin import checks, keys, lookups, overview, padron, queue, watch  # noqa: F401
 
 admin.site.site_header = "Consulta RUC"
 admin.site.site_title = "Consulta RUC"

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -167,9 +168,19 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
         return format_html('<table class="uso-por-dia"><thead><tr><th>Día</th><th>Solicitudes</th><th></th></tr>'
                            '</thead><tbody>{}</tbody></table>', rows)
 
-    @admin.action(description="Revocar las claves seleccionadas")
+    @admin.action(description="Revocar las claves seleccionadas", permissions=["change"])
     def revoke(self, request, queryset):
         keys = list(queryset.filter(revoked_at__isnull=True))
+        if not keys:
+            self.message_user(request, "Ninguna de las claves seleccionadas está activa.", messages.WARNING)
+            return None
+        if request.POST.get("post") != "yes":
+            # Revoking cannot be undone: a page that says so, and asks again (as delete_selected does).
+            context = {**self.admin_site.each_context(request), "title": "¿Revocar estas claves?", "opts": self.opts,
+                       "keys": keys, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME}
+            return TemplateResponse(request, "sunat/admin/apikey_revoke.html", context)
         for key in keys:
             api_keys.revoke(key)
+            self.log_change(request, key, [{"changed": {"fields": ["revocada"]}}])
         self.message_user(request, f"{len(keys)} clave(s) revocada(s).", messages.SUCCESS)
+        return None

@@ -93,6 +93,10 @@ class RucRecordAdmin(ReadOnlyAdmin):
         """Asking SUNAT again holds a request and spends its budget: for those who may change records."""
         return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
+    def has_evict_permission(self, request, obj=None):
+        """Taking answers out of the cache changes what the API answers: the same."""
+        return self.has_refresh_permission(request, obj)
+
     def get_queryset(self, request):
         hits = RucHits.objects.filter(ruc=OuterRef("ruc")).values("hits")[:1]
         return super().get_queryset(request).annotate(hit_count=Subquery(hits))
@@ -163,7 +167,7 @@ class RucRecordAdmin(ReadOnlyAdmin):
             self.message_user(request, "No se pudo actualizar (se conservan los datos guardados): " + ", ".join(failed),
                               messages.WARNING)
 
-    @admin.action(description="Quitar de la caché")
+    @admin.action(description="Quitar de la caché", permissions=["evict"])
     def remove_from_cache(self, request, queryset):
         removed = ruc_cache.evict(queryset.values_list("ruc", flat=True))
         note = "" if caching.uses_redis() else " (LocMem: solo en el proceso que atendió esta acción)"

@@ -48,13 +48,17 @@ class NotificationAdmin(ReadOnlyAdmin):
     actions = ("resend",)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return False  # rows the delivery writes; resending is the one change, resend permission below
+
+    def has_resend_permission(self, request, obj=None):
+        """Sending a customer's notices again: for those who may change notices."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     @admin.display(description="RUC")
     def ruc(self, obj):
         return obj.event.ruc
 
-    @admin.action(description="Reenviar al webhook")
+    @admin.action(description="Reenviar al webhook", permissions=["resend"])
     def resend(self, request, queryset):
         with transaction.atomic():
             count = queryset.exclude(delivery=Notification.NONE).update(
@@ -75,7 +79,8 @@ class WebhookAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def has_delete_permission(self, request, obj=None):
-        return True  # an operator may remove a receiver that misbehaves
+        # An operator may remove a receiver that misbehaves: one who may delete webhooks.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     @admin.display(boolean=True, description="activo")
     def active(self, obj):
