@@ -78,6 +78,23 @@ def test_only_public_https_urls_are_accepted(client, key, url, reason):
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.parametrize("port", [22, 25, 80, 6379, 8443])
+def test_a_public_address_is_reached_on_port_443_only(client, key, port):
+    response = put(client, key, {"url": f"https://93.184.216.34:{port}/avisos"})
+
+    assert response.status_code == 400 and response.json()["detail"] == "url debe usar el puerto 443."
+    assert not Webhook.objects.exists()
+    assert put(client, key, {"url": "https://93.184.216.34:443/avisos"}).status_code == 201
+
+
+def test_the_operator_may_allow_other_ports(client, key, settings):
+    settings.WEBHOOK_PORTS = [443, 8443]
+
+    assert put(client, key, {"url": "https://93.184.216.34:8443/avisos"}).status_code == 201
+    refused = put(client, key, {"url": "https://93.184.216.34:22/avisos"})
+    assert refused.json()["detail"] == "url debe usar uno de estos puertos: 443, 8443."
+
+
 def test_unknown_event_types_and_bad_bodies_are_400(client, key):
     unknown = put(client, key, {"url": PUBLIC, "eventos": ["ruc.borrado"]})
     empty = put(client, key, {"url": PUBLIC, "eventos": []})

@@ -173,6 +173,8 @@ WATCH_SUNAT_SHARE = env.float("WATCH_SUNAT_SHARE", default=0.1)
 # Webhooks only to https URLs whose host resolves to public addresses, unless this (tests, a
 # closed network: it allows plain http and private addresses too).
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# The ports a webhook URL on a public address may use (any port with WEBHOOK_ALLOW_PRIVATE).
+WEBHOOK_PORTS = env.list("WEBHOOK_PORTS", cast=int, default=[443])
 # A notice not delivered this many seconds after its change is marked failed (it stays in the
 # feed and the admin).
 WEBHOOK_MAX_AGE = env.int("WEBHOOK_MAX_AGE", default=24 * 3600)

@@ -1,8 +1,8 @@
 """A key's webhook: where its notices are POSTed, which kinds, and the secret that signs them.
 
-A webhook URL must be https and every address its host resolves to public (not loopback,
-private, link-local — the cloud metadata address among them —, shared, reserved or multicast),
-unless WEBHOOK_ALLOW_PRIVATE (tests, closed networks; it allows plain http too). The check runs
+A webhook URL must be https, on a port of WEBHOOK_PORTS (443), and every address its host resolves
+to public (not loopback, private, link-local — the cloud metadata address among them —, shared,
+reserved or multicast), unless WEBHOOK_ALLOW_PRIVATE (tests, closed networks; it allows plain http too). The check runs
 when the URL is set and again before each delivery, against DNS rebinding.
 """
 
@@ -57,6 +57,11 @@ def check_url(url: str) -> list[str]:
             if not _public(address):
                 raise InvalidWebhook(f"el host {parts.hostname[:100]} resuelve a una dirección no pública ({address}); "
                                      "solo se envían avisos a direcciones públicas.")
+        # Any port of a public address would let a key make the service knock on SSH, SMTP...
+        if port not in settings.WEBHOOK_PORTS:
+            allowed = ", ".join(str(allowed) for allowed in settings.WEBHOOK_PORTS)
+            raise InvalidWebhook(f"url debe usar el puerto {allowed}." if len(settings.WEBHOOK_PORTS) == 1
+                                 else f"url debe usar uno de estos puertos: {allowed}.")
     return addresses
 
 
