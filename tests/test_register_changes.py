@@ -224,8 +224,22 @@ def test_a_stored_value_the_cut_one_starts_is_the_same_value(client, replica, tm
     assert version.corrected_lookups == 0
 
 
+def test_the_guard_counts_changed_rows_not_changed_fields(old_padron, tmp_path, settings, monkeypatch):
+    settings.PADRON_MAX_CHANGES = 0.3  # of 4 rows: at most 1.2 RUCs changed
+    monkeypatch.setattr(changes, "CHANGES_ALWAYS_ACCEPTED", 0)
+    # One RUC whose estado and condición both change: 1 row of 4 (25%), two fields.
+    one = str(write_rows(tmp_path / "one.zip", [changed(COMPANY_ROW, estado="SUSPENSION TEMPORAL",
+                                                        condicion="NO HABIDO"), *HANDMADE[1:]], date_time=later()))
+    assert import_padron(one).change_count == 2
+    # Two RUCs whose estado changes: 2 rows of 4 (50%), only two fields as well.
+    two = str(write_rows(tmp_path / "two.zip", [changed(row, estado="BAJA DE OFICIO") for row in HANDMADE[:2]]
+                         + HANDMADE[2:], date_time=later()))
+    with pytest.raises(PadronError, match="2 de 4 filas cambian"):
+        import_padron(two)
+
+
 def test_a_register_changing_too_many_rows_is_refused_unless_forced(old_padron, tmp_path, settings, monkeypatch):
-    settings.PADRON_MAX_CHANGES = 0.1  # of 4 rows × 2 fields: at most 0.8 changes
+    settings.PADRON_MAX_CHANGES = 0.1  # of 4 rows: at most 0.4 RUCs changed
     monkeypatch.setattr(changes, "CHANGES_ALWAYS_ACCEPTED", 0)
     path = str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"), *HANDMADE[1:]]))
 

@@ -30,7 +30,7 @@ def record(register: Register, version: PadronVersion, old_table: str, new_table
     register tracks nothing or `had_version` is false (nothing before to compare with). RUCs that
     appear or disappear are not changes of a field.
 
-    More than PADRON_MAX_CHANGES of the rows changed is a PadronError unless `force`: a file
+    More than PADRON_MAX_CHANGES of the rows (RUCs) changed is a PadronError unless `force`: a file
     whose vocabulary or columns moved would otherwise rewrite every stored answer.
     """
     if not register.tracked or not had_version:
@@ -55,8 +55,13 @@ def record(register: Register, version: PadronVersion, old_table: str, new_table
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         count = cursor.rowcount
-    if not force and count > max(settings.PADRON_MAX_CHANGES * version.rows * len(register.tracked), CHANGES_ALWAYS_ACCEPTED):
-        raise PadronError(f"{count:,} cambios de estado o condición en {version.rows:,} filas, más de "
+        # The guard counts rows (RUCs), as PADRON_MAX_CHANGES says: a RUC whose estado and condición
+        # both changed is one changed row, not two.
+        cursor.execute(f"SELECT COUNT(DISTINCT ruc) FROM {RegisterChange._meta.db_table} WHERE version_id = %s",
+                       [version.pk])
+        (changed_rows,) = cursor.fetchone()
+    if not force and changed_rows > max(settings.PADRON_MAX_CHANGES * version.rows, CHANGES_ALWAYS_ACCEPTED):
+        raise PadronError(f"{changed_rows:,} de {version.rows:,} filas cambian de estado o condición, más de "
                           f"{settings.PADRON_MAX_CHANGES:.0%}; ¿cambió el formato del archivo? Use --force si es correcto")
     return count
 
