@@ -446,3 +446,28 @@ def test_generator_command_writes_a_crlf_zip(tmp_path):
         assert archive.namelist() == ["padron_reducido_ruc.txt"]
         assert archive.read("padron_reducido_ruc.txt").count(b"\r\n") == 701
     assert read_all(out) == [as_tuple(fields) for fields in generate_rows(700, seed=3)]
+
+
+def test_a_line_longer_than_any_row_is_refused_as_it_is_read_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from sunat.padron.reader import MAX_LINE
+
+    # 100 MB of one line after two good rows, about 100 KB zipped.
+    path = tmp_path / "endless.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("padron_reducido_ruc.txt", "w") as member:
+        member.write((HEADER_LINE + "\n" + "\n".join("|".join(row) + "|" for row in HANDMADE[:2]) + "\n")
+                     .encode("iso-8859-1"))
+        for _ in range(100):
+            member.write(b"2" * (1024 * 1024))
+
+    tracemalloc.start()
+    try:
+        error = read_error(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert error.line == 4 and f"más de {MAX_LINE:,} bytes" in error.message
+    assert peak < 16 * 1024 * 1024  # a few blocks, never the line

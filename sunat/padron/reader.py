@@ -36,6 +36,9 @@ class Block:
 
 BLOCK_SIZE = 1024 * 1024
 _HEADER_LIMIT = 64 * 1024  # a first line longer than this is no header
+# The longest real row is a few hundred bytes: a line this long is refused as it is read, before a
+# file of one endless line (a few hundred KB zipped) is held in memory whole.
+MAX_LINE = 64 * 1024
 _BLANK_LINES_RE = re.compile(rb"(?:(?<=\n)|^)\n+")
 
 
@@ -58,6 +61,9 @@ def read_blocks(source: Source, register: Register = PADRON, block_size: int = B
             _check_header(header, register)
         cut = data.rfind(b"\n") + 1
         data, rest = data[:cut], data[cut:]
+        if len(rest) > MAX_LINE:
+            raise PadronError(f"una línea de más de {MAX_LINE:,} bytes: ninguna fila real es tan larga",
+                              line=next_line + data.count(b"\n"))
         if data:
             block = _checked_block(data, next_line, register, block_re)
             next_line += data.count(b"\n")
