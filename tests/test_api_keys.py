@@ -84,7 +84,8 @@ def test_a_revoked_key_is_refused_at_once(client, replica):
 def test_admin_action_revokes(admin_client, client, replica):
     key, plain = api_keys.create_key("ERP")
 
-    admin_client.post("/admin/sunat/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
+    # The action asks first (revoking is final: tests/test_admin_permissions.py); "post" is the yes.
+    admin_client.post("/admin/sunat/apikey/", {"action": "revoke", "_selected_action": [key.pk], "post": "yes"})
 
     assert client.get(f"/api/ruc/{COMPANY}", **bearer(plain)).status_code == 401
 
