@@ -154,7 +154,7 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwar
 def health(request):
     database_ok = _database_answers()
     cache_ok = caching.probe() and not caching.circuit_open()
-    reasons = sunat_status.degradations()
+    sunat, reasons = sunat_status.report()
     if not cache_ok:
         reasons.insert(0, {"code": "cache_no_disponible", "detail": "El caché no responde: se responde con un caché "
                                                                     "en memoria de cada proceso y la base de datos."})
@@ -175,7 +175,7 @@ def health(request):
         "cache": cache_info,
         "database": {"vendor": connection.vendor, "ok": database_ok},
         "upstream": {**scheduler.get().stats(), "pausedFor": round(throttle.paused_for(), 1)},
-        "sunat": sunat_status.summary(),
+        "sunat": sunat,
     }
     if reasons:
         body["reasons"] = reasons

@@ -40,14 +40,15 @@ def period(label: str, hours: int) -> Period:
 
 def summary() -> dict:
     """Everything the overview page shows."""
+    sunat, reasons = sunat_status.report()
     return {
         "periods": [period("Esta hora", 1), period("Últimas 24 horas", 24)],
         "cooldown": throttle.blocked_for(),
         "backoff": round(throttle.failing_for(), 1),
         "cache_backend": caching.backend_name(),
         "circuit_open": caching.circuit_open(),
-        "sunat": sunat_status.summary(),
-        "sunat_reasons": sunat_status.degradations(),
+        "sunat": sunat,
+        "sunat_reasons": reasons,
         "imports": state.last_imports(),
         "queue": state.queue(),
         "waiting_jobs": state.waiting_jobs(5),

@@ -14,8 +14,9 @@ from prometheus_client.core import GaugeMetricFamily
 
 from sunat import caching
 from sunat.models import Notification, PadronVersion
+from sunat.models.checks import ACCEPTED
 from sunat.padron.registers import REGISTERS
-from sunat.upstream import flow_check, throttle
+from sunat.upstream import throttle
 from sunat.upstream import status as sunat_status
 from sunat.upstream.flows import choice
 
@@ -124,7 +125,7 @@ def _outbox():
 
 
 def _sunat_flows():
-    summary = sunat_status.summary()
+    summary, _ = sunat_status.report()
     in_use = GaugeMetricFamily("consulta_ruc_sunat_flow_in_use",
                                "1 para la forma de consulta a SUNAT en uso (sunat.upstream.flows).", labels=["flow"])
     if summary["flow"]:
@@ -132,11 +133,10 @@ def _sunat_flows():
     yield in_use
     yield GaugeMetricFamily("consulta_ruc_sunat_no_flow", "1 mientras SUNAT rechaza todas las formas de consulta.",
                             value=int(summary["nothingWorksSince"] is not None))
-    check = flow_check.last_check()
     accepted = GaugeMetricFamily("consulta_ruc_sunat_flow_check_accepted",
                                  "La última prueba de cada forma (sunat_check): 1 aceptada, 0 no.", labels=["flow"])
-    for outcome in check.outcomes if check else ():
-        accepted.add_metric([outcome["flow"]], int(outcome["flow"] in check.accepted()))
+    for flow, outcome in (summary["lastCheck"] or {"flows": {}})["flows"].items():
+        accepted.add_metric([flow], int(outcome["result"] == ACCEPTED))
     yield accepted
     answered = (choice.in_use() or {}).get("answered")
     if answered:

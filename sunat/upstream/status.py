@@ -13,11 +13,16 @@ def _iso(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds") if epoch else None
 
 
-def summary() -> dict:
+def report() -> tuple[dict, list[dict]]:
+    """summary() and degradations(), with the last check read from the database once."""
+    check = flow_check.last_check()
+    return summary(check), degradations(check)
+
+
+def summary(check) -> dict:
     """{"client", "flow", "flowSince", "lastAnswer", "nothingWorksSince", "lastCheck"} (ISO times, UTC)."""
     current = choice.in_use() or {}
     refused = choice.nothing_works()
-    check = flow_check.last_check()
     flow = current.get("flow")
     if settings.SUNAT_CLIENT == "selenium":
         flow = BROWSER
@@ -35,7 +40,7 @@ def summary() -> dict:
     }
 
 
-def degradations() -> list[dict]:
+def degradations(check) -> list[dict]:
     """[{"code", "detail"}] of what keeps new RUCs from being asked now (empty: nothing).
 
     Nothing works when this process (every process, with Redis) found every flow refused, or when
@@ -43,7 +48,6 @@ def degradations() -> list[dict]:
     """
     reasons = []
     refused = choice.nothing_works()
-    check = flow_check.last_check()
     answered = (choice.in_use() or {}).get("answered") or 0
     if refused:
         since, detail = _iso(refused["since"]), refused["detail"]
