@@ -6,9 +6,11 @@ from contextlib import nullcontext
 
 import pytest
 import requests
+import yaml
 
 from devtools.deployments import create_database, manage, production_env
-from devtools.servers import gunicorn_server, nginx_server, postgres_server, redis_server
+from devtools.servers import PROJECT_ROOT, gunicorn_server, nginx_server, postgres_server, redis_server
+from tests.test_compose import read_env_file
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone
@@ -29,10 +31,10 @@ def stack(request, postgres, tmp_path_factory):
     from devtools.replica import ReplicaServer
 
     workdir = tmp_path_factory.mktemp(f"stack-{request.param}")
+    shipped = read_env_file()
     env = production_env(
         create_database(postgres.url, f"ruc_{request.param}"),
-        DJANGO_ALLOWED_HOSTS="localhost",
-        DJANGO_SECURE_SSL_REDIRECT="True",  # nginx and a TLS front, as deployed
+        **{name: shipped[name] for name in ("DJANGO_ALLOWED_HOSTS", "DJANGO_SECURE_SSL_REDIRECT", "METRICS_ALLOWED_IPS")},
         DJANGO_STATIC_ROOT=str(workdir / "static"),
     )
     with ReplicaServer() as replica, (redis_server() if request.param == "redis" else nullcontext()) as redis:
@@ -52,7 +54,7 @@ def stack(request, postgres, tmp_path_factory):
                 "NGINX_API_CONNECTIONS": "20",
             }
             with nginx_server(nginx_vars, workdir) as nginx:
-                yield {"url": nginx.url, "replica": replica, "cache": request.param}
+                yield {"url": nginx.url, "gunicorn": gunicorn.url, "replica": replica, "cache": request.param}
 
 
 def test_lookup_through_nginx_is_a_miss_then_a_cache_hit(stack):
@@ -100,6 +102,20 @@ def test_plain_http_api_requests_are_redirected_to_https_but_health_is_not(stack
     assert api.status_code == 301 and api.headers["Location"].startswith("https://localhost/")
     health = requests.get(f"{stack['url']}/health", headers={"Host": "localhost"}, timeout=10)
     assert health.status_code == 200
+
+
+def test_prometheus_scrapes_metrics_as_deploy_configures_it(stack):
+    """As the monitoring profile's Prometheus does: plain http to the target's address, its Host,
+    no X-Forwarded-Proto (nothing in front of it), redirects not followed."""
+    (job,) = yaml.safe_load((PROJECT_ROOT / "deploy/prometheus/prometheus.yml").read_text())["scrape_configs"]
+    (target,) = job["static_configs"][0]["targets"]
+    assert job.get("scheme", "http") == "http"
+    response = requests.get(f"{stack['gunicorn']}{job['metrics_path']}", timeout=10, allow_redirects=False, headers={
+        "Host": target, "User-Agent": "Prometheus/2.53.0",
+        "Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"})
+
+    assert response.status_code == 200, (response.status_code, response.headers.get("Location"))
+    assert "# TYPE consulta_ruc_http_request_duration_seconds histogram" in response.text
 
 
 def test_security_headers_are_set(stack):
