@@ -1,6 +1,7 @@
 """The admin login's lockout (django-axes): per client address, with the address the rest of the
-service uses (nginx's X-Real-IP only from a private or loopback peer), a Spanish page, and an end."""
+service uses (nginx's X-Real-IP only from nginx's addresses, REAL_IP_FROM), a Spanish page, and an end."""
 
+import ipaddress
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from sunat.admin.lockout import client_ip
 from sunat.upstream.middleware import client_of
@@ -66,24 +67,37 @@ def test_x_real_ip_from_a_public_peer_is_ignored(client, admin_user):
     assert logged_in(log_in(client, REMOTE_ADDR="200.37.10.10"))
 
 
-def test_x_real_ip_from_a_private_peer_is_the_address(client, admin_user):
-    fail(client, times=1, REMOTE_ADDR="172.18.0.5", HTTP_X_REAL_IP="2001:db8::1")
+def test_forged_x_real_ip_from_a_private_peer_that_is_not_nginx_is_ignored(client, admin_user):
+    # Another container of the deployment, straight to gunicorn: a new address per try got it nowhere.
+    statuses = [log_in(client, "admin", "wrong-password", REMOTE_ADDR="172.30.252.23",
+                       HTTP_X_REAL_IP=f"198.51.100.{n}").status_code for n in range(20)]
+
+    assert statuses[LIMIT - 1:] == [429] * (20 - LIMIT + 1)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"172.30.252.23"}
+
+
+@override_settings(REAL_IP_FROM=(ipaddress.ip_network("172.30.252.10/32"),))
+def test_x_real_ip_from_nginx_is_the_address(client, admin_user):
+    fail(client, times=1, REMOTE_ADDR="172.30.252.10", HTTP_X_REAL_IP="2001:db8::1")
 
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["2001:db8::1"]
 
 
 def test_an_x_real_ip_that_is_no_address_counts_against_the_peer(client, admin_user):
-    # Only a private peer that bypassed nginx can send it; PostgreSQL's inet column would refuse it.
+    # Only a peer in REAL_IP_FROM that bypassed nginx can send it; PostgreSQL's inet column would refuse it.
     assert fail(client, times=1, HTTP_X_REAL_IP="not-an-address") == [200]
 
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["127.0.0.1"]
 
 
+@override_settings(REAL_IP_FROM=(ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.1.2.0/24")))
 def test_the_lockout_uses_the_address_the_api_uses():
     factory = RequestFactory()
     cases = [
         ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "198.51.100.7"}, "198.51.100.7"),
         ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_REAL_IP": "198.51.100.7"}, "198.51.100.7"),
+        ({"REMOTE_ADDR": "10.1.3.3", "HTTP_X_REAL_IP": "198.51.100.7"}, "10.1.3.3"),
+        ({"REMOTE_ADDR": "127.0.0.2", "HTTP_X_REAL_IP": "198.51.100.7"}, "127.0.0.2"),
         ({"REMOTE_ADDR": "200.37.10.9", "HTTP_X_REAL_IP": "198.51.100.7"}, "200.37.10.9"),
         ({"REMOTE_ADDR": "200.37.10.9"}, "200.37.10.9"),
     ]

@@ -6,6 +6,7 @@ services `up` starts is worked out here with the Compose rule: a service with `p
 starts only when one of them is enabled (or it is named on the command line).
 """
 
+import ipaddress
 import os
 import re
 import secrets
@@ -336,3 +337,12 @@ def test_env_production_with_a_generated_key_and_password_passes_check_deploy_wi
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_web_believes_x_real_ip_only_from_the_address_compose_gives_nginx(config):
+    nginx_address = ipaddress.ip_address(config["services"]["nginx"]["networks"]["default"]["ipv4_address"])
+    subnet = ipaddress.ip_network(config["networks"]["default"]["ipam"]["config"][0]["subnet"])
+    believed = [ipaddress.ip_network(entry, strict=False) for entry in read_env_file()["REAL_IP_FROM"].split(",")]
+
+    assert nginx_address in subnet
+    assert believed == [ipaddress.ip_network(f"{nginx_address}/32")]  # nginx alone: no other container

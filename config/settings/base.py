@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -278,6 +279,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
+# Whose X-Real-IP names the client (sunat.upstream.middleware.client_address): nginx's own addresses
+# as gunicorn sees them, and nobody else's, or anyone who reaches gunicorn could pose as any client
+# (and dodge the admin's lockout with a new address per try). Loopback: nginx on the same host;
+# .env.production names the address compose gives the nginx service.
+REAL_IP_FROM = tuple(ipaddress.ip_network(entry.strip(), strict=False)
+                     for entry in env.list("REAL_IP_FROM", default=["127.0.0.1", "::1"]) if entry.strip())
+
 # Logs, request ids, metrics and the admin's counts: config/settings/monitoring.py.
 from .monitoring import *  # noqa: E402,F401,F403
 
@@ -287,7 +295,7 @@ from .monitoring import *  # noqa: E402,F401,F403
 # one address is stopped after AXES_FAILURE_LIMIT tries, and a stranger typing wrong passwords for
 # the real admin's username locks only their own address, never the admin (username locks would let
 # anyone do that; username+address would let a spray try AXES_FAILURE_LIMIT - 1 passwords per username).
-# The address is the one the rest of the service uses (nginx's X-Real-IP only from a private peer).
+# The address is the one the rest of the service uses (nginx's X-Real-IP only from REAL_IP_FROM).
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 # Minutes a locked-out address waits (every try during the wait starts it again); axes reads a float as hours.

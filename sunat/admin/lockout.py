@@ -24,7 +24,7 @@ def client_ip(request) -> str | None:
     """The address the rest of the service sees (client_address), as one axes can store.
 
     axes keeps it in a GenericIPAddressField (inet on PostgreSQL, which refuses anything else): an
-    X-Real-IP that is no address can only come from a private peer that bypassed nginx, so that peer counts.
+    X-Real-IP that is no address can only come from a peer in REAL_IP_FROM that bypassed nginx, so that peer counts.
     """
     for candidate in (client_address(request), request.META.get("REMOTE_ADDR", "")):
         try:

@@ -3,6 +3,8 @@
 import ipaddress
 from functools import lru_cache
 
+from django.conf import settings
+
 from sunat.upstream import asker
 
 
@@ -32,21 +34,22 @@ def client_of(request) -> str:
 
 
 def client_address(request) -> str:
-    """The client's address: nginx's X-Real-IP when the request comes from a private or loopback
-    address (nginx in the deployment's network; it overwrites whatever the client sent), else the peer's.
+    """The client's address: nginx's X-Real-IP when the request comes from one of nginx's
+    addresses (REAL_IP_FROM; nginx overwrites whatever the client sent), else the peer's.
 
     The admin's lockout (sunat.admin.lockout) counts failed logins against this same address.
     """
     peer = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_REAL_IP", "")
-    if forwarded and _is_internal(peer):
+    if forwarded and _is_nginx(peer, settings.REAL_IP_FROM):
         return forwarded[:64]
     return peer
 
 
 @lru_cache(maxsize=256)
-def _is_internal(address: str) -> bool:
+def _is_nginx(address: str, networks: tuple) -> bool:
     try:
-        return ipaddress.ip_address(address).is_private
+        peer = ipaddress.ip_address(address)
     except ValueError:
         return False
+    return any(peer in network for network in networks)
