@@ -307,3 +307,32 @@ def test_corrected_answer_keeps_the_trailer_last():
 
     assert list(fixed) == ["ruc", "estado", "condicion", "estadoActualizadoEn", "fuente", "actualizadoEn"]
     assert fixed["condicion"] is None and answer["condicion"] == "HABIDO"
+
+
+def test_an_import_is_not_refused_by_another_checkouts_test_process(tmp_path):
+    """Another checkout's suite on this machine has an in-memory test database of the same NAME:
+    a lock it holds on its database is not one on ours."""
+    from django.db import connection
+
+    from tests.test_concurrent_checkouts import import_lock_held_elsewhere
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        pytest.skip("an in-memory SQLite test database")
+    with import_lock_held_elsewhere(connection.settings_dict["NAME"]):
+        version = import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE)))
+
+    assert version.rows == len(HANDMADE)
+
+
+def test_two_imports_in_this_database_still_refuse_each_other(tmp_path):
+    from django.db import connection
+
+    from sunat.padron.importer import _SqliteLoader, _PostgresLoader
+    from sunat.padron.registers import PADRON
+
+    loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(PADRON)
+    with loader.exclusive():
+        with pytest.raises(PadronError, match="otra importación de este registro está en curso"):
+            import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE)))
+    assert not PadronVersion.objects.exists()
+    assert import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE))).rows == len(HANDMADE)
