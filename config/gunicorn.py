@@ -1,6 +1,7 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`. Values from the environment."""
 
 import glob
+import json
 import os
 import shutil
 import tempfile
@@ -18,6 +19,31 @@ for _path in glob.glob(os.path.join(_METRICS_DIR, "*.db")):  # only prometheus-c
     os.remove(_path)
 
 from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers  # noqa: E402
+from gunicorn import util as gunicorn_util  # noqa: E402
+
+# The requests gunicorn refuses before Django sees them (a raw UTF-8 or control byte in the request
+# line, a line or too many header fields past its limits, a broken chunk...) get gunicorn's HTML page,
+# and nginx passes its answer on as it is. Every error of the service is JSON: these too. gunicorn has
+# no setting for it, so its one writer of those pages is replaced (same arguments, same framing).
+_GUNICORN_ERRORS = {
+    400: ("solicitud_invalida", "La solicitud no es válida."),
+    403: ("acceso_denegado", "Solicitud prohibida."),
+    414: ("ruta_muy_larga", "La ruta de la solicitud es demasiado larga."),
+    417: ("expectativa_fallida", "La cabecera Expect no se admite."),
+    431: ("cabeceras_muy_grandes", "Las cabeceras de la solicitud son demasiadas o demasiado grandes."),
+    501: ("no_implementado", "La codificación de la solicitud no se admite."),
+}
+
+
+def _write_json_error(sock, status_int, reason, mesg):
+    code, detail = _GUNICORN_ERRORS.get(status_int, ("error_interno", "Error interno del servicio."))
+    body = json.dumps({"error": code, "detail": detail}, ensure_ascii=False).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n")
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn_util.write_error = _write_json_error
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

@@ -1,6 +1,8 @@
 """The deployed stack on loopback: nginx (the project's template) -> gunicorn -> Django -> PostgreSQL,
 with LocMem and with a real redis-server."""
 
+import json
+import socket
 import time
 from contextlib import nullcontext
 
@@ -158,6 +160,42 @@ def test_errors_nginx_answers_itself_are_json(stack, method, path, headers, body
     assert response.status_code == status, response.text[:200]
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json()["error"] == code and response.json()["detail"]
+
+
+def raw_request(base_url: str, request: bytes) -> tuple[int, dict, bytes]:
+    """Bytes no HTTP library would send, as they are; the answer's status, headers and body."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=15) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+EXTRA_HEADERS = "".join(f"X-Extra-{n}: {n}\r\n" for n in range(120))
+
+
+@pytest.mark.parametrize("request_line, headers, status", [
+    ("GET /api/ruc/2057321504\xc3\xb1 HTTP/1.1", "", 400),  # raw UTF-8 in the request line
+    ("GET /api/ruc/20573215045\x01 HTTP/1.1", "", 400),  # a control character
+    ("GET /api/ruc/" + "1" * 5000 + " HTTP/1.1", "", 414),  # longer than gunicorn's line, within nginx's
+    ("GET /api/ruc/20573215045 HTTP/1.1", EXTRA_HEADERS, 431),  # more header fields than gunicorn takes
+], ids=["utf8", "control", "long-line", "many-headers"])
+def test_errors_gunicorn_answers_itself_reach_clients_as_json(stack, request_line, headers, status):
+    """What nginx passes on and gunicorn refuses before Django sees it: JSON too, never its HTML page."""
+    time.sleep(1)
+    request = (f"{request_line}\r\nHost: localhost\r\nX-Forwarded-Proto: https\r\n{headers}"
+               "Connection: close\r\n\r\n").encode("latin-1")
+    for url in (stack["url"], stack["gunicorn"]):  # through nginx and straight to gunicorn
+        answer_status, answer_headers, body = raw_request(url, request)
+
+        assert answer_headers.get("content-type", "").startswith("application/json"), (url, answer_status, body[:300])
+        assert answer_status in (400, status), (url, body[:300])
+        assert json.loads(body)["detail"]
 
 
 def test_json_answers_are_gzipped_when_asked(stack):
