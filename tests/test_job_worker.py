@@ -3,7 +3,10 @@ delivers a register import's change to a real receiver, and when it is killed mi
 next worker delivers it again, so that no event is lost (the receiver de-duplicates on X-Evento-Id)."""
 
 import json
+import os
+import signal
 import sqlite3
+from pathlib import Path
 
 import pytest
 import requests
@@ -76,6 +79,37 @@ def test_killing_the_worker_mid_delivery_loses_no_event(tmp_path):
     ids = [request["headers"]["X-Evento-Id"] for request in receiver.received]
     assert len(ids) == 2 and len(set(ids)) == 1  # sent twice, the same event: once after de-duplication
     assert json.loads(receiver.received[1]["body"])["ruc"] == COMPANY
+
+
+def session_processes(session: int) -> set[int]:
+    """The live processes of a session (job_worker starts its own): orphans keep it."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_kill_9_of_the_worker_s_main_process_leaves_no_process_of_it(tmp_path):
+    env = deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert manage(env, "migrate", "--noinput").returncode == 0
+    with job_worker(env, tmp_path / "worker.log") as worker:
+        # The main process, the sentinel, the pusher, the monitor and QUEUE_WORKERS workers.
+        wait_until(lambda: len(session_processes(worker.pid)) >= 5, timeout=30, what="the cluster's processes")
+
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        try:
+            wait_until(lambda: not session_processes(worker.pid), timeout=15, what="the end of the cluster's processes")
+        finally:
+            left = session_processes(worker.pid)
+            for pid in left:  # orphans of a failed run: not left running after the test
+                os.kill(pid, signal.SIGKILL)
+        assert not left
 
 
 def test_the_worker_runs_the_daily_sync_of_sunats_files_when_it_is_due(tmp_path):

@@ -24,8 +24,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # the admin login's lockout; see "Admin lockout" below
-    "django_q",  # the durable job queue; see Q_CLUSTER below
+    # Before django_q: its `qcluster` command is sunat's (processes that end with their parent).
     "sunat",
+    "django_q",  # the durable job queue; see Q_CLUSTER below
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,11 @@ CHANGES_RETENTION_DAYS = env.int("CHANGES_RETENTION_DAYS", default=90)
 WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 # A delivery claims its notice this long: a worker killed mid-delivery leaves it due again then.
 WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
+# POSTs one delivery run (a queue job) has out at once, each to another key: a dead receiver holds
+# one of them for up to 10 s an attempt, never the other keys' deliveries.
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=16)
+if WEBHOOK_CONCURRENCY < 1:
+    raise ImproperlyConfigured("WEBHOOK_CONCURRENCY must be at least 1")
 
 # POST /api/ruc/lote answers within this many seconds (and within SUNAT_DEADLINE); what is not
 # done by then is "pendiente" and stays queued for LOTE_PENDING_TTL seconds after it was last asked for.

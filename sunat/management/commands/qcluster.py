@@ -1,0 +1,37 @@
+"""`manage.py qcluster`: django-q2's, with every process of the cluster ending with its parent.
+
+django-q2's main process forks a sentinel, which forks the pusher, the monitor and the workers. A
+`kill -9` of the main process (or an OOM kill) leaves them running on a bare host, still taking
+jobs beside the next worker started. On Linux each process of the cluster asks the kernel for
+SIGTERM when its parent dies (PR_SET_PDEATHSIG): the sentinel ends (django-q2 leaves SIGTERM at its
+default there), then its children do. A job cut short so is run again after Q_CLUSTER's `retry`.
+"""
+
+import ctypes
+import os
+import signal
+import sys
+
+from django_q.management.commands.qcluster import Command as QclusterCommand
+
+_PR_SET_PDEATHSIG = 1
+_forking_parent = None
+
+
+class Command(QclusterCommand):
+    def handle(self, *args, **options):
+        if sys.platform.startswith("linux"):
+            os.register_at_fork(before=_remember_parent, after_in_child=_die_with_parent)
+        super().handle(*args, **options)
+
+
+def _remember_parent() -> None:
+    global _forking_parent
+    _forking_parent = os.getpid()
+
+
+def _die_with_parent() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != _forking_parent:  # the parent died before the request: nobody will signal
+        os._exit(1)
