@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from devtools.servers import PROJECT_ROOT
+from devtools.servers import PROJECT_ROOT, Output
 
 
 def production_env(database_url: str, **extra) -> dict:
@@ -38,13 +38,20 @@ def create_database(postgres_url: str, name: str) -> str:
 @contextlib.contextmanager
 def job_worker(env: dict, log_path):
     """`manage.py qcluster` (the worker service) in its own session, its output in `log_path` (a
-    pipe nobody reads would fill and stop it). Stopped as its service is: SIGTERM to its main
-    process only (SIGTERM to the whole group can hang django-q2), then SIGKILL to the group."""
+    pipe nobody reads would fill and stop it; an exception leaving the block carries its end).
+    Stopped as its service is: SIGTERM to its main process only (SIGTERM to the whole group can
+    hang django-q2), then SIGKILL to the group."""
+    output = Output(log_path)
     with open(log_path, "ab") as log:
         process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=PROJECT_ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield process
+    except Exception as error:
+        # A test that waited in vain for the worker shows why (it may never have started).
+        state = "still running" if process.poll() is None else f"exited with {process.returncode}"
+        error.add_note(f"The job worker ({state}) wrote:\n{output.tail()}")
+        raise
     finally:
         kill_worker(process, graceful=True)
 

@@ -1,4 +1,9 @@
-"""Real redis-server and PostgreSQL on free loopback ports, started and stopped by the tests.
+"""Real redis-server, PostgreSQL, nginx and gunicorn on free loopback ports, started and stopped by the tests.
+
+Each keeps its output in a file; one that dies before it listens raises ServerFailed with the end
+of it. Another program (another checkout's suite on the same machine) may take a free port before
+the server binds it: the server then starts again on another (_serving), and gunicorn is handed a
+socket already bound.
 
 As a command, it runs another command with them up and the environment pointing at them:
 
@@ -25,6 +30,7 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
+    """A port nothing uses now; another program may take it before whoever asked binds it."""
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
@@ -50,15 +56,93 @@ def wait_until(condition, timeout: float = 30.0, what: str = "condition", interv
     raise TimeoutError(f"{what}: not within {timeout}s")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+class Output:
+    """The files a server writes its output to, and what it wrote there since it was started."""
+
+    def __init__(self, *paths):
+        self.paths = [Path(path) for path in paths]
+        self.offsets = {path: path.stat().st_size if path.exists() else 0 for path in self.paths}
+
+    def tail(self, lines: int = 40) -> str:
+        parts = []
+        for path in self.paths:
+            try:
+                with path.open("rb") as handle:
+                    size = handle.seek(0, os.SEEK_END)
+                    handle.seek(max(self.offsets[path], size - 65536))
+                    text = handle.read().decode(errors="replace")
+            except FileNotFoundError:
+                continue
+            if text.strip():
+                parts.append(f"--- the end of {path} ---\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(parts) or "(it wrote nothing)"
+
+
+class ServerFailed(RuntimeError):
+    """A server a test started exited before it listened; the message ends with what it wrote."""
+
+    def __init__(self, message: str, output: Output | None):
+        self.output = output.tail() if output is not None else "(its output was not kept)"
+        super().__init__(f"{message}; its output:\n{self.output}")
+
+    @property
+    def port_taken(self) -> bool:
+        return bool(_ADDRESS_IN_USE.search(self.output))
+
+
+# How redis-server, PostgreSQL, nginx and gunicorn say that their port was taken.
+_ADDRESS_IN_USE = re.compile(r"address already in use|address in use|connection in use|EADDRINUSE", re.IGNORECASE)
+# Starts of a server that dies because another program took its free port in the meantime.
+PORT_ATTEMPTS = 5
+
+
+def _listening_sockets(port: int) -> set[str] | None:
+    """The inodes of the sockets listening on TCP `port`, or None where /proc does not tell."""
+    inodes, readable = set(), False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            readable = True
+            next(rows)
+            for row in rows:
+                fields = row.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(fields[9])
+    return inodes if readable else None
+
+
+def holds_listener(process: subprocess.Popen, port: int) -> bool:
+    """Whether `process` itself listens on `port`: what answers there may be another program that took
+    the port (another checkout's tests), while ours is still trying to bind it."""
+    inodes = _listening_sockets(port)
+    if inodes is None:
+        return True  # no /proc: having connected is all there is to know
+    try:
+        fds = os.listdir(f"/proc/{process.pid}/fd")
+    except OSError:
+        return bool(inodes)
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            link = os.readlink(f"/proc/{process.pid}/fd/{fd}")
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                return True
+    return False
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, output: Output | None = None) -> None:
+    """Until `process` listens on `port`; ServerFailed if it exits first, TimeoutError if it takes
+    longer than `timeout`, each with the end of `output`."""
     def listening() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before listening")
+            raise ServerFailed(f"{process.args[0]} exited with {process.returncode} before listening on "
+                               f"{HOST}:{port}", output)
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-            return True
+            return holds_listener(process, port)
         return False
 
-    wait_until(listening, timeout, f"something listening on {HOST}:{port}", interval=0.05)
+    try:
+        wait_until(listening, timeout, f"{process.args[0]} listening on {HOST}:{port}", interval=0.05)
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; its output:\n{output.tail() if output else '(not kept)'}") from None
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -79,13 +163,33 @@ class Server:
 
 
 @contextlib.contextmanager
-def _serving(process: subprocess.Popen, port: int, url: str, ready=None):
-    """Wait until `process` listens on `port` (and `ready()` passes), yield it, stop it at the end."""
+def _serving(launch, port: int | None = None, ready=None):
+    """Where every server the tests use starts: launch(port) starts one on `port` (or a free one)
+    and returns (process, url, output); wait until it listens there (and ready(port) passes), yield
+    it, stop it at the end. A free port is only free when free_port() looks: one that another
+    program took before the server bound it is not an error, the server starts again on another
+    one (PORT_ATTEMPTS times in all)."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        chosen = port or free_port()
+        process, url, output = launch(chosen)
+        try:
+            wait_for_port(chosen, process, output=output)
+            if ready is not None:
+                try:
+                    ready(chosen)
+                except TimeoutError as error:
+                    raise TimeoutError(f"{error}; its output:\n{output.tail()}") from None
+        except ServerFailed as failure:
+            stop_process(process)
+            if port is None and failure.port_taken and attempt < PORT_ATTEMPTS:
+                continue
+            raise
+        except BaseException:
+            stop_process(process)
+            raise
+        break
     try:
-        wait_for_port(port, process)
-        if ready is not None:
-            ready()
-        yield Server(url=url, port=port, process=process)
+        yield Server(url=url, port=chosen, process=process)
     finally:
         stop_process(process)
 
@@ -96,14 +200,20 @@ def redis_server(port: int | None = None):
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (make test installs it)")
-    port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="redis-test-") as workdir:
-        process = subprocess.Popen(
-            [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
-             "--dir", workdir, "--logfile", os.path.join(workdir, "redis.log")],
-            stdout=subprocess.DEVNULL,
-        )
-        with _serving(process, port, f"redis://{HOST}:{port}/0") as server:
+        log, out = Path(workdir) / "redis.log", Path(workdir) / "redis.out"
+
+        def launch(port):
+            output = Output(log, out)
+            with out.open("ab") as handle:
+                process = subprocess.Popen(
+                    [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
+                     "--dir", workdir, "--logfile", str(log)],
+                    stdout=handle, stderr=subprocess.STDOUT,
+                )
+            return process, f"redis://{HOST}:{port}/0", output
+
+        with _serving(launch, port) as server:
             yield server
 
 
@@ -120,7 +230,6 @@ def _postgres_bindir() -> str:
 @contextlib.contextmanager
 def postgres_server():
     bindir = _postgres_bindir()
-    port = free_port()
     # PostgreSQL refuses to run as root: run it as the `postgres` user the package creates.
     run_as = {}
     if os.geteuid() == 0:
@@ -130,23 +239,31 @@ def postgres_server():
         if run_as:
             account = pwd.getpwnam("postgres")
             os.chown(workdir, account.pw_uid, account.pw_gid)
-        subprocess.run(
+        initdb = subprocess.run(
             [f"{bindir}/initdb", "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
-            check=True, stdout=subprocess.DEVNULL, **run_as,
+            capture_output=True, text=True, **run_as,
         )
-        with open(os.path.join(workdir, "postgres.log"), "w") as log:
-            process = subprocess.Popen(
-                [f"{bindir}/postgres", "-D", datadir, "-p", str(port), "-k", workdir,
-                 "-c", f"listen_addresses={HOST}", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off"],
-                stdout=subprocess.DEVNULL, stderr=log, **run_as,
-            )
-        def accepting():
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb exited with {initdb.returncode}:\n{initdb.stdout}{initdb.stderr}")
+        log = Path(workdir) / "postgres.log"
+
+        def launch(port):
+            output = Output(log)
+            with log.open("ab") as handle:
+                process = subprocess.Popen(
+                    [f"{bindir}/postgres", "-D", datadir, "-p", str(port), "-k", workdir,
+                     "-c", f"listen_addresses={HOST}", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                     "-c", "full_page_writes=off"],
+                    stdout=handle, stderr=subprocess.STDOUT, **run_as,
+                )
+            return process, f"postgres://postgres@{HOST}:{port}/postgres", output
+
+        def accepting(port):
             wait_until(lambda: subprocess.run([f"{bindir}/pg_isready", "-h", HOST, "-p", str(port)],
                                               capture_output=True).returncode == 0,
                        what="PostgreSQL accepting connections")
 
-        with _serving(process, port, f"postgres://postgres@{HOST}:{port}/postgres", ready=accepting) as server:
+        with _serving(launch, ready=accepting) as server:
             yield server
 
 
@@ -225,15 +342,23 @@ def check_nginx_conf(workdir: Path) -> subprocess.CompletedProcess:
 
 
 @contextlib.contextmanager
-def _nginx(workdir: Path, port: int):
-    """nginx with nginx/nginx.conf and what workdir/conf.d holds, until the block ends."""
-    check = check_nginx_conf(workdir)
-    if check.returncode != 0:
-        raise RuntimeError(f"nginx rejected the rendered config:\n{check.stderr}")
-    process = subprocess.Popen([nginx_binary(), "-p", str(workdir), "-e", str(workdir / "error.log"),
-                                "-c", str(workdir / "nginx.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with _serving(process, port, f"http://{HOST}:{port}") as server:
+def _nginx(workdir: Path, configure):
+    """nginx with nginx/nginx.conf and what configure(port) writes into workdir/conf.d, until the block ends."""
+    out = workdir / "nginx.out"
+
+    def launch(port):
+        configure(port)
+        check = check_nginx_conf(workdir)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx rejected the rendered config:\n{check.stderr}")
+        output = Output(out, workdir / "error.log")
+        with out.open("ab") as handle:
+            process = subprocess.Popen([nginx_binary(), "-p", str(workdir), "-e", str(workdir / "error.log"),
+                                        "-c", str(workdir / "nginx.conf")],
+                                       stdout=handle, stderr=subprocess.STDOUT)
+        return process, f"http://{HOST}:{port}", output
+
+    with _serving(launch) as server:
         yield server
 
 
@@ -242,15 +367,17 @@ def nginx_server(variables: dict, workdir: Path):
     """Real nginx on loopback as the nginx container runs it: nginx/nginx.conf, the template
     rendered into workdir/conf.d and entrypoint.d's script run there. What `variables` leaves out
     is .env.production's, but NGINX_TRUSTED_PROXIES is LOOPBACK_FRONT. Yields its base URL."""
-    port = free_port()
-    values = {**nginx_defaults(), "NGINX_TRUSTED_PROXIES": LOOPBACK_FRONT, **variables, "NGINX_PORT": port}
     conf_d = workdir / "conf.d"
     conf_d.mkdir(parents=True, exist_ok=True)
-    (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
-    script = run_address_script(conf_d, values)
-    if script.returncode != 0:
-        raise RuntimeError(f"{NGINX_ADDRESS_SCRIPT.name} failed:\n{script.stderr}")
-    with _nginx(workdir, port) as server:
+
+    def configure(port):
+        values = {**nginx_defaults(), "NGINX_TRUSTED_PROXIES": LOOPBACK_FRONT, **variables, "NGINX_PORT": port}
+        (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
+        script = run_address_script(conf_d, values)
+        if script.returncode != 0:
+            raise RuntimeError(f"{NGINX_ADDRESS_SCRIPT.name} failed:\n{script.stderr}")
+
+    with _nginx(workdir, configure) as server:
         yield server
 
 
@@ -259,10 +386,11 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
     """A TLS terminator's stand-in in front of the nginx on `backend_port`: it connects from the
     loopback address `source`, appends its client's address to X-Forwarded-For and says
     X-Forwarded-Proto: https, as a load balancer does."""
-    port = free_port()
     conf_d = workdir / "conf.d"
     conf_d.mkdir(parents=True, exist_ok=True)
-    (conf_d / "front.conf").write_text(f"""server {{
+
+    def configure(port):
+        (conf_d / "front.conf").write_text(f"""server {{
     listen {HOST}:{port};
     location / {{
         proxy_pass http://{HOST}:{backend_port};
@@ -273,7 +401,8 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
     }}
 }}
 """)
-    with _nginx(workdir, port) as server:
+
+    with _nginx(workdir, configure) as server:
         yield server
 
 
@@ -281,17 +410,28 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
 def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi",
                     log_path: Path | None = None):
     """gunicorn with the project's config file on a free loopback port, serving `app`
-    (threads: the config file's default unless given; its logs into `log_path` if given)."""
-    port = free_port()
-    env = {**env, "GUNICORN_BIND": f"{HOST}:{port}", "GUNICORN_WORKERS": str(workers)}
+    (threads: the config file's default unless given; its logs into `log_path` if given, else
+    into a temporary file)."""
+    env = {**env, "GUNICORN_WORKERS": str(workers)}
     if threads is not None:
         env["GUNICORN_THREADS"] = str(threads)
     with contextlib.ExitStack() as stack:
-        log = stack.enter_context(open(log_path, "ab")) if log_path is not None else subprocess.DEVNULL
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", app],
-                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-    with _serving(process, port, f"http://{HOST}:{port}") as server:
-        yield server
+        if log_path is None:
+            log_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gunicorn-test-"))) / "gunicorn.log"
+        # gunicorn is handed the socket bound here (fd://): no other program can take its port.
+        listener = stack.enter_context(socket.socket())
+        listener.bind((HOST, 0))
+
+        def launch(port):
+            output = Output(log_path)
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", app],
+                                           cwd=PROJECT_ROOT, env={**env, "GUNICORN_BIND": f"fd://{listener.fileno()}"},
+                                           pass_fds=[listener.fileno()], stdout=log, stderr=log)
+            listener.close()  # gunicorn's now
+            return process, f"http://{HOST}:{port}", output
+
+        yield stack.enter_context(_serving(launch, listener.getsockname()[1]))
 
 
 def main(argv=None) -> int:
