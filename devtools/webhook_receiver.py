@@ -1,6 +1,9 @@
-"""A webhook receiver on loopback for the tests and benchmarks: a real HTTP server that records what it is sent."""
+"""Webhook receivers on loopback for the tests and benchmarks: a real HTTP server that records what it
+is sent, and a dead one that takes connections and never answers."""
 
+import contextlib
 import json
+import socket
 import ssl
 import subprocess
 import threading
@@ -12,14 +15,17 @@ from devtools.servers import free_port
 
 
 class Receiver:
-    """An HTTP receiver on 127.0.0.1: records each POST, answers `statuses` in turn (then 200)."""
+    """An HTTP receiver on 127.0.0.1: records each POST (with `at`, its time.monotonic()), answers
+    `statuses` in turn (then 200)."""
 
-    def __init__(self, port: int | None = None, hold_first: float = 0.0, tls: tuple[str, str] | None = None):
+    def __init__(self, port: int | None = None, hold_first: float = 0.0, tls: tuple[str, str] | None = None,
+                 hold_each: float = 0.0):
         self.port = port or free_port()
         self.received: list[dict] = []
         self.statuses: list[int] = []
         self.extra_headers: dict = {}
         self.hold_first = hold_first  # seconds the first POST is held before its answer (a slow receiver)
+        self.hold_each = hold_each  # seconds every POST is held (a receiver that takes its time)
         self.tls = tls  # (certificate, key) files: an https receiver
         self._server = None
 
@@ -33,9 +39,10 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
+                receiver.received.append({"headers": dict(self.headers), "body": body, "at": time.monotonic()})
                 if len(receiver.received) == 1 and receiver.hold_first:
                     time.sleep(receiver.hold_first)
+                time.sleep(receiver.hold_each)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 for name, value in receiver.extra_headers.items():
@@ -63,6 +70,35 @@ class Receiver:
 
     def events(self) -> list[dict]:
         return [json.loads(item["body"]) for item in self.received]
+
+
+class Silent:
+    """A dead receiver on 127.0.0.1: takes each connection and never reads or answers it, so
+    every attempt to it lasts the sender's whole time limit. `connections`: how many it took."""
+
+    def __init__(self):
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/avisos"
+        self.connections = 0
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._take, daemon=True).start()
+
+    def _take(self):
+        while True:
+            try:
+                connection, _ = self._sock.accept()
+            except OSError:  # stopped
+                return
+            self.connections += 1
+            self._held.append(connection)  # open and unanswered until stop()
+
+    def stop(self):
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # on Linux this, not close(), wakes the accept()
+        self._sock.close()
+        for connection in self._held:
+            connection.close()
 
 
 def make_tls_files(directory, host_name: str = "localhost") -> tuple[str, str, str]:

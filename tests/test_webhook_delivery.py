@@ -12,6 +12,8 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone as django_timezone
 
 from sunat.keys import services as api_keys
@@ -131,6 +133,28 @@ def test_a_notice_is_failed_after_webhook_max_age_and_stays_visible(old_padron, 
     notice = Notification.objects.get()  # too old when next due: failed without another attempt
     assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.FAILED, 1, 503)
     assert "503" in notice.last_error and "WEBHOOK_MAX_AGE" in notice.last_error and len(receiver.received) == 1
+
+
+def test_a_backlog_past_webhook_max_age_is_failed_in_one_statement(old_padron, watcher, receiver, tmp_path,
+                                                                     settings):
+    receiver.statuses = [503]
+    change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
+    delivery.deliver_due()  # the first one: answered 503, a retry due later
+    change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO", ENIE: "NO HALLADO"})
+    change_padron(tmp_path, "day3.zip", **{COMPANY: "NO HALLADO", ENIE: "NO HABIDO"})
+    all_due_now()
+    ChangeEvent.objects.update(detected_at=django_timezone.now() - timedelta(seconds=settings.WEBHOOK_MAX_AGE + 1))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert delivery.deliver_due() == 0
+
+    # A dead receiver's day of notices must not hold the run, and its other keys, one UPDATE each.
+    assert sum(query["sql"].startswith("UPDATE") for query in queries.captured_queries) == 1
+    notices = list(Notification.objects.order_by("id"))
+    assert len(notices) == 5 and {notice.delivery for notice in notices} == {Notification.FAILED}
+    assert notices[0].last_error == "respondió HTTP 503; venció WEBHOOK_MAX_AGE"
+    assert {notice.last_error for notice in notices[1:]} == {"sin respuesta; venció WEBHOOK_MAX_AGE"}
+    assert len(receiver.received) == 1
 
 
 def test_a_redirect_is_not_followed(old_padron, watcher, receiver, tmp_path):
