@@ -20,7 +20,9 @@ from sunat.models import Webhook
 EVENT_TYPES = ("ruc.cambio",)  # ChangeEvent.kind
 MAX_URL_LENGTH = 2000
 DNS_SECONDS = 5.0
-_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")  # getaddrinfo has no timeout
+# getaddrinfo has no timeout, so it runs here. A thread per delivery a run has out at once, and a few
+# for PUT /api/webhook: a host whose DNS hangs holds one thread for a while, never another key's turn.
+_RESOLVER = ThreadPoolExecutor(max_workers=settings.WEBHOOK_CONCURRENCY + 4, thread_name_prefix="webhook-dns")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
