@@ -11,7 +11,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from devtools.servers import free_port
 
 
 class Receiver:
@@ -20,7 +19,7 @@ class Receiver:
 
     def __init__(self, port: int | None = None, hold_first: float = 0.0, tls: tuple[str, str] | None = None,
                  hold_each: float = 0.0):
-        self.port = port or free_port()
+        self.port = port or 0  # 0: a port the system picks when it binds, read back then
         self.received: list[dict] = []
         self.statuses: list[int] = []
         self.extra_headers: dict = {}
@@ -55,6 +54,7 @@ class Receiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self._server.server_address[1]
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self.tls)
