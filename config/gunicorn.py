@@ -71,12 +71,14 @@ errorlog = "-"
 
 def worker_exit(server, worker):
     # In the worker, after its last request: queued SUNAT work is not drained; the admin's counts
-    # of its last seconds are written.
+    # of its last seconds, and answers kept while the database was out, are written if it can.
+    from sunat.lookups import unsaved
     from sunat.monitoring import tally
     from sunat.upstream import scheduler
 
     scheduler.shutdown()
     tally.flush()
+    unsaved.store_kept()
 
 
 def child_exit(server, worker):

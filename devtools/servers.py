@@ -188,10 +188,11 @@ def _serving(launch, port: int | None = None, ready=None):
             stop_process(process)
             raise
         break
+    server = Server(url=url, port=chosen, process=process)
     try:
-        yield Server(url=url, port=chosen, process=process)
+        yield server
     finally:
-        stop_process(process)
+        stop_process(server.process)  # the last one started (postgres_server's stopped() starts another)
 
 
 @contextlib.contextmanager
@@ -229,6 +230,9 @@ def _postgres_bindir() -> str:
 
 @contextlib.contextmanager
 def postgres_server():
+    """PostgreSQL on a free loopback port, in a new data directory. `server.stopped()` is a block
+    during which it is down (a fast shutdown: its clients are cut off) and after which it is up
+    again on the same port with the same data, as an outage and a restart are."""
     bindir = _postgres_bindir()
     # PostgreSQL refuses to run as root: run it as the `postgres` user the package creates.
     run_as = {}
@@ -264,6 +268,19 @@ def postgres_server():
                        what="PostgreSQL accepting connections")
 
         with _serving(launch, ready=accepting) as server:
+            @contextlib.contextmanager
+            def stopped():
+                server.process.send_signal(signal.SIGINT)  # "fast": SIGTERM would wait for every client
+                server.process.wait(timeout=30)
+                try:
+                    yield
+                finally:
+                    process, _, output = launch(server.port)
+                    server.process = process
+                    wait_for_port(server.port, process, output=output)
+                    accepting(server.port)
+
+            server.stopped = stopped
             yield server
 
 

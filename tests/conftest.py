@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from sunat import caching
+from sunat.lookups import unsaved
 from sunat.monitoring import tally
 from sunat.padron import annotations
 from devtools.replica import ReplicaServer
@@ -17,10 +18,13 @@ def fresh_scheduler():
 
 @pytest.fixture(autouse=True)
 def fresh_tally():
-    # A test's counts (sunat.monitoring.tally) are written by that test or not at all.
+    # A test's counts (sunat.monitoring.tally), and answers it kept while its database refused them
+    # (sunat.lookups.unsaved), are written by that test or not at all.
     tally.discard()
+    unsaved.forget()
     yield
     tally.discard()
+    unsaved.forget()
 
 
 @pytest.fixture(autouse=True)

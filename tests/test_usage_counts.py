@@ -3,6 +3,7 @@ service hour by hour are added up in the process and written in batches, never o
 SQLite and PostgreSQL, and from two gunicorn workers at once."""
 
 import sqlite3
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -68,7 +69,7 @@ def test_the_hour_counts_cache_answers_and_sunat_attempts(client, replica, setti
     assert hour.hour.minute == 0 and hour.hour.second == 0
 
 
-def test_a_flush_that_cannot_write_loses_only_its_own_counts(client, replica, caplog):
+def test_a_flush_that_cannot_write_keeps_its_counts_for_the_next(client, replica, caplog):
     client.get(f"/api/ruc/{COMPANY}")
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE sunat_ruchits RENAME TO away_ruchits")
@@ -80,7 +81,16 @@ def test_a_flush_that_cannot_write_loses_only_its_own_counts(client, replica, ca
     assert "could not write the usage counts" in caplog.text
     client.get(f"/api/ruc/{COMPANY}")
     tally.flush()
-    assert RucHits.objects.get(ruc=COMPANY).hits == 1
+    assert RucHits.objects.get(ruc=COMPANY).hits == 2
+
+
+def test_counts_kept_through_an_outage_are_bounded(monkeypatch):
+    monkeypatch.setattr(tally, "MAX_RUCS", 3)
+    hits = Counter({f"2010000000{n}": n + 1 for n in range(5)})
+    lost = tally._put_back(hits, {ruc: 1.0 for ruc in hits}, Counter(), Counter())
+
+    kept, _, _, _ = tally.discard()
+    assert lost == 2 and set(kept) == {"20100000004", "20100000003", "20100000002"}  # the most hit stay
 
 
 def deployment(tmp_path, replica, flush_seconds: int):

@@ -247,6 +247,9 @@ SUNAT_CLIENT_SHARE = env.float("SUNAT_CLIENT_SHARE", default=0.5)
 SUNAT_BACKLOG = env.int("SUNAT_BACKLOG", default=1000)
 # A failed background refresh of a stale entry is not tried again for this long.
 RUC_REFRESH_RETRY = env.int("RUC_REFRESH_RETRY", default=60)
+# Answers SUNAT gave while the database was out, kept per process to be stored when it is back
+# (sunat.lookups.unsaved): at most this many, the newest per RUC and page.
+UNSAVED_ANSWERS_MAX = env.int("UNSAVED_ANSWERS_MAX", default=2000)
 
 # Which client asks SUNAT on a miss: "auto" (plain HTTP through every flow public clients report,
 # then a real Chromium while SUNAT refuses them all), "http" (HTTP only) or "selenium" (Chromium only).

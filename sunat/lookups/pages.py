@@ -38,16 +38,17 @@ def _stored(data: dict, fetched_at) -> dict:
 
 
 def _save(model, key: dict, defaults: dict, source: str, changes_of=None) -> None:
-    """Store an answer (the row of `key`); with `changes_of`, what it finds changed since the answer
-    stored before (changes_of(before's data)) is an event for the RUC's watchers, in the same transaction."""
-    if changes_of is None:
-        model.objects.update_or_create(**key, defaults=defaults)
-        return
+    """Store an answer (the row of `key`) unless a newer one is stored already (a slower fetch, or
+    one kept while the database was out: sunat.lookups.unsaved); with `changes_of`, what it finds
+    changed since the answer stored before (changes_of(before's data)) is an event for the RUC's
+    watchers, in the same transaction."""
     with transaction.atomic():
-        before = model.objects.select_for_update().filter(**key).values_list("data", flat=True).first()
+        before = model.objects.select_for_update().filter(**key).values_list("data", "fetched_at").first()
+        if before is not None and before[1] > defaults["fetched_at"]:
+            return
         model.objects.update_or_create(**key, defaults=defaults)
-        if before is not None:
-            events.record(key["ruc"], changes_of(before), source)
+        if before is not None and changes_of is not None:
+            events.record(key["ruc"], changes_of(before[0]), source)
 
 
 def _save_ficha(ruc: str, data: dict, fetched_at, source: str = ChangeEvent.SUNAT) -> None:

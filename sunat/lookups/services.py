@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sunat import cache_keys, jobs
 from sunat.clock import api_time
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import cache as ruc_cache, unsaved
 from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
@@ -284,4 +284,5 @@ def _store(ruc: str, page: Page, data: dict, fetched_at, source: str) -> None:
     try:
         page.save(ruc, data, fetched_at, source)
     except DatabaseError:
-        logger.exception("could not store the lookup of %s", ruc)
+        logger.warning("could not store the lookup of %s; kept to store later", ruc, exc_info=True)
+        unsaved.keep(ruc, page, data, fetched_at, source)

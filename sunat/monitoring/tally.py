@@ -1,7 +1,9 @@
 """The admin's counts (hits per RUC, each key's requests per day, the service hour by hour), added
 up in this process and written every TALLY_FLUSH_SECONDS by a thread of its own, one statement per
-table (an upsert adding to what is there): never a database write per request. Counts of a process
-killed hard, or gathered while the database is out, are lost; they are a guide, not a ledger."""
+table (an upsert adding to what is there): never a database write per request. A flush the
+database refuses (it is out) puts its counts back, to be written by the next one (at most
+MAX_RUCS RUCs' hits are kept; the least hit go first past it). Counts of a process killed hard are
+lost; they are a guide, not a ledger."""
 
 import atexit
 import logging
@@ -20,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 HOUR_FIELDS = ("hits", "misses", "stale", "sunat_ok", "sunat_failed")
 _CHUNK = 500  # rows per INSERT: well below SQLite's 32,766 parameters
+MAX_RUCS = 100_000  # distinct RUCs' hits kept through an outage (a few MB)
 
 _lock = threading.Lock()
 _ruc_hits: Counter = Counter()
@@ -81,7 +84,22 @@ def flush() -> None:
             _upsert(ServiceHour, ["hour"], [(hour, *(counts[f] for f in HOUR_FIELDS)) for hour, counts in by_hour.items()],
                     list(HOUR_FIELDS), [])
     except DatabaseError:
-        logger.warning("could not write the usage counts; %d RUCs' hits lost", len(hits), exc_info=True)
+        lost = _put_back(hits, last, days, hours)
+        logger.warning("could not write the usage counts; kept for the next flush (%d RUCs' hits lost)", lost,
+                       exc_info=True)
+
+
+def _put_back(hits: Counter, last: dict, days: Counter, hours: Counter) -> int:
+    """Add counts a flush could not write to what was counted since; how many RUCs' hits did not fit."""
+    with _lock:
+        _key_days.update(days)
+        _hours.update(hours)
+        for ruc, n in hits.most_common():
+            if ruc not in _ruc_hits and len(_ruc_hits) >= MAX_RUCS:
+                continue
+            _ruc_hits[ruc] += n
+            _last_hit[ruc] = max(_last_hit.get(ruc, 0.0), last[ruc])
+        return sum(1 for ruc in hits if ruc not in _ruc_hits)
 
 
 def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], latest: list[str]) -> None:
