@@ -18,8 +18,9 @@ os.makedirs(_METRICS_DIR, exist_ok=True)
 for _path in glob.glob(os.path.join(_METRICS_DIR, "*.db")):  # only prometheus-client's files
     os.remove(_path)
 
-from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers  # noqa: E402
 from gunicorn import util as gunicorn_util  # noqa: E402
+
+from sunat.upstream.clients.browser_processes import kill_browsers_of, kill_orphaned_browsers  # noqa: E402
 
 # The requests gunicorn refuses before Django sees them (a raw UTF-8 or control byte in the request
 # line, a line or too many header fields past its limits, a broken chunk...) get gunicorn's HTML page,

@@ -13,13 +13,13 @@ import argparse
 import io
 import random
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
+from devtools.replica.rucs import make_ruc
 from sunat.padron.reader import ENCODING, HEADER
 from sunat.padron.sources import LIMA
-from devtools.replica.rucs import make_ruc
 from sunat.ubigeo import districts
 
 SURNAMES = (
@@ -50,7 +50,7 @@ ZONE_NAMES = ("LOS OLIVOS", "SAN ANDRÉS", "PANDO III ETAPA", "VILLA EL SALVADOR
 
 def _weighted(pairs, rng: random.Random, n: int = 4096) -> list[str]:
     """A pool to pick from uniformly: each value as often as its weight says."""
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights, k=n)
 
 

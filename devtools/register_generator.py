@@ -18,13 +18,13 @@ import argparse
 import io
 import random
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
 from devtools.padron_generator import GIVEN_NAMES, SURNAMES, VIAS, ZONAS, ZONE_NAMES, generate_rows
-from sunat.padron.sources import LIMA
 from sunat.padron.registers import REGISTERS, Register
+from sunat.padron.sources import LIMA
 from sunat.ubigeo import districts
 
 NAME_LIMIT = 100  # SUNAT cuts the names in these files

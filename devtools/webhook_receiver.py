@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
-
 class Receiver:
     """An HTTP receiver on 127.0.0.1: records each POST (with `at`, its time.monotonic()), answers
     `statuses` in turn (then 200)."""

@@ -4,7 +4,7 @@ import itertools
 import logging
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -19,7 +19,7 @@ DEFAULT_PROBE_TIMEOUT = 1.0
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _describe(exc: BaseException) -> str:

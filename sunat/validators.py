@@ -15,7 +15,7 @@ class InvalidDni(ValueError):
 
 
 def ruc_check_digit(first_ten: str) -> int:
-    remainder = sum(int(d) * w for d, w in zip(first_ten, _WEIGHTS)) % 11
+    remainder = sum(int(d) * w for d, w in zip(first_ten, _WEIGHTS, strict=False)) % 11
     return (11 - remainder) % 10  # 10 -> 0 and 11 -> 1
 
 

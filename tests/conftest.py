@@ -1,11 +1,11 @@
 import pytest
 from django.core.cache import cache
 
+from devtools.replica import ReplicaServer
 from sunat import caching
 from sunat.lookups import unsaved
 from sunat.monitoring import tally
 from sunat.padron import annotations
-from devtools.replica import ReplicaServer
 from sunat.upstream import scheduler
 
 

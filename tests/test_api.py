@@ -9,12 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from devtools.servers import wait_until
 from sunat import jobs
 from sunat.lookups import services
-from sunat.upstream import throttle
-from devtools.servers import wait_until
-from sunat.upstream import scheduler
 from sunat.models import RucRecord
+from sunat.upstream import scheduler, throttle
 from tests.queued_jobs import queued, run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

@@ -2,14 +2,15 @@
 
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 
-from sunat.lookups import services
-from sunat.lookups import cache as ruc_cache
-from sunat.lookups.batch import MAX_RUCS, InvalidBatch, lookup_many
 from devtools.replica import make_ruc
 from devtools.servers import wait_until
+from sunat.lookups import cache as ruc_cache
+from sunat.lookups import services
+from sunat.lookups.batch import MAX_RUCS, InvalidBatch, lookup_many
 
 # Pool threads read and write the database: they must see committed rows, and what they
 # commit must be flushed after each test.
@@ -228,7 +229,7 @@ def test_batch_requests_to_sunat_are_paced(replica, settings):
 
     assert answer["resumen"]["ok"] == 4
     arrivals = sorted(at for at, _ in replica.stats()["lookups"])
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in pairwise(arrivals)]
     assert len(arrivals) == 4 and min(gaps) >= interval * 0.9, gaps
 
 

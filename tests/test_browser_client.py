@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from devtools.replica import PERSON_RUC, ReplicaServer, make_ruc
+from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
+from sunat.upstream import throttle
 from sunat.upstream.clients import SECTIONS
 from sunat.upstream.clients.browser import BrowserClient
 from sunat.upstream.clients.browser_processes import browser_processes
 from sunat.upstream.clients.http import HttpClient
-from sunat.upstream import throttle
-from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
-from devtools.replica import PERSON_RUC, ReplicaServer, make_ruc
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone

@@ -7,9 +7,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from sunat.lookups import cache as ruc_cache
-from sunat import caching
 from devtools.servers import free_port
+from sunat import caching
+from sunat.lookups import cache as ruc_cache
 
 pytestmark = pytest.mark.django_db
 

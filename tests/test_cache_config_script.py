@@ -1,10 +1,11 @@
 """test-cache-config.py, the deployer's check of the cache configuration."""
 
-import pytest
 import os
 import secrets
 import subprocess
 import sys
+
+import pytest
 
 from devtools.servers import PROJECT_ROOT, free_port, redis_server
 

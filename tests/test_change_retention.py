@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.webhook_receiver import Receiver
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, PadronVersion, RegisterChange
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery, retention
-from devtools.webhook_receiver import Receiver
 from tests.padron_files import COMPANY, ENIE, HANDMADE, later, write_rows
 from tests.test_watch_api import auth
 
@@ -75,7 +75,7 @@ def test_deleting_goes_a_batch_at_a_time(settings, aged_changes, monkeypatch):
     settings.CHANGES_RETENTION_DAYS = 90
     key_id = Notification.objects.first().key_id
     old = timezone.now() - timedelta(days=95)
-    for n in range(7):
+    for _ in range(7):
         event = ChangeEvent.objects.create(ruc=COMPANY, changes=[], source=ChangeEvent.SUNAT, detected_at=old)
         Notification.objects.create(key_id=key_id, event=event, delivery=Notification.FAILED)
     monkeypatch.setattr(retention, "BATCH", 3)

@@ -2,8 +2,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from sunat.lookups import cache as ruc_cache
 from sunat import caching
+from sunat.lookups import cache as ruc_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from sunat.exceptions import RucNotFound, SunatRejected, SunatUnavailable
 from sunat.upstream import throttle
 from sunat.upstream.clients.base import interpret_ruc_page
 from sunat.upstream.clients.http import HttpClient
-from sunat.exceptions import RucNotFound, SunatRejected, SunatUnavailable
 
 PAGES = Path(__file__).resolve().parents[1] / "devtools" / "replica" / "pages"
 COMPANY = "20573215045"

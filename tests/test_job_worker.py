@@ -14,8 +14,8 @@ import requests
 from devtools import deployments
 from devtools.deployments import job_worker, kill_worker, manage
 from devtools.servers import gunicorn_server, wait_until
-from tests.padron_files import COMPANY, HANDMADE, later, write_rows
 from devtools.webhook_receiver import Receiver
+from tests.padron_files import COMPANY, HANDMADE, later, write_rows
 
 # Its own SQLite file and processes: run once, in the first pass of make test.
 pytestmark = pytest.mark.standalone

@@ -20,8 +20,17 @@ import pytest
 
 from devtools.deployments import manage, production_env
 from devtools.servers import (
-    NGINX_ADDRESS_SCRIPT, NGINX_MAIN_CONF, NGINX_TEMPLATE, check_nginx_conf, gunicorn_server,
-    loopback_nginx_conf, nginx_defaults, nginx_front, nginx_server, render_template, run_address_script,
+    NGINX_ADDRESS_SCRIPT,
+    NGINX_MAIN_CONF,
+    NGINX_TEMPLATE,
+    check_nginx_conf,
+    gunicorn_server,
+    loopback_nginx_conf,
+    nginx_defaults,
+    nginx_front,
+    nginx_server,
+    render_template,
+    run_address_script,
 )
 
 pytestmark = pytest.mark.standalone
@@ -254,7 +263,7 @@ def test_one_client_ip_holds_at_most_its_share_of_the_whole_site(echo_edge):
 def test_slow_header_clients_are_cut_at_the_header_timeout_and_others_are_served(echo_edge):
     host, port = echo_edge["nginx"].removeprefix("http://").split(":")
     idle = []
-    for n in range(300):
+    for _ in range(300):
         sock = socket.create_connection((host, int(port)), timeout=5, source_address=("127.0.0.50", 0))
         sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # never finished
         idle.append(sock)

@@ -14,10 +14,10 @@ from hypothesis import settings as hypothesis_settings
 
 from devtools.replica import make_ruc
 from sunat import urls
-from sunat.keys import services as api_keys
 from sunat.api import openapi
-from sunat.upstream.clients import SECTIONS
+from sunat.keys import services as api_keys
 from sunat.padron.importer import import_padron
+from sunat.upstream.clients import SECTIONS
 from sunat.upstream.parser import FIELDS
 from tests.padron_files import HANDMADE, write_rows
 

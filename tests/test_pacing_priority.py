@@ -6,6 +6,7 @@ Without it (the first pass) each side paces itself to its part: the web processe
 
 import threading
 import time
+from itertools import pairwise
 
 import pytest
 from django.conf import settings as django_settings
@@ -52,7 +53,7 @@ def test_background_work_takes_only_a_slot_nobody_reserved(pacing):
     order = sorted(sent, key=sent.get)
     assert order[-1] == "background", order  # after the live requests that came after it, too
     times = sorted(sent.values())
-    assert all(b - a >= INTERVAL * 0.9 for a, b in zip(times, times[1:])), times  # still paced
+    assert all(b - a >= INTERVAL * 0.9 for a, b in pairwise(times)), times  # still paced
 
 
 @shared_pacing
@@ -97,7 +98,7 @@ def test_without_shared_pacing_each_side_paces_itself_to_its_part_of_the_rate(pa
         thread.join(30)
 
     def gaps(times):
-        return [b - a for a, b in zip(times, times[1:])]
+        return [b - a for a, b in pairwise(times)]
 
     assert len(sent["live"]) == 8 and len(sent["background"]) == 2
     assert min(gaps(sent["live"])) >= live_interval * 0.9  # background work took none of its slots

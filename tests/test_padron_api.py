@@ -5,14 +5,22 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from sunat.lookups import services
+from devtools.replica.rucs import make_ruc
 from sunat.exceptions import NotInPadron
+from sunat.lookups import services
 from sunat.models import PadronEntry, PadronVersion, RucRecord
 from sunat.padron.importer import import_padron
 from sunat.padron.queries import padron_answer
-from devtools.replica.rucs import make_ruc
 from tests.padron_files import (
-    COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, write_rows, write_zip,
+    COMPANY,
+    COMPANY_ROW,
+    ENIE,
+    ENIE_ROW,
+    HANDMADE,
+    PERSON,
+    ROAD,
+    write_rows,
+    write_zip,
 )
 
 # The padrón is loaded by the importer (DDL, its own transactions): no test-wide transaction.

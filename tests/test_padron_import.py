@@ -3,24 +3,42 @@
 import importlib
 import io
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from devtools.replica.rucs import make_ruc
 from sunat.management.commands import import_padron as command
 from sunat.models import PadronEntry, PadronVersion
 from sunat.padron import importer
 from sunat.padron.importer import COMPARING, INDEXING, LOADING, import_padron
-from sunat.padron.registers import PADRON
 from sunat.padron.queries import padron_answer
 from sunat.padron.reader import COLUMNS
+from sunat.padron.registers import PADRON
 from sunat.padron.sources import PadronError
-from devtools.replica.rucs import make_ruc
 from tests.padron_files import (
-    COMPANY, COMPANY_ROW, DAMAGED_HEADER, ENIE, ENIE_ROW, HANDMADE, PERSON_ROW, ROAD_ROW, SAMPLE, SEVERAL_BLOCKS,
-    QuietHandler, as_tuple, garbage_deflate_zip, generated, http_server, line, write_lines, write_rows, write_zip,
+    COMPANY,
+    COMPANY_ROW,
+    DAMAGED_HEADER,
+    ENIE,
+    ENIE_ROW,
+    HANDMADE,
+    PERSON_ROW,
+    ROAD_ROW,
+    SAMPLE,
+    SEVERAL_BLOCKS,
+    QuietHandler,
+    as_tuple,
+    garbage_deflate_zip,
+    generated,
+    http_server,
+    line,
+    write_lines,
+    write_rows,
+    write_zip,
 )
 
 # The importer runs DDL and its own transactions: no test-wide transaction around it.
@@ -30,7 +48,7 @@ TABLE = PADRON.table
 NEW_TABLE = f"{TABLE}_new"
 ON_POSTGRES = connection.vendor == "postgresql"
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only")
-FILE_DATE = datetime(2024, 3, 15, 11, 30, tzinfo=timezone.utc)  # write_zip's default, 06:30 in Lima
+FILE_DATE = datetime(2024, 3, 15, 11, 30, tzinfo=UTC)  # write_zip's default, 06:30 in Lima
 
 TRIGRAM_INDEX = importlib.import_module("sunat.migrations.0003_padron").TRIGRAM_INDEX
 
@@ -134,7 +152,7 @@ def test_backslashes_tabs_and_copy_markers_are_stored_as_written(tmp_path):
 
 def test_import_records_the_version(tmp_path):
     path = write_rows(tmp_path / "padron.zip", HANDMADE)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
 
     version = import_padron(str(path))
 
@@ -215,7 +233,7 @@ def test_download_without_last_modified_is_dated_by_the_import(tmp_path):
         version = import_padron(f"{url}/padron.txt")
 
     assert version.file_date is None
-    assert padron_answer(ENIE)["actualizadoEn"] == version.imported_at.astimezone(timezone.utc).strftime(
+    assert padron_answer(ENIE)["actualizadoEn"] == version.imported_at.astimezone(UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -385,13 +403,13 @@ def test_progress_is_reported_every_progress_every_rows_in_the_importing_thread(
     assert threads == {threading.get_ident()}
     loading = [report.rows for report in reports if report.phase == LOADING]
     assert len(loading) >= 2
-    assert loading[0] >= every and all(b - a >= every for a, b in zip(loading, loading[1:]))
+    assert loading[0] >= every and all(b - a >= every for a, b in pairwise(loading))
     assert [report.phase for report in reports][len(loading):] == [INDEXING, COMPARING]
     assert reports[-1].rows == total
     assert all(report.total_bytes == reports[0].total_bytes > 0 for report in reports)
-    assert all(a.bytes_read <= b.bytes_read <= b.total_bytes for a, b in zip(reports, reports[1:]))
+    assert all(a.bytes_read <= b.bytes_read <= b.total_bytes for a, b in pairwise(reports))
     assert reports[-1].bytes_read == reports[-1].total_bytes
-    assert all(a.seconds <= b.seconds for a, b in zip(reports, reports[1:]))
+    assert all(a.seconds <= b.seconds for a, b in pairwise(reports))
 
 
 def test_small_file_reports_only_indexing_and_comparing(tmp_path):

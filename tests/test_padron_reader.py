@@ -4,20 +4,36 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from devtools.padron_generator import generate_rows, write_padron
+from devtools.replica.rucs import is_valid_ruc
 from sunat.padron.reader import BLOCK_SIZE, COLUMNS, read_rows
 from sunat.padron.sources import PadronError, open_padron
-from devtools.replica.rucs import is_valid_ruc
-from tests.padron_files import (
-    COMPANY_ROW, DAMAGED_HEADER, ENIE_ROW, HANDMADE, HEADER_LINE, PERSON_ROW, ROAD_ROW, SAMPLE, SEVERAL_BLOCKS,
-    CutShortHandler, as_tuple, garbage_deflate_zip, generated, http_server, line, write_lines, write_rows, write_zip,
-)
 from sunat.ubigeo import district
+from tests.padron_files import (
+    COMPANY_ROW,
+    DAMAGED_HEADER,
+    ENIE_ROW,
+    HANDMADE,
+    HEADER_LINE,
+    PERSON_ROW,
+    ROAD_ROW,
+    SAMPLE,
+    SEVERAL_BLOCKS,
+    CutShortHandler,
+    as_tuple,
+    garbage_deflate_zip,
+    generated,
+    http_server,
+    line,
+    write_lines,
+    write_rows,
+    write_zip,
+)
 
 # Files in tmp_path and a loopback HTTP server of the test's own: no database, no cache.
 pytestmark = pytest.mark.standalone
@@ -340,7 +356,7 @@ def test_zip_source_knows_the_text_size_and_the_members_date_in_lima_time(tmp_pa
 
     with open_padron(path) as source:
         assert source.size == len(text)
-        assert source.file_date == datetime(2024, 3, 15, 11, 30, tzinfo=timezone.utc)
+        assert source.file_date == datetime(2024, 3, 15, 11, 30, tzinfo=UTC)
         assert source.name == str(path)
 
 
@@ -350,7 +366,7 @@ def test_txt_source_is_dated_by_its_modification_time(tmp_path):
 
     with open_padron(path) as source:
         assert source.size == path.stat().st_size
-        assert source.file_date == datetime.fromtimestamp(1_700_000_000, tz=timezone.utc)
+        assert source.file_date == datetime.fromtimestamp(1_700_000_000, tz=UTC)
 
 
 def test_sunat_sample_of_2018_reads_its_1000_rows(tmp_path):
@@ -386,7 +402,7 @@ def test_txt_served_over_http_is_dated_by_last_modified(tmp_path):
 
     with http_server(tmp_path) as url, open_padron(f"{url}/padron.txt") as source:
         assert source.name == f"{url}/padron.txt"
-        assert source.file_date == datetime.fromtimestamp(1_700_000_000, tz=timezone.utc)
+        assert source.file_date == datetime.fromtimestamp(1_700_000_000, tz=UTC)
         assert list(read_rows(source)) == [as_tuple(fields) for fields in HANDMADE]
 
 

@@ -4,8 +4,14 @@ from pathlib import Path
 import pytest
 
 from sunat.upstream.parser import (
-    FIELDS, PageKind, ParseError, classify_page, error_message, parse_ruc_page,
-    split_address, split_estado,
+    FIELDS,
+    PageKind,
+    ParseError,
+    classify_page,
+    error_message,
+    parse_ruc_page,
+    split_address,
+    split_estado,
 )
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.

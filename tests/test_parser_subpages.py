@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, subpages, templates
 from sunat.upstream.parser import (
-    PageKind, ParseError, classify_page, error_message, parse_representantes, parse_ruc_page,
+    PageKind,
+    ParseError,
+    classify_page,
+    error_message,
+    parse_representantes,
+    parse_ruc_page,
     parse_trabajadores,
 )
-from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, subpages, templates
 from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.

@@ -2,7 +2,7 @@
 (sunat.padron.changes) and corrects the stored answers older than it that it contradicts
 (sunat.padron.corrections), on SQLite and PostgreSQL."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from sunat import cache_keys
 from sunat.lookups import cache as ruc_cache
-from sunat.models import PadronVersion, RegisterChange, RucRecord
 from sunat.lookups import services
+from sunat.models import PadronVersion, RegisterChange, RucRecord
 from sunat.padron import annotations, changes, corrections
 from sunat.padron.importer import import_padron
 from sunat.padron.sources import LIMA, PadronError
@@ -27,7 +27,7 @@ def changed(row, estado=None, condicion=None) -> list:
 
 
 def as_utc(date_time: tuple) -> datetime:
-    return datetime(*date_time, tzinfo=LIMA).astimezone(timezone.utc)
+    return datetime(*date_time, tzinfo=LIMA).astimezone(UTC)
 
 
 def stamp(date_time: tuple) -> str:
@@ -273,7 +273,7 @@ def test_a_file_refused_while_loading_records_no_change_and_corrects_nothing(cli
     client.get(f"/api/ruc/{COMPANY}", {"fuente": "sunat"})  # from SUNAT, not the padrón
     rows = [changed(COMPANY_ROW, condicion="NO HABIDO"), COMPANY_ROW, *HANDMADE[1:]]  # COMPANY twice
 
-    with pytest.raises(Exception):
+    with pytest.raises(PadronError, match="aparece más de una vez"):
         import_padron(str(write_rows(tmp_path / "broken.zip", rows, date_time=later())))
 
     assert not RegisterChange.objects.exists() and PadronVersion.objects.count() == 1
@@ -327,7 +327,7 @@ def test_an_import_is_not_refused_by_another_checkouts_test_process(tmp_path):
 def test_two_imports_in_this_database_still_refuse_each_other(tmp_path):
     from django.db import connection
 
-    from sunat.padron.importer import _SqliteLoader, _PostgresLoader
+    from sunat.padron.importer import _PostgresLoader, _SqliteLoader
     from sunat.padron.registers import PADRON
 
     loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(PADRON)

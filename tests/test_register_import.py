@@ -12,8 +12,8 @@ from devtools.padron_generator import generate_rows
 from devtools.register_generator import member_rows, write_register
 from sunat.models import AgenteRetencion, BuenContribuyente, PadronVersion
 from sunat.padron.importer import import_padron
-from sunat.padron.sources import PadronError
 from sunat.padron.registers import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON, REGISTERS
+from sunat.padron.sources import PadronError
 from tests.padron_files import HANDMADE, http_server, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the importer runs DDL and its own transactions

@@ -856,7 +856,7 @@ def test_a_browser_reaches_the_sub_pages_by_submitting_the_result_page_forms(sun
     result = lookup(sunat, client, ruc)
     forms = page_forms(result.text)
 
-    for accion, form_name in SUB_PAGES.items():
+    for form_name in SUB_PAGES.values():
         for form in forms.named(form_name)[:1]:
             response = post_like_a_browser(client, urljoin(result.url, form["action"]), form["inputs"])
             des_ruc = form["inputs"]["desRuc"]

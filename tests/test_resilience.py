@@ -8,12 +8,13 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import pytest
 import requests
 
-from devtools.replica import make_ruc
 from devtools.deployments import create_database, manage, production_env
+from devtools.replica import make_ruc
 from devtools.servers import gunicorn_server, postgres_server, redis_server, wait_until
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
@@ -223,7 +224,7 @@ def test_burst_of_misses_reaches_sunat_paced(start_service, replica):
 
     assert statuses == [200] * 20
     arrivals = sorted(t for t, _ in replica.stats()["lookups"])
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in pairwise(arrivals)]
     assert len(arrivals) == 20
     # Slots are reserved on Redis's clock; arrivals are timed on the replica's, after the
     # network and the scheduler: a few ms of jitter either way is allowed, never a burst.

@@ -19,8 +19,8 @@ import time
 import pytest
 import redis
 
-from resilient_cache import ResilientRedisCache
 from devtools.servers import HOST, free_port, redis_server, stop_process, wait_for_port
+from resilient_cache import ResilientRedisCache
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
 pytestmark = pytest.mark.standalone

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sunat.exceptions import DeadlineExceeded, SunatBusy
 from devtools.servers import wait_until
+from sunat.exceptions import DeadlineExceeded, SunatBusy
 from sunat.upstream import asker
 from sunat.upstream.scheduler import BACKGROUND, BATCH
 from sunat.upstream.scheduling import Scheduler

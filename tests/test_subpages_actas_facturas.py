@@ -10,8 +10,10 @@ import pytest
 from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import actas_probatorias, facturas_fisicas
 from sunat.upstream.parser import ParseError
-from sunat.upstream.parser.actas_probatorias import SECTION as ACTAS, parse_actas_probatorias
-from sunat.upstream.parser.facturas_fisicas import SECTION as FACTURAS, parse_facturas_fisicas
+from sunat.upstream.parser.actas_probatorias import SECTION as ACTAS
+from sunat.upstream.parser.actas_probatorias import parse_actas_probatorias
+from sunat.upstream.parser.facturas_fisicas import SECTION as FACTURAS
+from sunat.upstream.parser.facturas_fisicas import parse_facturas_fisicas
 from sunat.upstream.sections import SECTIONS
 from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 

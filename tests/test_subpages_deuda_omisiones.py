@@ -10,8 +10,10 @@ import pytest
 from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import deuda_coactiva, omisiones
 from sunat.upstream.parser import ParseError, page_forms
-from sunat.upstream.parser.deuda_coactiva import SECTION as DEUDA, parse_amount, parse_deuda_coactiva
-from sunat.upstream.parser.omisiones import SECTION as OMISIONES, parse_omisiones
+from sunat.upstream.parser.deuda_coactiva import SECTION as DEUDA
+from sunat.upstream.parser.deuda_coactiva import parse_amount, parse_deuda_coactiva
+from sunat.upstream.parser.omisiones import SECTION as OMISIONES
+from sunat.upstream.parser.omisiones import parse_omisiones
 from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 
 pytestmark = pytest.mark.standalone

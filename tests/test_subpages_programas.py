@@ -10,8 +10,10 @@ import pytest
 from devtools.replica import PERSON_RUC, ReplicaConfig, make_ruc, templates
 from devtools.replica.subpages import programa_covid19, reactiva_peru
 from sunat.upstream.parser import ParseError
-from sunat.upstream.parser.programa_covid19 import SECTION as COVID, parse_programa_covid19
-from sunat.upstream.parser.reactiva_peru import SECTION as REACTIVA, parse_reactiva_peru
+from sunat.upstream.parser.programa_covid19 import SECTION as COVID
+from sunat.upstream.parser.programa_covid19 import parse_programa_covid19
+from sunat.upstream.parser.reactiva_peru import SECTION as REACTIVA
+from sunat.upstream.parser.reactiva_peru import parse_reactiva_peru
 from sunat.upstream.sections import SECTIONS
 from tests.replica_pages import CATALOG, replica_page, served_sub_pages
 

@@ -4,6 +4,7 @@ The JavaScript challenge, passed by the browser only, is in test_sunat_flows_bro
 
 import math
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -168,7 +169,7 @@ def test_refused_flows_never_burst_past_the_pacing(client, defended, settings):
     assert len(times) >= 6  # the flows were walked
     most_in_a_second = max(sum(1 for t in times if start <= t < start + 1) for start in times)
     assert most_in_a_second <= math.ceil(1 / settings.SUNAT_MIN_INTERVAL) + 1
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert min(gaps) >= settings.SUNAT_MIN_INTERVAL * 0.5  # send times are paced; arrival has jitter
 
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import threading
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime
 from functools import partial
 
@@ -285,9 +285,9 @@ def lima(*args) -> datetime:
     (lima(2024, 12, 31, 23, 59, 59), time(0, 0), lima(2025, 1, 1, 0, 0)),  # and the year's end
     (lima(2024, 2, 28, 7, 0), time(6, 30), lima(2024, 2, 29, 6, 30)),  # a leap day
     # 03:00 UTC on the 16th is 22:00 of the 15th in Lima: still the 16th's 06:30 next.
-    (datetime(2024, 3, 16, 3, 0, tzinfo=timezone.utc), time(6, 30), lima(2024, 3, 16, 6, 30)),
+    (datetime(2024, 3, 16, 3, 0, tzinfo=UTC), time(6, 30), lima(2024, 3, 16, 6, 30)),
     # 12:00 UTC on the 16th is 07:00 in Lima: the 17th's.
-    (datetime(2024, 3, 16, 12, 0, tzinfo=timezone.utc), time(6, 30), lima(2024, 3, 17, 6, 30)),
+    (datetime(2024, 3, 16, 12, 0, tzinfo=UTC), time(6, 30), lima(2024, 3, 17, 6, 30)),
 ])
 def test_the_next_run_is_the_next_sync_time_in_lima(now, at, expected):
     assert daily.next_run(now, at) == expected
@@ -312,10 +312,10 @@ def test_a_failed_sync_does_not_end_the_daily_loop():
             stop.set()
 
     def broken_sync():
-        runs.append(datetime.now(timezone.utc))
+        runs.append(datetime.now(UTC))
         raise RuntimeError("SUNAT no responde")
 
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=0.3)).astimezone(LIMA)
+    soon = (datetime.now(UTC) + timedelta(seconds=0.3)).astimezone(LIMA)
     assert daily.run_daily(soon.timetz().replace(tzinfo=None), broken_sync, stop, announce) == 1
 
     assert len(runs) == 1 and runs[0] >= soon
@@ -340,7 +340,7 @@ class SignalsAfter(io.StringIO):
 
 def test_the_daily_command_syncs_at_the_sync_time_and_stops_on_sigterm(sunat, settings):
     # Two seconds from now in Lima (the command reads seconds too): no long wait.
-    settings.SUNAT_SYNC_TIME = f"{(datetime.now(timezone.utc) + timedelta(seconds=2)).astimezone(LIMA):%H:%M:%S}"
+    settings.SUNAT_SYNC_TIME = f"{(datetime.now(UTC) + timedelta(seconds=2)).astimezone(LIMA):%H:%M:%S}"
     previous = signal.getsignal(signal.SIGTERM)
     out = SignalsAfter("Próxima sincronización", times=2)  # the first run is over, the next is scheduled
 
@@ -356,7 +356,7 @@ def test_the_daily_command_syncs_at_the_sync_time_and_stops_on_sigterm(sunat, se
 
 
 def test_sigterm_during_the_daily_sync_ends_it_and_the_rest_stays_as_it_was(sunat, settings):
-    settings.SUNAT_SYNC_TIME = f"{(datetime.now(timezone.utc) + timedelta(seconds=2)).astimezone(LIMA):%H:%M:%S}"
+    settings.SUNAT_SYNC_TIME = f"{(datetime.now(UTC) + timedelta(seconds=2)).astimezone(LIMA):%H:%M:%S}"
     out = SignalsAfter("(padron): importado", times=1)  # while the sync holds its lock
 
     call_command("sync_sunat_files", "--daily", stdout=out)
@@ -393,7 +393,7 @@ def test_the_replica_serves_each_file_with_its_length_date_and_etag(replica_file
         assert answer.status_code == 200 and answer.content == (generated_files / name).read_bytes()
         assert answer.headers["Content-Length"] == str(stat.st_size)
         assert answer.headers["Last-Modified"] == format_datetime(
-            datetime.fromtimestamp(int(stat.st_mtime), tz=timezone.utc), usegmt=True)
+            datetime.fromtimestamp(int(stat.st_mtime), tz=UTC), usegmt=True)
         assert answer.headers["ETag"].startswith('"') and answer.headers["Content-Type"] == "application/zip"
 
 
@@ -402,7 +402,7 @@ def test_the_replica_answers_304_to_a_conditional_get_of_an_unchanged_file(repli
     _, get = replica_files
     first = get()
     etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
-    earlier = format_datetime(datetime.fromtimestamp(int(AN_HOUR_AGO) - 1, tz=timezone.utc), usegmt=True)
+    earlier = format_datetime(datetime.fromtimestamp(int(AN_HOUR_AGO) - 1, tz=UTC), usegmt=True)
 
     assert get(headers={"If-None-Match": etag}).status_code == 304
     assert get(headers={"If-None-Match": f'"otra", W/{etag}'}).status_code == 304

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from sunat import ubigeo
-from sunat.upstream.parser import parse_ruc_page
 from sunat.ubigeo import District, district, ubigeo_for
+from sunat.upstream.parser import parse_ruc_page
 
 # Plain functions over a file in the package: no database, no cache.
 pytestmark = pytest.mark.standalone

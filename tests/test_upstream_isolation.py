@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis as redis_py
 
-from devtools.replica import ReplicaServer, make_ruc
 from devtools.deployments import create_database, manage, production_env
+from devtools.replica import ReplicaServer, make_ruc
 from devtools.servers import gunicorn_server, nginx_server, postgres_server, redis_server, wait_until
 
 pytestmark = pytest.mark.standalone

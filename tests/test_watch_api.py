@@ -9,9 +9,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from devtools.replica import make_ruc
 from sunat.api import openapi
 from sunat.keys import services as api_keys
-from devtools.replica import make_ruc
 from sunat.models import ChangeEvent, Notification, RucRecord, RucSectionRecord, Watch
 from sunat.padron.importer import import_padron
 from sunat.padron.sources import LIMA

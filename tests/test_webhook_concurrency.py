@@ -6,7 +6,6 @@ in-memory test database fails a second writer at once instead of making it wait 
 
 import threading
 import time
-
 from datetime import timedelta
 
 import pytest

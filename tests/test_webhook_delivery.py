@@ -8,20 +8,20 @@ import json
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone as django_timezone
 
+from devtools.webhook_receiver import Receiver, make_tls_files
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, Webhook
 from sunat.padron.importer import import_padron
 from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, later, write_rows
-from devtools.webhook_receiver import Receiver, make_tls_files
 from tests.test_watch_api import auth
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,8 +72,8 @@ def test_a_ruc_turning_no_habido_in_an_import_is_one_signed_event_delivered_once
     event = json.loads(body)
     assert headers["X-Evento-Id"] == event["id"] and event["ruc"] == COMPANY and event["fuente"] == "padron"
     assert event["cambios"] == [{"campo": "condicion", "antes": "HABIDO", "despues": "NO HABIDO"}]
-    sent = datetime.strptime(event["enviadoEn"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    assert abs((datetime.now(timezone.utc) - sent).total_seconds()) < 60  # inside the signed body: replays show
+    sent = datetime.strptime(event["enviadoEn"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - sent).total_seconds()) < 60  # inside the signed body: replays show
     notice = Notification.objects.get()
     assert (notice.delivery, notice.attempts, notice.last_status) == (Notification.DELIVERED, 1, 200)
 

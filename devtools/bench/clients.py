@@ -68,9 +68,9 @@ def _browser_rss_mb() -> float:
 
 def run(latency: float, lookups: int, cold: int) -> list[dict]:
     _setup_django()
+    from devtools.replica import ReplicaConfig, ReplicaServer, make_ruc
     from sunat.upstream.clients.browser import BrowserClient
     from sunat.upstream.clients.http import HttpClient
-    from devtools.replica import ReplicaConfig, ReplicaServer, make_ruc
 
     rucs = iter(make_ruc(f"2065{n:06d}") for n in range(1_000_000))
     results = []

@@ -28,8 +28,8 @@ from devtools.bench import write_report
 from devtools.bench.load import wrk
 from devtools.bench.measure import RssSampler, cpu_seconds, machine, versions
 from devtools.bench.serving import RUC, THREADS, WORKERS, gunicorn_workers, migrated, serve
-from devtools.replica import ReplicaServer, make_ruc
 from devtools.deployments import manage, production_env
+from devtools.replica import ReplicaServer, make_ruc
 from devtools.servers import postgres_server, redis_server, stop_on_sigterm
 
 IDLE = "cached, SUNAT idle"

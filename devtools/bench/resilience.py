@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from devtools.bench import percentile, write_report
-from devtools.replica import ReplicaServer, make_ruc
 from devtools.deployments import manage, production_env
+from devtools.replica import ReplicaServer, make_ruc
 from devtools.servers import gunicorn_server, redis_server, stop_on_sigterm, wait_until
 
 RUCS = [make_ruc(f"2071{n:06d}") for n in range(20)]

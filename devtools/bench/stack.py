@@ -58,8 +58,8 @@ from devtools.bench import targets, write_report
 from devtools.bench.measure import cpu_accounts, machine, versions
 from devtools.bench.serving import HEADERS, RUC, THREADS, WORKERS, migrated, register_files, serve
 from devtools.bench.targets import BARE_APP, BATCH, COLD, CONSTANT, LOOKUP, LOOKUP_KEY, ORDER
-from devtools.replica import ReplicaServer
 from devtools.deployments import production_env
+from devtools.replica import ReplicaServer
 from devtools.servers import postgres_server, redis_server, stop_on_sigterm
 
 

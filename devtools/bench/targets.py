@@ -11,8 +11,8 @@ import requests
 from devtools.bench.load import AccessLog, Load, measure, redis_benchmark, wrk, wrk_row
 from devtools.bench.measure import RssSampler, cpu_seconds
 from devtools.bench.serving import HEADERS, RUC, check_same_answer, gunicorn_workers, nginx_processes
-from devtools.replica import make_ruc
 from devtools.deployments import manage
+from devtools.replica import make_ruc
 from devtools.servers import HOST
 
 STATIC_NAME = "bench/ruc.json"

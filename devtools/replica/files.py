@@ -15,7 +15,7 @@ missing from the directory is a 404. Both hosts' paths live on the one replica.
 
 import email.utils
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 FILE_PATHS = {
@@ -50,7 +50,7 @@ class FilesMixin:
         with handle:
             stat = file.stat()
             etag = etag_of(file)
-            last_modified = datetime.fromtimestamp(int(stat.st_mtime), tz=timezone.utc)
+            last_modified = datetime.fromtimestamp(int(stat.st_mtime), tz=UTC)
             if self._not_modified(etag, last_modified):
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -80,5 +80,5 @@ class FilesMixin:
         except (TypeError, IndexError, OverflowError, ValueError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
+            since = since.replace(tzinfo=UTC)
         return last_modified <= since

@@ -16,8 +16,16 @@ from .catalog import PAGES_DIR, Catalog
 from .config import ReplicaConfig
 from .control import CONTROL_PREFIX
 from .files import FILE_PATHS
-from .handler import (ALIAS_PATH, BASE_PATH, CAPTCHA_PATH, FORM_PATH, HTML_CONTENT_TYPE,
-                      JSON_CONTENT_TYPE, ReplicaRequestHandler, encode_page)
+from .handler import (
+    ALIAS_PATH,
+    BASE_PATH,
+    CAPTCHA_PATH,
+    FORM_PATH,
+    HTML_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    ReplicaRequestHandler,
+    encode_page,
+)
 from .sessions import SessionStore
 from .stats import ReplicaStats
 

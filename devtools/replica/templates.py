@@ -9,7 +9,7 @@ import html
 import random
 import secrets
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from string import Template
 
@@ -25,7 +25,7 @@ INVALID_RUC_MESSAGE = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(filename):
     return Template((HTML_DIR / filename).read_text(encoding="utf-8"))
 

@@ -156,7 +156,7 @@ def _alias(standin, defenses, session, params):
             return Reply(200, pages.error_page())
         suffixes = ("S.A.C.", "E.I.R.L.", "S.R.L.")
         entries = [(number, standin.name_for(number, f"{text.upper()} {suffix}"))
-                   for number, suffix in zip(rucs.rucs_for(text), suffixes)]
+                   for number, suffix in zip(rucs.rucs_for(text), suffixes, strict=False)]
         return Reply(200, pages.list_page(entries, standin.sessions.issue_numrnd(session)))
     if action == "consPorTipdoc":
         document = params.get("nrodoc", "").strip()

@@ -24,7 +24,7 @@ TEMPLATE_NAME = "LEAD WORKING PARTNER SAC"
 
 def check_digit(first_ten):
     """The eleventh digit for ten digits (a str)."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_ten, WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first_ten, WEIGHTS, strict=False))
     digit = 11 - total % 11
     return {10: 0, 11: 1}.get(digit, digit)
 
@@ -66,6 +66,6 @@ def rucs_for(text, count=3):
     """A few repeatable company RUCs for a search by name."""
     found = []
     for index in range(count):
-        digest = hashlib.sha256(f"{text}|{index}".encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(f"{text}|{index}".encode()).hexdigest()
         found.append(complete("20" + str(int(digest, 16))[:8].rjust(8, "0")))
     return found

@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.utils.functional import cached_property
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timesince import timesince

@@ -9,8 +9,14 @@ from django.db.models.expressions import RawSQL
 
 from sunat.admin.base import EstimatedCountPaginator, ReadOnlyAdmin
 from sunat.models import (
-    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
-    PadronEntry, PadronVersion, RegisterChange,
+    AgentePercepcion,
+    AgentePercepcionVentaInterna,
+    AgenteRetencion,
+    BuenContribuyente,
+    EstablecimientoAnexo,
+    PadronEntry,
+    PadronVersion,
+    RegisterChange,
 )
 from sunat.padron.search import MIN_QUERY_LENGTH  # as /api/buscar: a shorter text matches nearly everything
 

@@ -20,4 +20,4 @@ def json_body(request, example: str):
     try:
         return json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise InvalidBody(f"El cuerpo debe ser JSON: {example}.")
+        raise InvalidBody(f"El cuerpo debe ser JSON: {example}.") from None

@@ -9,23 +9,20 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from sunat import caching
+from sunat.api import openapi
+from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.keys import services as api_keys
 from sunat.keys.middleware import quota_exceeded
-from sunat.lookups import batch, complete
-from sunat.monitoring import metrics
-from sunat.api import openapi
-from sunat import caching
-from sunat.lookups import services
-from sunat.upstream import throttle
-from sunat.api.params import InvalidBody, json_body, positive_int
+from sunat.lookups import batch, complete, services
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
+from sunat.monitoring import metrics
 from sunat.padron import annotations
 from sunat.padron import search as padron_search
 from sunat.responses import json_error, json_response, method_not_allowed, require_get
-from sunat.upstream import scheduler
+from sunat.upstream import scheduler, throttle
 from sunat.upstream import status as sunat_status
 from sunat.validators import InvalidDni, ruc_for_dni
-
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import logging
 import time
 from functools import partial
 
-from sunat.lookups import services
-from sunat.padron import annotations
-from sunat.lookups.errors import LOOKUP_ERRORS, lookup_error
 from sunat.exceptions import SunatBusy
+from sunat.lookups import services
+from sunat.lookups.errors import LOOKUP_ERRORS, lookup_error
+from sunat.padron import annotations
 from sunat.upstream import asker, scheduler
 
 logger = logging.getLogger(__name__)

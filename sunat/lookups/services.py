@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from sunat import cache_keys, jobs
 from sunat.clock import api_time
-from sunat.lookups import cache as ruc_cache, unsaved
-from sunat.upstream import singleflight
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
+from sunat.lookups import cache as ruc_cache
+from sunat.lookups import unsaved
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
 from sunat.padron import annotations, corrections
+from sunat.upstream import scheduler, singleflight
 from sunat.upstream.parser import ficha
-from sunat.upstream import scheduler
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
 

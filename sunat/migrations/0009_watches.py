@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import sunat.models.keys
 from django.db import migrations, models
+
+import sunat.models.keys
 
 
 class Migration(migrations.Migration):

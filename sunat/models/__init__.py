@@ -2,15 +2,18 @@
 
 from sunat.models.changes import RegisterChange
 from sunat.models.checks import SunatCheck
-from sunat.models.keys import ApiKey
-from sunat.models.keys import _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
+from sunat.models.keys import ApiKey, _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
 from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
 from sunat.models.padron import PadronEntry, PadronVersion
+from sunat.models.registers import (
+    AgentePercepcion,
+    AgentePercepcionVentaInterna,
+    AgenteRetencion,
+    BuenContribuyente,
+    EstablecimientoAnexo,
+)
 from sunat.models.usage import KeyUsageDay, RucHits, ServiceHour
 from sunat.models.watch import ChangeEvent, Notification, Watch, Webhook
-from sunat.models.registers import (
-    AgentePercepcion, AgentePercepcionVentaInterna, AgenteRetencion, BuenContribuyente, EstablecimientoAnexo,
-)
 
 __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "ChangeEvent", "EstablecimientoAnexo", "PadronEntry",

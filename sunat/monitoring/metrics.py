@@ -10,9 +10,17 @@ import logging
 
 from prometheus_client import Counter, Histogram
 
+from sunat.exceptions import (
+    RucNotFound,
+    SunatBlocked,
+    SunatBusy,
+    SunatRefused,
+    SunatRejected,
+    SunatTimeout,
+    SunatUnavailable,
+    SunatUnreachable,
+)
 from sunat.monitoring import tally
-from sunat.exceptions import (RucNotFound, SunatBlocked, SunatBusy, SunatRefused, SunatRejected, SunatTimeout,
-                              SunatUnavailable, SunatUnreachable)
 
 logger = logging.getLogger("sunat.upstream.requests")
 

@@ -16,8 +16,8 @@ from sunat import caching
 from sunat.models import Notification, PadronVersion
 from sunat.models.checks import ACCEPTED
 from sunat.padron.registers import REGISTERS
-from sunat.upstream import throttle
 from sunat.upstream import status as sunat_status
+from sunat.upstream import throttle
 from sunat.upstream.flows import choice
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -125,7 +125,7 @@ def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], lat
 
 
 def _moment(unix_time: float) -> datetime:
-    return datetime.fromtimestamp(unix_time, dt_timezone.utc)
+    return datetime.fromtimestamp(unix_time, UTC)
 
 
 def _adapt(value):

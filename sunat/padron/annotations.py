@@ -24,7 +24,11 @@ from django.utils import timezone
 from sunat.models import PadronVersion
 from sunat.padron import corrections
 from sunat.padron.registers import (
-    AGENTES_PERCEPCION, AGENTES_PERCEPCION_VI, AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON,
+    AGENTES_PERCEPCION,
+    AGENTES_PERCEPCION_VI,
+    AGENTES_RETENCION,
+    BUENOS_CONTRIBUYENTES,
+    PADRON,
 )
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import threading
 from django.core.cache import cache
 from django.db import connection
 
-from sunat import caching, cache_keys
+from sunat import cache_keys, caching
 from sunat.clock import api_time
 from sunat.models import PadronVersion, RucRecord
 from sunat.padron.changes import register_date
@@ -76,7 +76,7 @@ def correct_lookups(register: Register, version: PadronVersion, new_table: str) 
         changed = []
         for ruc, *values in rows:
             stored = records[ruc]
-            new_values = {field: _known(field, value) for (_, field), value in zip(tracked, values)
+            new_values = {field: _known(field, value) for (_, field), value in zip(tracked, values, strict=True)
                           if value is not None and not same_value(getattr(stored, field), value)}
             if new_values:
                 stored.data = corrected_answer(stored.data, new_values, stamp)

@@ -5,8 +5,8 @@ command's SIGTERM) ends the wait at once.
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Callable
 
 from django.utils import timezone
 

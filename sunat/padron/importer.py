@@ -10,8 +10,8 @@ drops its copy and leaves the register as it was.
 import logging
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,8 +21,8 @@ from sunat import cache_keys
 from sunat.models import ChangeEvent, PadronVersion
 from sunat.padron import changes, corrections, locks
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
-from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.padron.registers import PADRON, REGISTERS, Register
+from sunat.padron.sources import PadronError, Source, Validators, open_padron
 from sunat.watch import events
 
 logger = logging.getLogger(__name__)

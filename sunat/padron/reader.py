@@ -9,8 +9,8 @@ column order with None for empty.
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from sunat.padron.registers import PADRON, Register
 from sunat.padron.sources import PadronError, Source
@@ -126,7 +126,7 @@ def _raise_first_error(data: bytes, first_line: int, register: Register, block_r
                               f"{shown}", line=number)
         if b"\r" in raw or b"\x00" in raw:
             raise PadronError(f"carácter de control no permitido (CR o NUL): {shown}", line=number)
-        for index, (field, pattern) in enumerate(zip(fields, register.fields)):
+        for index, (field, pattern) in enumerate(zip(fields, register.fields, strict=False)):
             if not re.fullmatch(pattern, field):
                 value = field.decode(register.encoding, "replace")
                 raise PadronError(f"{_label(register, index)} no válido: {value[:20]!r}", line=number)

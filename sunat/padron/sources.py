@@ -11,11 +11,12 @@ import re
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import requests
 
@@ -98,7 +99,7 @@ def open_padron(path_or_url: str, unless: Validators | None = None) -> Iterator[
             path = Path(name)
             if not path.is_file():
                 raise PadronError(f"no existe el archivo {name}")
-            file_date = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+            file_date = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         with path.open("rb") as probe:
             is_zip = probe.read(4) == b"PK\x03\x04"
         if is_zip:
@@ -153,7 +154,7 @@ def _conditions(unless: Validators | None) -> dict:
     if unless is not None and unless.etag:
         headers["If-None-Match"] = unless.etag
     if unless is not None and unless.last_modified:
-        headers["If-Modified-Since"] = format_datetime(unless.last_modified.astimezone(timezone.utc), usegmt=True)
+        headers["If-Modified-Since"] = format_datetime(unless.last_modified.astimezone(UTC), usegmt=True)
     return headers
 
 

@@ -7,16 +7,16 @@ was; the others go on. The whole sync holds a lock of its own: a second one refu
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.conf import settings
 
 from sunat.models import PadronVersion
 from sunat.padron import changes, locks
 from sunat.padron.importer import ProgressCallback, import_padron
-from sunat.padron.sources import LIMA, NotModified, PadronError
 from sunat.padron.registers import REGISTERS, Register
+from sunat.padron.sources import LIMA, NotModified, PadronError
 
 logger = logging.getLogger(__name__)
 

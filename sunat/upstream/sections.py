@@ -4,8 +4,16 @@ In the order the ficha shows their buttons; /api/ruc/<ruc>/completo answers them
 """
 
 from sunat.upstream.parser import (
-    actas_probatorias, deuda_coactiva, establecimientos, facturas_fisicas, historico, omisiones,
-    programa_covid19, reactiva_peru, representantes, trabajadores,
+    actas_probatorias,
+    deuda_coactiva,
+    establecimientos,
+    facturas_fisicas,
+    historico,
+    omisiones,
+    programa_covid19,
+    reactiva_peru,
+    representantes,
+    trabajadores,
 )
 from sunat.upstream.parser.section import Section
 

@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-from sunat import cache_keys, caching
-from sunat import exceptions
+from sunat import cache_keys, caching, exceptions
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """How asking SUNAT goes, for /health, /metrics and the admin: the flow in use, when SUNAT last
 answered, the last check of every flow, and why asking SUNAT is degraded, if it is."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 
@@ -10,7 +10,7 @@ from sunat.upstream.flows import BROWSER, choice
 
 
 def _iso(epoch: float | None) -> str | None:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds") if epoch else None
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds") if epoch else None
 
 
 def report() -> tuple[dict, list[dict]]:

@@ -24,8 +24,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from sunat import cache_keys, caching
-from sunat.monitoring import metrics
 from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
+from sunat.monitoring import metrics
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ when the URL is set and again before each delivery, against DNS rebinding.
 """
 
 import ipaddress
-from concurrent.futures import ThreadPoolExecutor
 import secrets
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -41,7 +41,7 @@ def check_url(url: str) -> list[str]:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise InvalidWebhook("url no es una URL válida.")
+        raise InvalidWebhook("url no es una URL válida.") from None
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
         raise InvalidWebhook("url debe ser https.")
     if not parts.hostname or parts.username or parts.password or parts.fragment:
@@ -50,9 +50,9 @@ def check_url(url: str) -> list[str]:
     try:
         found = future.result(timeout=DNS_SECONDS)
     except (socket.gaierror, UnicodeError):
-        raise InvalidWebhook(f"no se pudo resolver el host {parts.hostname[:100]}.")
+        raise InvalidWebhook(f"no se pudo resolver el host {parts.hostname[:100]}.") from None
     except TimeoutError:
-        raise InvalidWebhook(f"el DNS no resolvió el host {parts.hostname[:100]} en {DNS_SECONDS:.0f} s.")
+        raise InvalidWebhook(f"el DNS no resolvió el host {parts.hostname[:100]} en {DNS_SECONDS:.0f} s.") from None
     addresses = list(dict.fromkeys(info[4][0] for info in found))  # the resolver's order: tried in turn
     if not allow_private:
         for address in addresses:

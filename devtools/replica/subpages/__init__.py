@@ -7,8 +7,16 @@ shows its button for a synthetic RUC; captured pages carry their own forms (Cata
 """
 
 from devtools.replica.subpages import (
-    actas_probatorias, deuda_coactiva, establecimientos, facturas_fisicas, historico, omisiones,
-    programa_covid19, reactiva_peru, representantes, trabajadores,
+    actas_probatorias,
+    deuda_coactiva,
+    establecimientos,
+    facturas_fisicas,
+    historico,
+    omisiones,
+    programa_covid19,
+    reactiva_peru,
+    representantes,
+    trabajadores,
 )
 from devtools.replica.subpages.common import SubPage, form_html
 from devtools.replica.subpages.representantes import representatives  # noqa: F401 (tests read the data)

@@ -15,6 +15,7 @@ addresses, some with only a few, about a quarter with every table empty; persons
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 
 from devtools.replica import templates
 from devtools.replica.subpages.common import SubPage, document, rng, says_no_information, table_rows
@@ -90,7 +91,7 @@ def _names(random, start):
 def _conditions(random, start):
     count = random.choice((0, 1, 2, 3, 4))
     bounds = [start, *_dates(random, start, count)]
-    rows = [PastCondition(random.choice(CONDICIONES), desde, hasta) for desde, hasta in zip(bounds, bounds[1:])]
+    rows = [PastCondition(random.choice(CONDICIONES), desde, hasta) for desde, hasta in pairwise(bounds)]
     if rows and random.random() < 0.3:
         rows[0] = PastCondition(rows[0].condicion, None, rows[0].hasta)
     if rows and random.random() < 0.2:

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from devtools.replica import templates
-from devtools.replica.subpages.common import SubPage, document, is_company, message, rng, says_no_information, table_rows
+from devtools.replica.subpages.common import (
+    SubPage,
+    document,
+    is_company,
+    message,
+    rng,
+    says_no_information,
+    table_rows,
+)
 
 ACCION = "getRepLeg"
 SUBJECT = "Representantes Legales"

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 
+from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
 from sunat.lookups.batch import MAX_RUCS
 from sunat.upstream.clients import SECTIONS
-from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
 
 
 def _lookup_operation(operation_id: str, summary: str, description: str, path_parameter: str,

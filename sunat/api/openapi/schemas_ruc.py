@@ -1,10 +1,9 @@
 """The component schemas of a lookup: SUNAT's answer, the padrón's answer and the sections."""
 
+from sunat.jsonschema import DATE_TEXT, nullable, obj, ref, text
 from sunat.lookups.pages import SUB_PAGES
 from sunat.upstream.clients import SECTIONS
-from sunat.jsonschema import DATE_TEXT, nullable, obj, ref, text
 from sunat.upstream.parser import FIELDS
-
 
 # One entry per key of sunat.upstream.parser.FIELDS, in the same order (checked below).
 _SUNAT_FIELDS = {

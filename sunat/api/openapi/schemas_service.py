@@ -1,7 +1,7 @@
 """The component schemas of the batch, the search, the health check and the errors."""
 
-from sunat.lookups.batch import MAX_RUCS, PENDING_RETRY_AFTER
 from sunat.jsonschema import count, nullable, obj, ref, text
+from sunat.lookups.batch import MAX_RUCS, PENDING_RETRY_AFTER
 
 
 def service_schemas() -> dict:

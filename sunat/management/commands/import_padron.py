@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sunat.padron import changes
 from sunat.padron.importer import COMPARING, INDEXING, LOADING, Progress, import_padron
-from sunat.padron.sources import PadronError
 from sunat.padron.registers import PADRON, REGISTERS
+from sunat.padron.sources import PadronError
 
 PHASES = {LOADING: "cargando", INDEXING: "indexando", COMPARING: "comparando"}  # what the operator reads
 PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal
@@ -37,10 +37,10 @@ class Command(BaseCommand):
             version = import_padron(source, progress=self._show, force=force, register=register)
         except PadronError as exc:
             self._end_bar()
-            raise CommandError(f"No se importó {what} ({source}): {exc}. {in_use} no cambió.")
+            raise CommandError(f"No se importó {what} ({source}): {exc}. {in_use} no cambió.") from exc
         except KeyboardInterrupt:
             self._end_bar()
-            raise CommandError(f"Importación interrumpida. {in_use} no cambió.")
+            raise CommandError(f"Importación interrumpida. {in_use} no cambió.") from None
         self._end_bar()
         rate = version.rows / version.seconds if version.seconds else 0
         done = "Padrón importado" if register is PADRON else f"{register.title} importado"

@@ -40,5 +40,5 @@ def _table(outcomes) -> str:
     rows = [("Flujo", "Resultado", "Tiempo", "Detalle")]
     rows += [(o.flow, o.result, f"{o.seconds:.2f} s", f"{o.detail} ({DESCRIPTIONS[o.flow]})") for o in outcomes]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3]
                      for row in rows)

@@ -12,5 +12,5 @@ class Command(BaseCommand):
         try:
             names = jobs.sync_schedules()
         except ValueError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Tareas periódicas registradas: {', '.join(names)}.")

@@ -7,8 +7,8 @@ from django.db import connections
 from django.utils import timezone
 
 from sunat.padron.daily import parse_time, run_daily
-from sunat.padron.sources import PadronError
 from sunat.padron.registers import REGISTERS
+from sunat.padron.sources import PadronError
 from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, failures, sync_files
 
 
@@ -37,9 +37,9 @@ class Command(BaseCommand):
         try:
             results = sync_files(only, force=force, on_result=self._show)
         except PadronError as exc:  # the sync lock: another sync runs
-            raise CommandError(f"No se sincronizó: {exc}.")
+            raise CommandError(f"No se sincronizó: {exc}.") from exc
         except KeyboardInterrupt:
-            raise CommandError("Sincronización interrumpida. El registro que se estaba importando no cambió.")
+            raise CommandError("Sincronización interrumpida. El registro que se estaba importando no cambió.") from None
         failure = failures(results)
         if failure:
             raise CommandError(f"{failure}.")
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         try:
             at = parse_time(settings.SUNAT_SYNC_TIME)
         except ValueError as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from exc
         stop, syncing = threading.Event(), threading.Event()
 
         def on_signal(signum, frame):

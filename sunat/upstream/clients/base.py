@@ -5,10 +5,9 @@ import time
 
 from django.conf import settings
 
-from sunat.upstream import throttle
 from sunat.exceptions import RucNotFound, SunatError, SunatRejected, SunatUnavailable
 from sunat.monitoring import metrics
-from sunat.upstream import budget
+from sunat.upstream import budget, throttle
 from sunat.upstream.parser import PageKind, ParseError, classify_page, error_message, read_ruc_page
 from sunat.upstream.parser.common import rucs_named
 from sunat.upstream.sections import SECTIONS, Section  # noqa: F401 (SECTIONS re-exported for clients)

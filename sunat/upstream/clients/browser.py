@@ -21,14 +21,13 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from sunat.upstream import throttle
-from sunat.upstream.clients.base import Section, SunatClient
-from sunat.upstream.clients.browser_scripts import ANSWER_IN_DOM_JS, ANSWER_READY_JS, SUBMIT_SECTION_JS, left
-from sunat.upstream.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
 from sunat.exceptions import BrowserFailed, DeadlineExceeded, SunatTimeout, SunatUnavailable, SunatUnreachable
-from sunat.upstream.parser import PageKind, classify_page
-from sunat.upstream import budget
+from sunat.upstream import budget, throttle
+from sunat.upstream.clients.base import Section, SunatClient
+from sunat.upstream.clients.browser_processes import OWNER_ENV, kill_orphaned_browsers, kill_process_tree
+from sunat.upstream.clients.browser_scripts import ANSWER_IN_DOM_JS, ANSWER_READY_JS, SUBMIT_SECTION_JS, left
 from sunat.upstream.flows import BROWSER, choice
+from sunat.upstream.parser import PageKind, classify_page
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ named BROWSER. Sources:
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 BROWSER = "browser"  # the real browser's flow: SUNAT's page does what it does
 

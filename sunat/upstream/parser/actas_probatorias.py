@@ -6,7 +6,12 @@ from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
 from sunat.upstream.parser.section import Section, list_of
 from sunat.upstream.parser.tables import (
-    is_message_row, page_text, positional_rows, require_no_information, sub_page_rows, sub_page_value,
+    is_message_row,
+    page_text,
+    positional_rows,
+    require_no_information,
+    sub_page_rows,
+    sub_page_value,
 )
 
 # The eight columns in the order public clients read them by position (they agree on it);

@@ -4,11 +4,19 @@ import re
 
 from lxml import etree
 
+from sunat.ubigeo import ubigeo_for
 from sunat.upstream.parser.common import (
-    DATE_RE, TEXT_NODES, ParseError, clean, collapse, element_text, fold, parse_date, parse_html,
+    DATE_RE,
+    TEXT_NODES,
+    ParseError,
+    clean,
+    collapse,
+    element_text,
+    fold,
+    parse_date,
+    parse_html,
 )
 from sunat.upstream.parser.panel import labelled_values, result_panel
-from sunat.ubigeo import ubigeo_for
 
 FIELDS = (
     "ruc", "razonSocial", "nombreComercial", "tipoContribuyente", "tipoDocumento", "numeroDocumento",
