@@ -4,13 +4,12 @@ import os
 import threading
 import weakref
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django_redis.cache import RedisCache
 from redis.exceptions import LockError
 
-if TYPE_CHECKING:
-    from resilient_cache.backend import ResilientRedisCache
+from resilient_cache.breaker import Breaker
 
 # Process-local stand-ins for Redis locks while the breaker is open, by (location, key).
 _local_locks: "weakref.WeakValueDictionary[tuple, threading.Lock]" = weakref.WeakValueDictionary()
@@ -36,6 +35,17 @@ def _local_lock(name: tuple) -> threading.Lock:
         return lock
 
 
+class LockingCache(Protocol):
+    """What a lock uses of its cache (ResilientRedisCache, a RedisCache): spelled here, since the
+    cache's module imports this one."""
+
+    _breaker: Breaker
+
+    def make_key(self, key, version=None) -> str: ...
+
+    def _route(self, redis_call, fallback_call): ...
+
+
 class ResilientLock:
     """redis-py Lock's interface (acquire/release/locked/owned/context manager), decided at acquire time.
 
@@ -43,7 +53,7 @@ class ResilientLock:
     A Redis lock taken before the breaker opened is not released while it is open: it expires at its timeout.
     """
 
-    def __init__(self, backend: "ResilientRedisCache", key, *, version, timeout, sleep, blocking, blocking_timeout,
+    def __init__(self, backend: LockingCache, key, *, version, timeout, sleep, blocking, blocking_timeout,
                  client, thread_local):
         self._backend = backend
         self._key, self._version = key, version
