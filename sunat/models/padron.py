@@ -3,8 +3,6 @@
 from django.db import models
 from django.utils import timezone
 
-from sunat.padron.sources import Validators
-
 
 class AddressParts(models.Model):
     """An address as SUNAT's bulk files give it: the ubigeo and the parts of the street address."""
@@ -56,8 +54,9 @@ class PadronVersion(models.Model):
     rows = models.PositiveBigIntegerField("filas")
     imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
     seconds = models.FloatField("duración (s)")
-    # The download's HTTP validators (sunat.padron.sources.Validators): the next sync skips the
-    # URL while it serves the same file. Empty for a local file.
+    # The download's HTTP validators (sunat.padron.sources.Validators, read back by
+    # sunat.padron.sync): the next sync skips the URL while it serves the same file. Empty for a
+    # local file.
     source_size = models.PositiveBigIntegerField("bytes descargados", null=True, blank=True)
     source_last_modified = models.DateTimeField("Last-Modified del archivo", null=True, blank=True)
     source_etag = models.CharField("ETag del archivo", max_length=200, null=True, blank=True)
@@ -75,10 +74,3 @@ class PadronVersion(models.Model):
 
     def __str__(self):
         return f"{self.imported_at:%Y-%m-%d %H:%M} ({self.rows} filas)"
-
-    @property
-    def validators(self):
-        """What the next download is compared with; None when it came from no URL."""
-        if self.source_size is None and self.source_last_modified is None and self.source_etag is None:
-            return None
-        return Validators(size=self.source_size, last_modified=self.source_last_modified, etag=self.source_etag)

@@ -16,7 +16,7 @@ from sunat.models import PadronVersion
 from sunat.padron import changes, locks
 from sunat.padron.importer import ProgressCallback, import_padron
 from sunat.padron.registers import REGISTERS, Register
-from sunat.padron.sources import LIMA, NotModified, PadronError
+from sunat.padron.sources import LIMA, NotModified, PadronError, Validators
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def sync_files(names=None, force: bool = False, progress: ProgressCallback | Non
 def sync_register(register: Register, force: bool = False, progress: ProgressCallback | None = None) -> SyncResult:
     url = getattr(settings, register.url_setting)
     in_use = PadronVersion.objects.filter(register=register.name).order_by("-imported_at").first()
-    unless = None if force or in_use is None else in_use.validators
+    unless = None if force or in_use is None else _stored_validators(in_use)
     try:
         version = import_padron(url, progress=progress, force=force, register=register, unless=unless)
     except NotModified:
@@ -96,6 +96,13 @@ def sync_register(register: Register, force: bool = False, progress: ProgressCal
         logger.exception("%s not imported from %s", register.name, url)
         return SyncResult(register, FAILED, reason=f"error inesperado: {exc}")
     return SyncResult(register, IMPORTED, version=version)
+
+
+def _stored_validators(version: PadronVersion) -> Validators | None:
+    """What the next download is compared with: `version`'s own download's; None when it came from no URL."""
+    if version.source_size is None and version.source_last_modified is None and version.source_etag is None:
+        return None
+    return Validators(size=version.source_size, last_modified=version.source_last_modified, etag=version.source_etag)
 
 
 def scheduled_sync() -> int:
