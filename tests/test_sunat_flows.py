@@ -225,7 +225,7 @@ def test_the_scheduled_check_finds_the_cheaper_flow_again_at_background_priority
 def test_the_check_is_scheduled_every_sunat_canary_minutes(settings):
     from django_q.models import Schedule
 
-    from sunat import jobs
+    from sunat import schedules as jobs
 
     settings.SUNAT_CANARY_MINUTES = 15
     assert jobs.CHECK_NAME in jobs.sync_schedules()

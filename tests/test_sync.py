@@ -436,7 +436,7 @@ def test_the_replica_answers_head_and_404(replica_files, tmp_path):
 def test_sync_schedules_registers_the_daily_sync_at_the_sync_time_once(settings):
     from django_q.models import Schedule
 
-    from sunat import jobs
+    from sunat import schedules as jobs
 
     settings.SUNAT_SYNC_TIME = "05:15"
     jobs.sync_schedules()

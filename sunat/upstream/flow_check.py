@@ -90,7 +90,7 @@ def scheduled_check() -> str:
 def _try(flow: str, ask, background: bool) -> Outcome:
     started = time.monotonic()
     # Background work takes only free pacing slots (without Redis, its share of the rate): the
-    # scheduled check gives each flow longer than a lookup's deadline (sunat.jobs.CHECK_TIMEOUT).
+    # scheduled check gives each flow longer than a lookup's deadline (sunat.schedules.CHECK_TIMEOUT).
     seconds = settings.SUNAT_DEADLINE * (BACKGROUND_DEADLINES if background else 1)
     with budget.running(budget.Budget(started + seconds, yields=lambda: background)) as work:
         try:

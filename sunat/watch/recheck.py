@@ -1,4 +1,4 @@
-"""The scheduled re-check of watched RUCs from SUNAT (a job of sunat.jobs, every minute).
+"""The scheduled re-check of watched RUCs from SUNAT (a job of sunat.schedules, every minute).
 
 Each run asks SUNAT for the watched RUCs checked longest ago (never checked first), as many as
 WATCH_SUNAT_SHARE of a minute's SUNAT budget (60 / SUNAT_MIN_INTERVAL requests), at BACKGROUND

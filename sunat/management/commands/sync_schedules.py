@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat import jobs
+from sunat import schedules
 
 
 class Command(BaseCommand):
@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            names = jobs.sync_schedules()
+            names = schedules.sync_schedules()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Tareas periódicas registradas: {', '.join(names)}.")

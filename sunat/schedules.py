@@ -1,0 +1,51 @@
+"""The jobs that run on a clock: SCHEDULES, the check of SUNAT's flows and the daily sync of SUNAT's
+files, kept in django-q2's Schedule table by `manage.py sync_schedules` (the worker service runs it
+before starting). Apart from sunat.jobs: the sync's time of day is the padrón's to tell."""
+
+from django.conf import settings
+from django.utils import timezone
+from django_q.models import Schedule
+
+from sunat.jobs import DELIVER
+from sunat.padron.daily import next_run, parse_time
+
+RECHECK = "sunat.watch.recheck.recheck_due"
+PURGE = "sunat.watch.retention.purge_old"
+# name -> (function, minutes between runs): the finest django-q2 schedules is a minute.
+SCHEDULES = {
+    "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost job did not deliver
+    "revisar-vigilados": (RECHECK, 1),  # watched RUCs from SUNAT, WATCH_SUNAT_SHARE of its budget
+    "borrar-cambios-antiguos": (PURGE, 60),  # changes older than CHANGES_RETENTION_DAYS
+}
+
+
+SYNC = "sunat.padron.sync.scheduled_sync"
+SYNC_NAME = "sincronizar-archivos-sunat"
+SYNC_TIMEOUT = 3600  # seconds: the daily sync takes minutes (docs/performance.md); QUEUE_RETRY is above it
+
+
+CHECK = "sunat.upstream.flow_check.scheduled_check"
+CHECK_NAME = "probar-sunat"
+CHECK_TIMEOUT = 300  # seconds: at background priority without Redis, a paced request every ~10 s
+
+
+def sync_schedules() -> list[str]:
+    """Make django-q2's Schedule table hold SCHEDULES (by name), the check of SUNAT's flows every
+    SUNAT_CANARY_MINUTES (none if 0) and the daily sync of SUNAT's files at SUNAT_SYNC_TIME in Lima;
+    the names. ValueError (in Spanish) for a wrong SUNAT_SYNC_TIME."""
+    for name, (function, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(name=name, defaults={
+            "func": function, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
+    names = list(SCHEDULES)
+    if settings.SUNAT_CANARY_MINUTES > 0:
+        Schedule.objects.update_or_create(name=CHECK_NAME, defaults={
+            "func": CHECK, "schedule_type": Schedule.MINUTES, "minutes": settings.SUNAT_CANARY_MINUTES,
+            "repeats": -1, "kwargs": f"q_options={{'timeout': {CHECK_TIMEOUT}}}"})
+        names.append(CHECK_NAME)
+    else:
+        Schedule.objects.filter(name=CHECK_NAME).delete()
+    Schedule.objects.update_or_create(name=SYNC_NAME, defaults={
+        "func": SYNC, "schedule_type": Schedule.DAILY, "repeats": -1,
+        "next_run": next_run(timezone.now(), parse_time(settings.SUNAT_SYNC_TIME)),
+        "kwargs": f"q_options={{'timeout': {SYNC_TIMEOUT}}}"})  # django-q2 keeps them as call syntax
+    return [*names, SYNC_NAME]
