@@ -18,12 +18,12 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from sunat import cache_keys
+from sunat.changes import events
 from sunat.models import ChangeEvent, PadronVersion
-from sunat.padron import changes, corrections, locks
+from sunat.padron import changes, corrections, locks, watched
 from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
 from sunat.padron.registers import PADRON, REGISTERS, Register
 from sunat.padron.sources import PadronError, Source, Validators, open_padron
-from sunat.watch import events
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,9 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
                     # The watched RUCs' changes, read now (before the corrections and the swap)...
                     announced = {}
                     if version.change_count:
-                        announced = events.register_changes(version)
+                        announced = watched.register_changes(version)
                     elif register.answer_field and previous is not None:
-                        announced = events.membership_changes(register.answer_field, loader.table, loader.new_table)
+                        announced = watched.membership_changes(register.answer_field, loader.table, loader.new_table)
                     if register.tracked:
                         version.corrected_lookups = corrections.correct_lookups(register, version, loader.new_table)
                     loader.swap()

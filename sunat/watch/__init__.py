@@ -1,2 +1,5 @@
-"""Watched RUCs: which RUCs each API key watches (services.py), the changes detected in them
-(events.py), and each key's feed of those changes (feed.py)."""
+"""Watched RUCs: which RUCs each API key watches, the webhooks that deliver their changes, each key's
+feed of them, their re-check from SUNAT and the changes' retention.
+
+Its place in the layers: pyproject.toml's [tool.importlinter].
+"""

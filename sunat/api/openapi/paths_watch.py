@@ -2,9 +2,9 @@
 
 from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
 from sunat.api.watch import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from sunat.changes.events import WATCHED_FIELDS, WATCHED_SECTIONS
 from sunat.jsonschema import nullable, obj, ref, text
 from sunat.upstream.sections import SECTIONS
-from sunat.watch.events import WATCHED_FIELDS, WATCHED_SECTIONS
 from sunat.watch.feed import MAX_PAGE as MAX_FEED_PAGE
 from sunat.watch.services import BATCH_LIMIT
 from sunat.watch.webhooks import EVENT_TYPES

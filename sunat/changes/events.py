@@ -5,18 +5,11 @@ register in (an import), so that no change is stored without its notices, nor a 
 its change: the notices are the webhooks' outbox and each key's feed.
 """
 
-from collections import defaultdict
-from datetime import timedelta
-
-from django.db import connection
 from django.utils import timezone
 
 from sunat import jobs
-from sunat.models import ChangeEvent, Notification, RegisterChange, RucRecord, Watch, Webhook
-from sunat.padron import corrections
+from sunat.models import ChangeEvent, Notification, Watch, Webhook
 
-# A SUNAT answer this recent that already says what a new register says announced it already.
-_SAME_DAY = timedelta(days=2)
 # What a change is, on a RUC's answer (the issue's list; sub-pages come later).
 WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
                   "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna", "buenContribuyente")
@@ -46,41 +39,12 @@ def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
     when nothing changed or nobody watches it. Call it inside the transaction that stores the change."""
     if not changes:
         return None
-    keys = list(_live_watches().filter(ruc=ruc).values_list("key_id", flat=True))
+    keys = list(live_watches().filter(ruc=ruc).values_list("key_id", flat=True))
     if not keys:
         return None
     event = ChangeEvent.objects.create(ruc=ruc, changes=changes, source=source)
     _notify([(key_id, event) for key_id in keys])
     return event
-
-
-def register_changes(version) -> dict[str, list[dict]]:
-    """The changes a padrón version recorded (RegisterChange) to watched RUCs, per RUC: what
-    record_many() writes. A join with the watches: the cost is that of the watched RUCs' changes.
-    Read it before the import corrects the stored answers (they tell what SUNAT showed first)."""
-    changed = list(RegisterChange.objects.filter(version=version, ruc__in=_live_watches().values("ruc"))
-                   .order_by("ruc", "field").values_list("ruc", "field", "before", "after"))
-    # A change SUNAT's page showed first was an event then (a refresh): the register saying it
-    # later is no new change.
-    stored = {record["ruc"]: record for record in RucRecord.objects.filter(ruc__in={row[0] for row in changed})
-              .values("ruc", "estado", "condicion", "fetched_at")}
-    per_ruc = defaultdict(list)
-    for ruc, field, before, after in changed:
-        record = stored.get(ruc)
-        if (record is not None and after and field in record and record["fetched_at"] >= version.imported_at - _SAME_DAY
-                and corrections.same_value(record[field], after)):
-            continue
-        per_ruc[ruc].append({"campo": field, "antes": before, "despues": after})
-    return dict(per_ruc)
-
-
-def membership_changes(field: str, old_table: str, new_table: str) -> dict[str, list[dict]]:
-    """A register of agents or good taxpayers about to be swapped in: the watched RUCs it adds,
-    drops or whose {"desde", "resolucion"} it changes, as changes of `field` (agenteRetencion...)
-    per RUC. Only the watched RUCs' rows of both tables are read."""
-    before, after = _members(old_table), _members(new_table)
-    return {ruc: [{"campo": field, "antes": before.get(ruc), "despues": after.get(ruc)}]
-            for ruc in sorted(set(before) | set(after)) if before.get(ruc) != after.get(ruc)}
 
 
 def record_many(per_ruc: dict[str, list[dict]], source: str) -> int:
@@ -93,21 +57,12 @@ def record_many(per_ruc: dict[str, list[dict]], source: str) -> int:
     events = ChangeEvent.objects.bulk_create([
         ChangeEvent(ruc=ruc, changes=changes, source=source, detected_at=now) for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
-    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in _live_watches().filter(ruc__in=list(by_ruc))
+    _notify([(key_id, by_ruc[ruc]) for ruc, key_id in live_watches().filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])
     return len(events)
 
 
-def _members(table: str) -> dict[str, dict]:
-    """The watched RUCs' rows of a register table, as the answer's field shows them."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ruc, desde, resolucion FROM {table} WHERE ruc IN "
-                       f"(SELECT DISTINCT ruc FROM {Watch._meta.db_table})")
-        return {ruc: {"desde": str(desde)[:10] if desde else None, "resolucion": resolucion}
-                for ruc, desde, resolucion in cursor.fetchall()}
-
-
-def _live_watches():
+def live_watches():
     """The watches of keys not revoked: a revoked key is told of nothing."""
     return Watch.objects.filter(key__revoked_at__isnull=True)
 
