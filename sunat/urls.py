@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from sunat.api import views, watch
-from sunat.monitoring import views as monitoring_views
+from sunat.operators import views as operator_views
 from sunat.upstream.clients import SECTIONS
 
 app_name = "sunat"
@@ -26,8 +26,8 @@ urlpatterns = [
     re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
     re_path(r"^api/webhook/?$", watch.webhook, name="webhook"),
     path("health", views.health, name="health"),
-    # Prometheus (sunat.monitoring): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
-    path("metrics", monitoring_views.metrics, name="metrics"),
+    # Prometheus (sunat.operators): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
+    path("metrics", operator_views.metrics, name="metrics"),
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),
     re_path(r"^api/docs/?$", views.api_docs, name="api-docs"),

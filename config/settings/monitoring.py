@@ -1,4 +1,5 @@
-"""Settings for operators: logs, request ids, GET /metrics and the admin's counts (sunat.monitoring).
+"""Settings for operators: logs, request ids, GET /metrics and the admin's counts (sunat.monitoring,
+sunat.operators).
 Part of base.py, which imports it; values from the environment."""
 
 import ipaddress

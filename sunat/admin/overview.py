@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from sunat.monitoring import overview
+from sunat.operators import overview
 
 
 def overview_view(request):

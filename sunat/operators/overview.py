@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from sunat import caching
 from sunat.models import ServiceHour
-from sunat.monitoring import state
 from sunat.monitoring.tally import HOUR_FIELDS
+from sunat.operators import state
 from sunat.upstream import status as sunat_status
 from sunat.upstream import throttle
 

@@ -5,7 +5,7 @@ import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
-from sunat.monitoring.state import StateCollector
+from sunat.operators.state import StateCollector
 
 
 def latest() -> bytes:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from sunat.monitoring import exposition
+from sunat.operators import exposition
 from sunat.responses import json_error, require_get
 
 
