@@ -53,8 +53,10 @@ system-deps:
 # (less the standalone tests, which bring their own servers or touch neither).
 test: venv system-deps lint test-sqlite test-postgres-redis
 
+# Ruff, then the import contracts of pyproject.toml's [tool.importlinter] (the app's floors, no cycles).
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test-sqlite: venv system-deps
 	$(PY) -m pytest
