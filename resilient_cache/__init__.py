@@ -1,4 +1,7 @@
-"""A Django cache backend (django-redis behind a circuit breaker) that imports nothing from the service."""
+"""A Django cache backend: django-redis behind a circuit breaker.
+
+It imports nothing of the service: pyproject.toml's [tool.importlinter] forbids it.
+"""
 
 from resilient_cache.backend import ResilientRedisCache
 

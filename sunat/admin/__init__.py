@@ -1,4 +1,7 @@
-"""The admin, one module per capability; importing them registers their pages."""
+"""The admin, one module per capability; importing them registers their pages.
+
+Its place in the layers: pyproject.toml's [tool.importlinter].
+"""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
 """The HTTP API: thin views and the OpenAPI document.
 
-Imports lookups, keys, padron, upstream's page registry and the shared responses.
+Its place in the layers: pyproject.toml's [tool.importlinter].
 """

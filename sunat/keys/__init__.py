@@ -1,4 +1,4 @@
 """API keys: issuing, checking and revoking them, their quotas, and the middleware at the door.
 
-Imports models, the shared responses and the cache plumbing.
+Its place in the layers: pyproject.toml's [tool.importlinter].
 """

@@ -1,4 +1,4 @@
 """A RUC lookup: cache -> stored record -> padrón -> SUNAT, single and in batches, and its error table.
 
-Imports upstream, padron, models and the cache plumbing.
+Its place in the layers: pyproject.toml's [tool.importlinter].
 """

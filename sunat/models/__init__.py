@@ -1,4 +1,7 @@
-"""The app's models, one module per capability; imported here so that Django finds them under `sunat`."""
+"""The app's models, one module per capability; imported here so that Django finds them under `sunat`.
+
+Its place in the layers: pyproject.toml's [tool.importlinter].
+"""
 
 from sunat.models.changes import RegisterChange
 from sunat.models.checks import SunatCheck

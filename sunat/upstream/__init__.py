@@ -1,6 +1,5 @@
 """Everything that asks SUNAT: its clients, page parsers, pacing, single flight, and the threads
-that run it away from the request threads that answer hits. Imports no other part of the app
-but exceptions, ubigeo, jsonschema and the cache plumbing.
+that run it away from the request threads that answer hits.
 
 - clients, parser, sections: how each SUNAT page is asked for and read.
 - throttle, singleflight: pacing, cooldowns and backoff; one request per RUC across processes.
@@ -9,4 +8,6 @@ but exceptions, ubigeo, jsonschema and the cache plumbing.
 - asker: who asks (an API key, or a client address) and until when; set per request.
 - scheduling (and scheduler, the process's one): a few threads per process that ask SUNAT, and the bounded, fair, prioritised
   queue in front of them.
+
+Its place in the layers: pyproject.toml's [tool.importlinter].
 """
