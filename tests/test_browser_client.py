@@ -5,6 +5,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from devtools.replica import PERSON_RUC, ReplicaServer, make_ruc
 from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
@@ -96,7 +97,8 @@ def test_connection_reset_is_unreachable_and_opens_the_short_backoff(browser, su
     sunat.config.mode = "reset"
     with pytest.raises(SunatUnreachable, match="reset"):
         browser.lookup(SYNTHETIC)
-    assert throttle.failing_for() > 0 and throttle.blocked_for() == 0
+    # The short backoff was opened (how much of it is left depends on how long the retry took).
+    assert cache.get(throttle.FAILING_KEY)["failures"] >= 1 and throttle.blocked_for() == 0
 
 
 def test_unreachable_sunat_is_unavailable(sunat):
@@ -118,7 +120,8 @@ def test_page_held_open_is_still_read(sunat):
 
 
 def test_hanging_sunat_times_out_and_the_next_lookup_gets_a_fresh_browser(sunat):
-    client = BrowserClient(base_url=sunat.url, timeout=2, max_attempts=1)
+    # Long enough for a page on a loaded machine (a slow one would count as a hang, and restart it).
+    client = BrowserClient(base_url=sunat.url, timeout=8, max_attempts=1)
     try:
         client.lookup(SYNTHETIC)
         sunat.config.mode = "hang"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from devtools.replica import DEFENSES, make_ruc
 from sunat.upstream import flow_check
-from sunat.upstream.clients.browser_processes import browser_processes
+from sunat.upstream.clients import get_client
 from sunat.upstream.flows import BROWSER, FLOWS, choice
 
 # Chromium is the subject, and it is slow to start: run once, in the first pass of make test.
@@ -54,7 +54,7 @@ def test_a_javascript_challenge_is_answered_through_the_browser(client, challeng
     complete = client.get(f"/api/ruc/{WITH_BUTTONS}/completo")
     assert complete.status_code == 200 and complete.json()["resumen"]["error"] == 0, complete.content
     assert challenged.stats()["list_posts"] == 0 and challenged.stats()["captcha_gets"] >= 1  # the page's own
-    assert len({owner for owner in browser_processes().values()}) <= 1  # one browser, this process's
+    assert get_client().browser.browsers_started == 1  # one browser for all of them
 
 
 def test_sunat_check_accepts_only_the_browser_under_the_challenge(challenged, capsys):
