@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REPLICA_PORT ?= 8001
 
-.PHONY: run demo test lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron screenshots
+.PHONY: run demo test test-fast lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron screenshots
 
 # Virtualenv with every Python dependency; rebuilt when a requirements file changes.
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/test.txt
@@ -57,6 +57,11 @@ test: venv system-deps lint test-sqlite test-postgres-redis
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# For your own loop: SQLite and LocMem, no Chromium, no other program, nothing slow (pytest --fast,
+# tests/conftest.py: a test of this tier that starts a program fails). Under two minutes.
+test-fast: venv
+	$(PY) -m pytest --fast -q
 
 test-sqlite: venv system-deps
 	$(PY) -m pytest

@@ -1,3 +1,6 @@
+import os
+import subprocess
+
 import pytest
 from django.core.cache import cache
 
@@ -7,6 +10,33 @@ from sunat.lookups import unsaved
 from sunat.monitoring import tally
 from sunat.padron import annotations
 from sunat.upstream import scheduler
+
+FAST_TIER = "not browser and not servers and not slow"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast", action="store_true",
+                     help=f"make test-fast: only the tests marked neither browser, servers nor slow ({FAST_TIER}), "
+                          "and any of them that starts a program fails")
+
+
+def pytest_configure(config):
+    if config.getoption("fast"):
+        given = config.option.markexpr
+        config.option.markexpr = f"({given}) and {FAST_TIER}" if given else FAST_TIER
+        _refuse_programs()
+
+
+def _refuse_programs():
+    """The fast tier's promise, kept: a test that starts a program (a server, Chromium, manage.py...)
+    without its marker fails here, instead of slowing the tier down unnoticed."""
+    start = subprocess.Popen._execute_child
+
+    def refuse(self, args, *rest, **kwargs):
+        program = os.path.basename(str(args[0] if isinstance(args, (list, tuple)) else args))
+        raise RuntimeError(f"{program}: a test of make test-fast starts no program; mark it servers or browser")
+
+    subprocess.Popen._execute_child = refuse
 
 
 @pytest.fixture(autouse=True)

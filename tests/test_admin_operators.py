@@ -69,6 +69,7 @@ def test_the_source_filter_lists_only_what_exists(admin_client, stored):
     assert COMPANY not in text(admin_client.get(RECORDS, {"fuente": "sunat"}))
 
 
+@pytest.mark.browser
 def test_refrescar_desde_sunat_from_the_lookup_s_page(admin_client, stored, replica):
     page = text(admin_client.get(reverse("admin:sunat_rucrecord_change", args=[COMPANY])))
     assert "Refrescar desde SUNAT" in page

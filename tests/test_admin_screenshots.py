@@ -22,7 +22,7 @@ from sunat.padron.importer import import_padron
 from tests.padron_files import COMPANY, HANDMADE, write_rows
 from tests.test_watch_api import auth
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.standalone]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.standalone, pytest.mark.browser]
 
 WIDTH, HEIGHT = 1280, 900
 PASSWORD = "operador-de-prueba-1"

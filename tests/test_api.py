@@ -150,6 +150,7 @@ def test_persistent_failure_is_503_after_max_attempts(client, replica, settings)
     assert sunat_requests(replica) == 3
 
 
+@pytest.mark.browser
 def test_a_persistent_error_page_refuses_every_flow_and_the_browser_is_tried_too(client, replica, settings):
     settings.SUNAT_MAX_ATTEMPTS = 3
     replica.config.mode = "error"  # every jcrS00Alias POST: the list page's and the browser's too
@@ -289,6 +290,7 @@ def test_fresh_parameter_waits_for_sunat_instead_of_serving_stale(client, replic
     assert sunat_requests(replica) == 2
 
 
+@pytest.mark.browser
 def test_old_record_is_served_stale_when_a_fresh_lookup_fails_and_is_kept_intact(client, replica):
     first = client.get(f"/api/ruc/{COMPANY}").json()
     RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))

@@ -213,6 +213,7 @@ def _fuzz_get(client, replica, stored, path, *, may_be_valid):
 
 @settings(max_examples=600, **FUZZ)
 @given(route=st.sampled_from(ROUTES), text=segment_text)
+@pytest.mark.slow
 def test_any_text_as_the_ruc_gets_a_json_answer(client, replica, stored, route, text):
     path = route.format(quote(text, safe=""))
     parts = text.split("/")
@@ -225,6 +226,7 @@ def test_any_text_as_the_ruc_gets_a_json_answer(client, replica, stored, route, 
 
 @settings(max_examples=300, **FUZZ)
 @given(route=st.sampled_from(ROUTES), ruc=st.one_of(wrong_check_digit_rucs(), disguised_rucs(), digit_strings))
+@pytest.mark.slow
 def test_almost_rucs_are_refused_without_asking_sunat(client, replica, stored, route, ruc):
     if _is_valid(ruc):  # a digit string can happen to be a valid RUC
         return
@@ -235,6 +237,7 @@ def test_almost_rucs_are_refused_without_asking_sunat(client, replica, stored, r
 
 @settings(max_examples=300, **FUZZ)
 @given(route=st.sampled_from(ROUTES), raw=raw_segments())
+@pytest.mark.slow
 def test_raw_paths_with_broken_escapes_dots_and_slashes(client, replica, stored, route, raw):
     path = route.format(raw)
     decoded = unquote(raw, errors="replace")
@@ -243,6 +246,7 @@ def test_raw_paths_with_broken_escapes_dots_and_slashes(client, replica, stored,
 
 @settings(max_examples=60, **FUZZ)
 @given(route=st.sampled_from(ROUTES), ruc=valid_rucs)
+@pytest.mark.slow
 def test_valid_rucs_get_data_or_not_found(client, replica, stored, route, ruc):
     response, body = _fuzz_get(client, replica, stored, route.format(ruc), may_be_valid=True)
     assert response.status_code in (200, 404), body
@@ -263,6 +267,7 @@ def test_valid_rucs_get_data_or_not_found(client, replica, stored, route, ruc):
     params=st.lists(st.tuples(query_names, query_values), max_size=12),
     repeat=st.integers(1, 3),
 )
+@pytest.mark.slow
 def test_query_strings_fresh_repeated_unknown_and_long(client, replica, stored, route, ruc, params, repeat):
     params = params * repeat
     path = route.format(ruc) + "?" + urlencode(params, quote_via=quote)
@@ -280,6 +285,7 @@ def test_query_strings_fresh_repeated_unknown_and_long(client, replica, stored, 
 
 @settings(max_examples=100, **FUZZ)
 @given(route=st.sampled_from(ROUTES + ("/health",)), raw=raw_segments(), count=st.integers(0, 1200))
+@pytest.mark.slow
 def test_raw_query_strings_and_too_many_parameters(client, replica, stored, route, raw, count):
     query = "&".join([raw] + ["x=1"] * count)
     before = _sunat_requests(replica)
@@ -320,6 +326,7 @@ bodies = st.one_of(
     content_type=content_types,
     query=st.sampled_from(("", "?fresh=1", "?fresh=bogus", "?_method=GET")),
 )
+@pytest.mark.slow
 def test_other_methods_are_refused_as_json(client, replica, stored, method, path, body, content_type, query):
     before = _sunat_requests(replica)
     response = client.generic(method, path + query, data=body, content_type=content_type)
@@ -336,6 +343,7 @@ def test_other_methods_are_refused_as_json(client, replica, stored, method, path
                      st.text(alphabet=string.ascii_uppercase, min_size=1, max_size=10)),
     query=st.lists(st.tuples(query_names, query_values), max_size=6).map(lambda p: urlencode(p, quote_via=quote)),
 )
+@pytest.mark.slow
 def test_health_with_odd_methods_and_query_strings(client, replica, stored, method, query):
     response = client.generic(method, "/health?" + query)
     method = method.upper()  # as RequestFactory.generic sends it

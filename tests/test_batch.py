@@ -171,6 +171,7 @@ def test_an_unexpected_error_is_reported_for_its_items_only(replica, settings):
                                           "detail": "Error interno del servicio."}
 
 
+@pytest.mark.slow
 def test_slow_sunat_leaves_items_pending_within_the_timeout_and_a_retry_finds_them_cached(replica):
     services.lookup_ruc(COMPANY)
     # More cold RUCs than pool workers: some are still queued at the deadline.
@@ -200,6 +201,7 @@ def test_slow_sunat_leaves_items_pending_within_the_timeout_and_a_retry_finds_th
     assert replica.stats()["by_ruc"] == {ruc: 1 for ruc in [COMPANY, *cold]}
 
 
+@pytest.mark.slow
 def test_concurrent_batches_of_the_same_cold_rucs_ask_sunat_once_per_ruc(replica):
     rucs = cold_rucs("2065", 20)
     replica.config.latency = 0.05
@@ -252,6 +254,7 @@ def test_endpoint_answers_the_batch_as_json(client, replica):
     assert body["resumen"] == {"total": 3, "ok": 2, "error": 1, "pendiente": 0}
 
 
+@pytest.mark.slow
 def test_endpoint_never_hangs_past_lote_timeout(client, replica, settings):
     settings.LOTE_TIMEOUT = 0.3
     replica.config.latency = 1.0

@@ -51,12 +51,14 @@ def own_browser_processes() -> list[int]:
 
 
 @pytest.mark.parametrize("ruc", [*CAPTURED, SYNTHETIC])
+@pytest.mark.browser
 def test_browser_and_http_client_give_the_same_json(browser, sunat, ruc):
     assert browser.lookup(ruc) == http_client(sunat).lookup(ruc)
 
 
 @pytest.mark.parametrize("section", sorted(SECTIONS))
 @pytest.mark.parametrize("ruc", ["20573215045", "10401510465", SYNTHETIC])
+@pytest.mark.browser
 def test_sections_are_the_same_through_both_clients(browser, sunat, ruc, section):
     name = browser.lookup(ruc)["razonSocial"]
     rows = browser.lookup_section(ruc, SECTIONS[section], name)
@@ -65,11 +67,13 @@ def test_sections_are_the_same_through_both_clients(browser, sunat, ruc, section
         assert (rows != []) == ruc.startswith("20")  # persons: SUNAT's "no information" page
 
 
+@pytest.mark.browser
 def test_unknown_ruc_is_not_found(browser, sunat):
     with pytest.raises(RucNotFound):
         browser.lookup("20000000001")
 
 
+@pytest.mark.browser
 def test_firewall_page_is_rejected_without_retry(browser, sunat):
     sunat.config.mode = "reject"
     before = sunat.stats()["queries"]
@@ -78,6 +82,7 @@ def test_firewall_page_is_rejected_without_retry(browser, sunat):
     assert sunat.stats()["queries"] == before + 1
 
 
+@pytest.mark.browser
 def test_error_answer_is_unavailable(browser, sunat):
     sunat.config.mode = "http503"
     with pytest.raises(SunatUnavailable):
@@ -85,6 +90,7 @@ def test_error_answer_is_unavailable(browser, sunat):
 
 
 @pytest.mark.parametrize("section", sorted(SECTIONS))
+@pytest.mark.browser
 def test_a_sub_page_answered_with_sunats_error_page_is_unavailable_through_both_clients(browser, sunat, section):
     name = browser.lookup(SYNTHETIC)["razonSocial"]
     sunat.config.update(mode="error")  # every jcrS00Alias answer is SUNAT's error page
@@ -93,6 +99,7 @@ def test_a_sub_page_answered_with_sunats_error_page_is_unavailable_through_both_
             client.lookup_section(SYNTHETIC, SECTIONS[section], name)
 
 
+@pytest.mark.browser
 def test_connection_reset_is_unreachable_and_opens_the_short_backoff(browser, sunat):
     sunat.config.mode = "reset"
     with pytest.raises(SunatUnreachable, match="reset"):
@@ -101,6 +108,7 @@ def test_connection_reset_is_unreachable_and_opens_the_short_backoff(browser, su
     assert cache.get(throttle.FAILING_KEY)["failures"] >= 1 and throttle.blocked_for() == 0
 
 
+@pytest.mark.browser
 def test_unreachable_sunat_is_unavailable(sunat):
     client = BrowserClient(base_url="http://127.0.0.1:9/cl-ti-itmrconsruc/", timeout=5, max_attempts=1)
     try:
@@ -110,6 +118,7 @@ def test_unreachable_sunat_is_unavailable(sunat):
         client.close()
 
 
+@pytest.mark.browser
 def test_page_held_open_is_still_read(sunat):
     sunat.config.update(keep_open=True, keep_open_seconds=30)
     client = BrowserClient(base_url=sunat.url, timeout=3, max_attempts=1)
@@ -119,6 +128,7 @@ def test_page_held_open_is_still_read(sunat):
         client.close()
 
 
+@pytest.mark.browser
 def test_hanging_sunat_times_out_and_the_next_lookup_gets_a_fresh_browser(sunat):
     # Long enough for a page on a loaded machine (a slow one would count as a hang, and restart it).
     client = BrowserClient(base_url=sunat.url, timeout=8, max_attempts=1)
@@ -134,6 +144,7 @@ def test_hanging_sunat_times_out_and_the_next_lookup_gets_a_fresh_browser(sunat)
         client.close()
 
 
+@pytest.mark.browser
 def test_browser_is_recycled_after_max_uses(sunat):
     client = BrowserClient(base_url=sunat.url, timeout=10, max_uses=2)
     try:
@@ -144,6 +155,7 @@ def test_browser_is_recycled_after_max_uses(sunat):
         client.close()
 
 
+@pytest.mark.browser
 def test_crashed_browser_is_replaced_and_the_lookup_retried(sunat):
     before = set(own_browser_processes())
     client = BrowserClient(base_url=sunat.url, timeout=10, max_attempts=2, backoff=0.01)
@@ -159,6 +171,7 @@ def test_crashed_browser_is_replaced_and_the_lookup_retried(sunat):
         client.close()
 
 
+@pytest.mark.browser
 def test_close_leaves_no_browser_process(sunat):
     before = set(own_browser_processes())
     client = BrowserClient(base_url=sunat.url, timeout=10)

@@ -10,7 +10,7 @@ import pytest
 from devtools.servers import PROJECT_ROOT, free_port, redis_server
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 SCRIPT = PROJECT_ROOT / "test-cache-config.py"
 

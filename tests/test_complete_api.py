@@ -113,6 +113,7 @@ def test_complete_of_an_invalid_or_unknown_ruc_is_the_lookups_error(client, repl
     assert sub_page_requests(replica) == {}
 
 
+@pytest.mark.slow
 def test_sections_missing_the_budget_are_pending_and_found_cached_later(client, replica, settings):
     settings.COMPLETO_TIMEOUT = 1.0
     replica.config.latency = 0.3  # 1 ficha + 10 sub-pages, two at a time: ~2 s in all

@@ -160,6 +160,7 @@ def raw_compose():
 # --- docker-compose.prod.yml -----------------------------------------------------------------
 
 @pytest.mark.parametrize("profiles", [(), ("redis",)], ids=["without-redis", "with-redis-profile"])
+@pytest.mark.servers
 def test_compose_file_is_accepted_by_docker_compose(profiles):
     result = compose_config(*profiles)
 
@@ -167,18 +168,22 @@ def test_compose_file_is_accepted_by_docker_compose(profiles):
     assert set(yaml.safe_load(result.stdout)["services"]) >= {"db", "web", "nginx"}
 
 
+@pytest.mark.servers
 def test_up_without_a_profile_leaves_redis_out(config):
     assert services_started(config) == {"db", "web", "nginx", "worker"}
 
 
+@pytest.mark.servers
 def test_up_of_db_web_nginx_pulls_in_no_redis(config):
     assert "redis" not in services_started(config, targets=WITHOUT_REDIS_TARGETS)
 
 
+@pytest.mark.servers
 def test_redis_profile_adds_redis(config_with_redis):
     assert services_started(config_with_redis, profiles=["redis"]) == {"db", "web", "nginx", "worker", "redis"}
 
 
+@pytest.mark.servers
 def test_redis_is_only_in_its_profile_persistent_and_health_checked(config_with_redis):
     redis = config_with_redis["services"]["redis"]
 
@@ -188,6 +193,7 @@ def test_redis_is_only_in_its_profile_persistent_and_health_checked(config_with_
     assert "redis-cli ping" in " ".join(redis["healthcheck"]["test"])
 
 
+@pytest.mark.servers
 def test_web_waits_for_a_healthy_db_and_not_for_redis(config):
     web_depends_on = depends_on(config["services"]["web"])
 
@@ -195,6 +201,7 @@ def test_web_waits_for_a_healthy_db_and_not_for_redis(config):
     assert web_depends_on.get("db") == "service_healthy"
 
 
+@pytest.mark.servers
 def test_web_takes_its_settings_from_env_production(raw_compose, config):
     env_file = raw_compose["services"]["web"]["env_file"]
 
@@ -203,6 +210,7 @@ def test_web_takes_its_settings_from_env_production(raw_compose, config):
     assert config["services"]["web"]["environment"] == read_env_file()
 
 
+@pytest.mark.servers
 def test_worker_runs_the_job_queue_from_the_web_image_without_redis(raw_compose, config):
     worker, web = config["services"]["worker"], config["services"]["web"]
 
@@ -214,6 +222,7 @@ def test_worker_runs_the_job_queue_from_the_web_image_without_redis(raw_compose,
     assert worker["healthcheck"]["test"] == ["NONE"] and worker["restart"] == "unless-stopped"
 
 
+@pytest.mark.servers
 def test_web_migrates_and_collects_static_before_starting_gunicorn(config):
     command = command_text(config["services"]["web"])
     steps = [step.strip() for step in command.split("&&")]
@@ -226,6 +235,7 @@ def test_web_migrates_and_collects_static_before_starting_gunicorn(config):
     assert steps[-1] == "exec gunicorn -c config/gunicorn.py config.wsgi"
 
 
+@pytest.mark.servers
 def test_web_collects_static_into_the_volume_nginx_serves(config):
     web, nginx = config["services"]["web"], config["services"]["nginx"]
     static_root = web["environment"]["DJANGO_STATIC_ROOT"]
@@ -235,6 +245,7 @@ def test_web_collects_static_into_the_volume_nginx_serves(config):
     assert ("static", nginx["environment"]["STATIC_ROOT"], True) in mounts(nginx)
 
 
+@pytest.mark.servers
 def test_nginx_mounts_the_templates_and_the_static_volume_and_publishes_80(config):
     nginx = config["services"]["nginx"]
 
@@ -247,6 +258,7 @@ def test_nginx_mounts_the_templates_and_the_static_volume_and_publishes_80(confi
     assert "web" in depends_on(nginx)
 
 
+@pytest.mark.servers
 def test_nginx_has_a_value_for_every_template_variable_and_substitutes_only_those(config):
     environment = config["services"]["nginx"]["environment"]
     directives = "\n".join(line for line in NGINX_TEMPLATE.read_text().splitlines()
@@ -262,6 +274,7 @@ def test_nginx_has_a_value_for_every_template_variable_and_substitutes_only_thos
     assert not re.search(name_filter, "DJANGO_SECRET_KEY") and not re.search(name_filter, "DATABASE_URL")
 
 
+@pytest.mark.servers
 def test_nginx_does_not_receive_the_secrets(config):
     environment = config["services"]["nginx"]["environment"]
 
@@ -270,6 +283,7 @@ def test_nginx_does_not_receive_the_secrets(config):
     assert not environment.get("POSTGRES_PASSWORD")
 
 
+@pytest.mark.servers
 def test_db_is_health_checked_and_keeps_its_data_in_a_volume(config):
     db = config["services"]["db"]
 
@@ -308,6 +322,7 @@ def test_env_production_database_url_matches_the_db_service():
     )
 
 
+@pytest.mark.servers
 def test_production_refuses_the_placeholder_secret_key_of_env_production():
     result = manage(production_env(), "check")
 
@@ -316,6 +331,7 @@ def test_production_refuses_the_placeholder_secret_key_of_env_production():
     assert "secrets.token_urlsafe" in result.stderr
 
 
+@pytest.mark.servers
 def test_production_refuses_the_placeholder_database_password_of_env_production():
     result = manage(production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50)), "check")
 
@@ -323,12 +339,14 @@ def test_production_refuses_the_placeholder_database_password_of_env_production(
     assert "POSTGRES_PASSWORD" in result.stderr and "DATABASE_URL" in result.stderr
 
 
+@pytest.mark.servers
 def test_production_refuses_a_placeholder_password_left_in_database_url_alone():
     env = production_env(DJANGO_SECRET_KEY=secrets.token_urlsafe(50), POSTGRES_PASSWORD="s3cr3t-elegida")
 
     assert manage(env, "check").returncode != 0
 
 
+@pytest.mark.servers
 def test_env_production_with_a_generated_key_and_password_passes_check_deploy_without_warnings():
     # DATABASE_URL points at host `db`; `check` does not connect to the database.
     password = secrets.token_urlsafe(24)
@@ -340,6 +358,7 @@ def test_env_production_with_a_generated_key_and_password_passes_check_deploy_wi
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.servers
 def test_web_believes_x_real_ip_only_from_the_address_compose_gives_nginx(config):
     nginx_address = ipaddress.ip_address(config["services"]["nginx"]["networks"]["default"]["ipv4_address"])
     subnet = ipaddress.ip_network(config["networks"]["default"]["ipam"]["config"][0]["subnet"])

@@ -14,7 +14,7 @@ import pytest
 
 from devtools.servers import PROJECT_ROOT
 
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 # Takes the padrón import's lock as the importer does, for a database of the given NAME (argv[1]):
 # "hold" keeps it until its stdin closes, "try" says whether it got it and lets it go.

@@ -11,7 +11,7 @@ from devtools.replica.rucs import make_ruc
 from devtools.servers import gunicorn_server, postgres_server, wait_until
 
 # Its own PostgreSQL, stopped and started: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 RUCS = [make_ruc(f"20{n:08d}") for n in range(60_100_000, 60_100_007)]  # new to the service
 

@@ -20,7 +20,7 @@ from sunat.upstream.clients.browser_processes import browser_processes
 from tests.padron_files import COMPANY_ROW, HANDMADE, later, write_rows
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 COMPANY = "20573215045"
 
@@ -115,6 +115,7 @@ def worker_pids(master_pid: int) -> set[int]:
     return children
 
 
+@pytest.mark.browser  # in gunicorn's workers
 def test_no_chromium_outlives_its_gunicorn_worker(replica, tmp_path):
     # Paced faster than production (1 s deployment-wide: 2.5 s per worker without Redis, two paced
     # page loads per browser lookup): the subject here is the browsers, not the pacing, and four

@@ -37,6 +37,7 @@ def imported(tmp_path, rows=ROWS, name="anexos.zip"):
     return import_padron(register_file(tmp_path / name, rows), register=ESTABLECIMIENTOS_ANEXOS)
 
 
+@pytest.mark.slow
 def test_a_generated_register_imports_every_row_of_every_ruc_in_the_files_order(tmp_path):
     path = write_register(tmp_path / "padron_reducido_local_anexo.zip", ESTABLECIMIENTOS_ANEXOS.name, 20_000)
     expected = list(establishment_rows(ESTABLECIMIENTOS_ANEXOS, 20_000))

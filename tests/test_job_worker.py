@@ -18,7 +18,7 @@ from devtools.webhook_receiver import Receiver
 from tests.padron_files import COMPANY, HANDMADE, later, write_rows
 
 # Its own SQLite file and processes: run once, in the first pass of make test.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 
 def deployment(tmp_path, receiver) -> dict:

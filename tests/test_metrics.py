@@ -112,6 +112,7 @@ def test_a_batch_s_size_is_observed(client, replica):
 
 
 @pytest.mark.standalone
+@pytest.mark.servers
 def test_two_gunicorn_workers_counts_add_up(tmp_path, replica):
     from devtools.deployments import manage, production_env
     from devtools.servers import gunicorn_server

@@ -24,6 +24,7 @@ def config_with_monitoring():
     return yaml.safe_load(result.stdout)
 
 
+@pytest.mark.servers
 def test_the_profile_adds_prometheus_and_grafana_and_nothing_needs_them(config_with_monitoring):
     assert services_started(config_with_monitoring, profiles=["monitoring"]) == {
         "db", "web", "nginx", "worker", "prometheus", "grafana"}
@@ -32,6 +33,7 @@ def test_the_profile_adds_prometheus_and_grafana_and_nothing_needs_them(config_w
         assert config_with_monitoring["services"][name]["profiles"] == ["monitoring"]
 
 
+@pytest.mark.servers
 def test_prometheus_scrapes_the_service_from_the_network_metrics_are_open_to(config_with_monitoring):
     services = config_with_monitoring["services"]
     prometheus_yml = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
@@ -49,6 +51,7 @@ def test_prometheus_scrapes_the_service_from_the_network_metrics_are_open_to(con
     assert "monitoring" in services["prometheus"]["networks"]
 
 
+@pytest.mark.servers
 def test_grafana_is_provisioned_from_the_repository_and_only_on_loopback(config_with_monitoring):
     grafana = config_with_monitoring["services"]["grafana"]
     targets = {target: source for source, target, _ in mounts(grafana)}

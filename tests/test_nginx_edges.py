@@ -127,6 +127,7 @@ def django_edge(tmp_path_factory):
 
 # --- the real client behind a TLS front --------------------------------------------------------
 
+@pytest.mark.servers
 def test_behind_the_front_one_client_flooding_the_api_does_not_limit_another(echo_edge):
     flood = [get(echo_edge["front"], "/api/ruc/20573215045", "127.0.0.2") for _ in range(30)]
     victim = [get(echo_edge["front"], "/api/ruc/20573215045", "127.0.0.3") for _ in range(10)]
@@ -139,6 +140,7 @@ def test_behind_the_front_one_client_flooding_the_api_does_not_limit_another(ech
     assert victim[0].json()["headers"]["x-forwarded-for"] == "127.0.0.3"
 
 
+@pytest.mark.servers
 def test_a_direct_client_forging_x_forwarded_for_is_limited_and_seen_as_itself(echo_edge):
     # Were the header believed, every request would be a new client with a fresh bucket.
     answers = [get(echo_edge["nginx"], "/api/ruc/20573215045", "127.0.0.4",
@@ -149,6 +151,7 @@ def test_a_direct_client_forging_x_forwarded_for_is_limited_and_seen_as_itself(e
     assert (seen["x-real-ip"], seen["x-forwarded-for"]) == ("127.0.0.4", "127.0.0.4")
 
 
+@pytest.mark.servers
 def test_an_address_forged_through_the_front_is_not_believed_either(echo_edge):
     # The front appends its own client's address: the last untrusted one is the real client.
     seen = get(echo_edge["front"], "/", "127.0.0.5", {"X-Forwarded-For": "192.0.2.77"}).json()["headers"]
@@ -166,12 +169,14 @@ def test_an_address_forged_through_the_front_is_not_believed_either(echo_edge):
     (FRONT, "javascript", "http"),  # only http or https, even from the front
     (FRONT, "https, http", "http"),
 ])
+@pytest.mark.servers
 def test_x_forwarded_proto_is_taken_only_from_the_trusted_front(echo_edge, source, sent, passed_on):
     seen = get(echo_edge["nginx"], "/", source, {"X-Forwarded-Proto": sent}).json()["headers"]
 
     assert seen["x-forwarded-proto"] == passed_on
 
 
+@pytest.mark.servers
 def test_other_scheme_and_host_claims_never_reach_the_service(echo_edge):
     claims = {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "https", "X-Forwarded-Host": "evil.example",
               "X-Forwarded-Port": "443", "Forwarded": "for=192.0.2.1;proto=https"}
@@ -180,6 +185,7 @@ def test_other_scheme_and_host_claims_never_reach_the_service(echo_edge):
     assert {name.lower() for name in claims} & set(seen) == set()
 
 
+@pytest.mark.servers
 def test_django_redirects_a_direct_client_claiming_https_and_not_the_front(django_edge):
     direct = get(django_edge["nginx"], "/admin/", ADMIN, {"X-Forwarded-Proto": "https"})
     through_front = get(django_edge["front"], "/admin/", ADMIN)
@@ -195,6 +201,7 @@ def request_ids(answer: Answer) -> list[str]:
     return [value for name, value in answer.header_list if name.lower() == "x-request-id"]
 
 
+@pytest.mark.servers
 def test_the_service_gets_nginx_s_request_id_never_the_client_s(echo_edge):
     answer = get(echo_edge["front"], "/api/ruc/20573215045", "127.0.0.4", {"X-Request-ID": "forged"})
 
@@ -203,6 +210,7 @@ def test_the_service_gets_nginx_s_request_id_never_the_client_s(echo_edge):
     assert request_ids(answer) == [passed_on]  # echoed once, by nginx
 
 
+@pytest.mark.servers
 def test_the_service_s_answers_and_nginx_s_own_carry_one_request_id(django_edge):
     for path in ("/health", "/api/ruc/123", "/metrics"):
         answer = get(django_edge["front"], path, "127.0.0.5", {"X-Request-ID": "forged"})
@@ -211,6 +219,7 @@ def test_the_service_s_answers_and_nginx_s_own_carry_one_request_id(django_edge)
 
 
 @pytest.mark.parametrize("path", ["/metrics", "//metrics", "/%6Detrics", "/metrics/", "/metrics?x=1", "/./metrics"])
+@pytest.mark.servers
 def test_metrics_are_never_served_through_nginx(django_edge, path):
     for base in (django_edge["front"], django_edge["nginx"]):
         answer = get(base, path, "127.0.0.6")
@@ -219,6 +228,7 @@ def test_metrics_are_never_served_through_nginx(django_edge, path):
 
 # --- the admin ---------------------------------------------------------------------------------
 
+@pytest.mark.servers
 def test_admin_answers_only_the_allowed_addresses(django_edge):
     allowed = get(django_edge["front"], "/admin/", ADMIN)
     refused = [
@@ -237,6 +247,7 @@ def test_admin_answers_only_the_allowed_addresses(django_edge):
     assert get(django_edge["front"], "/health", STRANGER).status == 200
 
 
+@pytest.mark.servers
 def test_admin_login_past_its_burst_is_a_json_429(django_edge):
     answers = [get(django_edge["front"], "/admin/login/", ADMIN) for _ in range(6)]  # 10 r/m, burst 3
 
@@ -248,6 +259,7 @@ def test_admin_login_past_its_burst_is_a_json_429(django_edge):
 
 # --- connections -------------------------------------------------------------------------------
 
+@pytest.mark.servers
 def test_one_client_ip_holds_at_most_its_share_of_the_whole_site(echo_edge):
     with ThreadPoolExecutor(8) as pool:
         held = [pool.submit(get, echo_edge["nginx"], "/slow?1.5", "127.0.0.8") for _ in range(8)]
@@ -260,6 +272,7 @@ def test_one_client_ip_holds_at_most_its_share_of_the_whole_site(echo_edge):
     assert bystander.status == 200
 
 
+@pytest.mark.servers
 def test_slow_header_clients_are_cut_at_the_header_timeout_and_others_are_served(echo_edge):
     host, port = echo_edge["nginx"].removeprefix("http://").split(":")
     idle = []
@@ -307,6 +320,7 @@ def test_slow_header_clients_are_cut_at_the_header_timeout_and_others_are_served
 
 # --- the configuration itself ------------------------------------------------------------------
 
+@pytest.mark.servers
 def test_shipped_nginx_conf_passes_nginx_t_on_loopback_with_the_production_values(tmp_path):
     values = {**nginx_defaults(), "NGINX_PORT": "8080", "GUNICORN_UPSTREAM": "127.0.0.1:8000",
               "STATIC_ROOT": str(tmp_path), "NGINX_TRUSTED_PROXIES": "10.0.0.0/8 2001:db8::1",
@@ -334,6 +348,7 @@ def test_shipped_nginx_conf_has_room_for_every_connection():
     assert re.search(r"^\s*include\s+/etc/nginx/conf\.d/\*\.conf;", text, re.MULTILINE)
 
 
+@pytest.mark.servers
 def test_template_without_the_scripts_file_is_refused_by_nginx(tmp_path):
     # Fail closed: a container whose script did not run (or failed) never serves.
     values = {**nginx_defaults(), "NGINX_PORT": "8080", "GUNICORN_UPSTREAM": "127.0.0.1:8000",
@@ -364,6 +379,7 @@ def test_template_without_the_scripts_file_is_refused_by_nginx(tmp_path):
     "fe80::1%eth0",
     "12345::1",
 ])
+@pytest.mark.servers
 def test_address_script_refuses_what_is_not_an_address(tmp_path, name, entry):
     (tmp_path / "trusted-proxies.conf").write_text("# from an earlier start\n")
 
@@ -374,6 +390,7 @@ def test_address_script_refuses_what_is_not_an_address(tmp_path, name, entry):
     assert not (tmp_path / "trusted-proxies.conf").exists()  # nothing stale is left to start with
 
 
+@pytest.mark.servers
 def test_address_script_renders_each_entry_once_per_directive(tmp_path):
     result = run_address_script(tmp_path, {"NGINX_TRUSTED_PROXIES": "10.0.0.5,  172.16.0.0/12\t2001:db8::/32",
                                            "NGINX_ADMIN_ALLOW": "203.0.113.7"})
@@ -389,6 +406,7 @@ def test_address_script_renders_each_entry_once_per_directive(tmp_path):
     assert admin.split() == ["default", "0;", "203.0.113.7", "1;"]
 
 
+@pytest.mark.servers
 def test_address_script_with_empty_lists_trusts_no_front_and_opens_the_admin(tmp_path):
     result = run_address_script(tmp_path, {"NGINX_TRUSTED_PROXIES": "", "NGINX_ADMIN_ALLOW": " "})
 
@@ -407,6 +425,7 @@ def test_address_script_is_executable_posix_sh_as_the_image_needs():
 
 # --- docker-compose.prod.yml -------------------------------------------------------------------
 
+@pytest.mark.servers
 def test_compose_runs_the_shipped_main_config_and_the_address_script():
     from tests.test_compose import compose_config, mounts, yaml
 

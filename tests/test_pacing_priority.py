@@ -80,6 +80,7 @@ def test_background_work_gives_up_at_its_deadline_while_live_work_keeps_every_sl
 
 
 @own_pacing
+@pytest.mark.slow
 def test_without_shared_pacing_each_side_paces_itself_to_its_part_of_the_rate(pacing):
     live_interval = INTERVAL * 1 / 0.8  # SUNAT_PROCESSES web processes share 80%
     background_interval = INTERVAL * 2 / 0.2  # QUEUE_WORKERS queue processes share 20%

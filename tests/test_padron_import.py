@@ -387,6 +387,7 @@ def test_import_refuses_a_second_import_while_one_runs(tmp_path, old_register, m
 
 # Progress reports -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_progress_is_reported_every_progress_every_rows_in_the_importing_thread(tmp_path, monkeypatch):
     every = SEVERAL_BLOCKS // 3  # about one block's rows
     total = 2 * SEVERAL_BLOCKS
@@ -423,6 +424,7 @@ def test_small_file_reports_only_indexing_and_comparing(tmp_path):
 
 # The swap: readers see the old register until the new one is committed --------------------
 
+@pytest.mark.slow
 def test_lookups_see_the_old_register_until_the_swap(tmp_path, old_register, client, monkeypatch):
     monkeypatch.setattr(importer, "PROGRESS_EVERY", 1)
     path, new_rows = generated(tmp_path / "new.zip", SEVERAL_BLOCKS, seed=13)
@@ -599,6 +601,7 @@ def command_output_without_a_terminal(tmp_path, monkeypatch, plain_every: float)
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_command_without_a_terminal_prints_periodic_lines(tmp_path, monkeypatch):
     output = command_output_without_a_terminal(tmp_path, monkeypatch, plain_every=0.0)
 
@@ -611,6 +614,7 @@ def test_command_without_a_terminal_prints_periodic_lines(tmp_path, monkeypatch)
     assert lines[-1].startswith(f"Padrón importado: {rows}")
 
 
+@pytest.mark.slow
 def test_command_without_a_terminal_prints_loading_lines_at_most_every_plain_every_seconds(tmp_path, monkeypatch):
     lines = command_output_without_a_terminal(tmp_path, monkeypatch, plain_every=3600.0).splitlines()
 
@@ -618,6 +622,7 @@ def test_command_without_a_terminal_prints_loading_lines_at_most_every_plain_eve
     assert sum(text.startswith("padrón: indexando") for text in lines) == 1
 
 
+@pytest.mark.slow
 def test_command_on_a_terminal_draws_a_bar(tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "PROGRESS_EVERY", 1)
     path, _ = generated(tmp_path / "padron.zip", SEVERAL_BLOCKS, seed=18)

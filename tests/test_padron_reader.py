@@ -134,6 +134,7 @@ def test_blank_lines_are_skipped_and_a_last_line_without_newline_is_read(tmp_pat
     assert read_all(path) == [as_tuple(COMPANY_ROW), as_tuple(ENIE_ROW), as_tuple(ROAD_ROW)]
 
 
+@pytest.mark.slow
 def test_rows_spanning_several_read_blocks_are_all_read_in_order(tmp_path):
     path, expected = generated(tmp_path / "padron.txt", SEVERAL_BLOCKS, seed=4)
     assert path.stat().st_size > 2 * BLOCK_SIZE
@@ -250,6 +251,7 @@ def test_line_numbers_count_blank_lines_and_crlf(tmp_path):
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.slow
 def test_bad_row_in_a_later_read_block_names_its_line(tmp_path, newline):
     lines = [line(fields) for fields in generate_rows(SEVERAL_BLOCKS, seed=5)]
     bad = SEVERAL_BLOCKS - 1000  # in the last block
@@ -448,6 +450,7 @@ def test_generated_rows_have_valid_unique_rucs_known_ubigeos_and_latin1_names():
     assert any(row[7] == "----" for row in rows)
 
 
+@pytest.mark.servers
 def test_generator_command_writes_a_crlf_zip(tmp_path):
     out = tmp_path / "padron.zip"
 

@@ -15,7 +15,7 @@ from devtools.servers import PROJECT_ROOT, gunicorn_server, nginx_server, postgr
 from tests.test_compose import read_env_file
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 COMPANY = "20573215045"
 HTTPS = {"Host": "localhost", "X-Forwarded-Proto": "https"}  # what the TLS front in production sends

@@ -309,6 +309,7 @@ def test_corrected_answer_keeps_the_trailer_last():
     assert fixed["condicion"] is None and answer["condicion"] == "HABIDO"
 
 
+@pytest.mark.servers
 def test_an_import_is_not_refused_by_another_checkouts_test_process(tmp_path):
     """Another checkout's suite on this machine has an in-memory test database of the same NAME:
     a lock it holds on its database is not one on ours."""

@@ -100,6 +100,7 @@ def test_answers_with_the_registers_conform_to_the_schema(replica, agents, setti
 
 
 
+@pytest.mark.slow
 def test_a_padron_imported_by_another_process_is_seen_within_seconds(client, tmp_path):
     """An import elsewhere (the scheduler) cannot clear this process's LocMem: what this process
     remembered ("no padrón yet") lasts VERSION_CACHE_SECONDS, not a minute."""

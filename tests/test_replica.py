@@ -966,6 +966,7 @@ def test_ruc_check_digit():
 # -- CLI ---------------------------------------------------------------------------------
 
 
+@pytest.mark.servers
 def test_cli_prints_url_serves_lookups_and_exits_cleanly_on_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.replica", "--port", "0", "--no-synthetic", "--latency", "0.01"],

@@ -396,6 +396,7 @@ def test_the_challenge_is_per_session(sunat, client):
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="no node to run the page's script")
+@pytest.mark.servers
 def test_a_javascript_engine_running_the_page_script_passes_js_mode(sunat, client):
     sunat.config.update(**DEFENSES["js"])
     script = next(s for s in scripts(open_form(sunat, client).text) if "toString(16)" in s)
@@ -452,6 +453,7 @@ def _browser_paths():
 
 
 @pytest.mark.skipif(None in _browser_paths(), reason="no Chromium/chromedriver")
+@pytest.mark.browser
 def test_headless_chromium_passes_every_defense_by_itself(sunat):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
@@ -568,6 +570,7 @@ def test_cli_defense_option_names_a_preset(defense):
     assert build_parser().parse_args(["--defense", defense]).defense == defense
 
 
+@pytest.mark.servers
 def test_cli_starts_with_a_defense_switched_on():
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.replica", "--port", "0", "--defense", "js", "--quiet"],

@@ -56,6 +56,7 @@ def test_no_request_line_unless_asked(client, settings, caplog):
 
 
 @pytest.mark.standalone
+@pytest.mark.servers
 def test_json_logs_from_gunicorn_are_one_object_per_line(tmp_path, replica):
     env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", SUNAT_BASE_URL=replica.url,
                          DJANGO_LOG_FORMAT="json")
@@ -76,6 +77,7 @@ def test_json_logs_from_gunicorn_are_one_object_per_line(tmp_path, replica):
     assert attempt["level"] == "INFO" and attempt["time"].startswith("20")
 
 
+@pytest.mark.servers
 def test_an_unknown_log_format_stops_the_service_saying_so(tmp_path):
     env = production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", DJANGO_LOG_FORMAT="xml")
     result = manage(env, "check")

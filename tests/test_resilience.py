@@ -18,7 +18,7 @@ from devtools.replica import make_ruc
 from devtools.servers import gunicorn_server, postgres_server, redis_server, wait_until
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 CACHED = ["20573215045", "20146806679", "20440374248", "20550263948", "10123456781"]
 _databases = iter(range(1000))

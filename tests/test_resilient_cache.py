@@ -23,7 +23,7 @@ from devtools.servers import HOST, free_port, redis_server, stop_process, wait_f
 from resilient_cache import ResilientRedisCache
 
 # Does not use the database or cache that `make test` varies: run once, in the first pass.
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 TIMEOUT = 0.2  # socket timeouts, seconds
 RETRY_INTERVAL = 0.2

@@ -101,6 +101,7 @@ def test_evicting_a_ruc_removes_its_sections(client, replica):
     assert ruc_cache.get(COMPANY) is None and ruc_cache.get(COMPANY, "representantes") is None
 
 
+@pytest.mark.browser
 def test_lookups_through_the_selenium_client_match_the_http_client(client, replica, settings):
     via_http = client.get(f"/api/ruc/{COMPANY}").json()
     reps_http = client.get(f"/api/ruc/{COMPANY}/representantes").json()["representantes"]

@@ -14,7 +14,7 @@ from devtools import servers
 from devtools.deployments import job_worker
 from devtools.servers import HOST, PROJECT_ROOT, wait_until
 
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 
 def children(pid: int) -> dict[int, str]:

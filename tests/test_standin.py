@@ -227,6 +227,7 @@ def browser_lookup(driver, sunat, number=RUC):
 
 
 @pytest.mark.parametrize("defenses", [{"js"}, {"numrnd", "cookie", "js", "browser_ua"}])
+@pytest.mark.browser
 def test_headless_chromium_passes(chromium, defenses):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

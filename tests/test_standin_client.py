@@ -40,6 +40,8 @@ def standin(settings):
     (("js",), BROWSER),
     (("numrnd", "cookie", "js"), BROWSER),
 ])
+@pytest.mark.browser
+@pytest.mark.slow
 def test_every_defense_is_answered_right_through_the_api(client, standin, defenses, flow):
     standin.defenses = set(defenses)
     ruc, *batch = [make_ruc(f"2091{len(defenses)}{n:05d}") for n in range(3)]
@@ -66,6 +68,7 @@ def test_every_defense_is_answered_right_through_the_api(client, standin, defens
     assert client.get("/health").json()["status"] == "ok"
 
 
+@pytest.mark.browser
 def test_a_sunat_that_drops_non_browser_clients_is_found_out_by_the_check(client, standin, settings):
     standin.defenses = {"browser_ua"}
     settings.SUNAT_FAILURE_BACKOFF = 0.2

@@ -154,6 +154,7 @@ def test_when_every_http_flow_is_refused_http_alone_answers_503_and_health_says_
     assert health["sunat"]["lastAnswer"]
 
 
+@pytest.mark.slow
 def test_refused_flows_never_burst_past_the_pacing(client, defended, settings):
     settings.SUNAT_CLIENT = "http"
     settings.SUNAT_MIN_INTERVAL = 0.2

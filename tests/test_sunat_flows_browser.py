@@ -16,6 +16,7 @@ from sunat.upstream.flows import BROWSER, FLOWS, choice
 
 # Chromium is the subject, and it is slow to start: run once, in the first pass of make test.
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.standalone,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("chromedriver") and not shutil.which("chromium"),

@@ -108,6 +108,7 @@ def versions(name: str) -> int:
 
 # The sync ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_first_sync_imports_every_file_and_says_so_in_a_line_each(sunat, files):
     lines = sync()
 
@@ -355,6 +356,7 @@ def test_the_daily_command_syncs_at_the_sync_time_and_stops_on_sigterm(sunat, se
     assert signal.getsignal(signal.SIGTERM) is previous  # the command put the handler back
 
 
+@pytest.mark.slow
 def test_sigterm_during_the_daily_sync_ends_it_and_the_rest_stays_as_it_was(sunat, settings):
     settings.SUNAT_SYNC_TIME = f"{(datetime.now(UTC) + timedelta(seconds=2)).astimezone(LIMA):%H:%M:%S}"
     out = SignalsAfter("(padron): importado", times=1)  # while the sync holds its lock

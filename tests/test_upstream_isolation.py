@@ -24,7 +24,7 @@ from devtools.deployments import create_database, manage, production_env
 from devtools.replica import ReplicaServer, make_ruc
 from devtools.servers import gunicorn_server, nginx_server, postgres_server, redis_server, wait_until
 
-pytestmark = pytest.mark.standalone
+pytestmark = [pytest.mark.standalone, pytest.mark.servers]
 
 CACHED = "20573215045"
 PROXY_TIMEOUT = 30  # NGINX_PROXY_READ_TIMEOUT in .env.production

@@ -110,6 +110,7 @@ def stored_hits(database) -> int:
 
 
 @pytest.mark.standalone
+@pytest.mark.servers
 def test_two_gunicorn_workers_counts_add_up_in_the_database(tmp_path, replica):
     from devtools.servers import gunicorn_server, wait_until
 
@@ -123,6 +124,7 @@ def test_two_gunicorn_workers_counts_add_up_in_the_database(tmp_path, replica):
 
 
 @pytest.mark.standalone
+@pytest.mark.servers
 def test_a_stopping_worker_writes_its_last_counts(tmp_path, replica):
     from devtools.servers import gunicorn_server
 

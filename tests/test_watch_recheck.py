@@ -27,6 +27,7 @@ def watched(client, replica, settings):
     return key
 
 
+@pytest.mark.slow
 def test_a_run_rechecks_its_share_never_checked_first_then_the_oldest(watched, replica):
     assert recheck.per_run() == 3
 
@@ -40,6 +41,7 @@ def test_a_run_rechecks_its_share_never_checked_first_then_the_oldest(watched, r
     assert set(by_ruc) == set(RUCS) and sorted(by_ruc.values()) == [1, 1, 1, 1, 2]  # then one of the first again
 
 
+@pytest.mark.slow
 def test_a_change_found_by_a_recheck_is_an_event_of_source_revision(client, watched, replica):
     client.get(f"/api/ruc/{RUCS[0]}")
     stored = RucRecord.objects.get(ruc=RUCS[0])

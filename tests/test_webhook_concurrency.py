@@ -79,6 +79,7 @@ def event_ids(*rucs):
     return [f"evt_{pk}" for pk in ChangeEvent.objects.filter(ruc__in=rucs).order_by("id").values_list("id", flat=True)]
 
 
+@pytest.mark.slow
 def test_dead_receivers_of_other_keys_do_not_delay_a_live_one(dead, live, webhook_of, tmp_path):
     webhook_of("Atento", live.url, rucs=[COMPANY])
     change_padron(tmp_path, "day0.zip", **{ENIE: "NO HABIDO"})  # the dead keys' notices come first
@@ -98,6 +99,7 @@ def test_dead_receivers_of_other_keys_do_not_delay_a_live_one(dead, live, webhoo
     assert sum(notice.attempts for notice in stuck) == DEAD_KEYS  # the first of each, then the next waits
 
 
+@pytest.mark.slow
 def test_a_retry_that_falls_due_while_a_run_waits_on_dead_receivers_goes_out_at_once(dead, live, webhook_of,
                                                                                     tmp_path):
     webhook_of("Atento", live.url)

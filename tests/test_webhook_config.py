@@ -70,6 +70,7 @@ def test_delete_removes_it_and_a_key_is_needed(client, key):
     ("ftp://93.184.216.34/", "https"),
     ("", "url debe ser"),
 ])
+@pytest.mark.slow
 def test_only_public_https_urls_are_accepted(client, key, url, reason):
     response = put(client, key, {"url": url})
 

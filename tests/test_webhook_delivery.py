@@ -269,6 +269,7 @@ class Trickler:
         self.sock.close()
 
 
+@pytest.mark.slow
 def test_a_receiver_that_trickles_is_cut_at_the_attempts_limit_and_delays_only_its_own_key(
         client, old_padron, watcher, receiver, tmp_path, monkeypatch):
     monkeypatch.setattr(sender, "ATTEMPT_SECONDS", 1.5)
@@ -292,6 +293,7 @@ def test_a_receiver_that_trickles_is_cut_at_the_attempts_limit_and_delays_only_i
     assert stuck.delivery == Notification.PENDING and stuck.attempts == 1 and stuck.last_error
 
 
+@pytest.mark.servers
 def test_an_https_receiver_is_verified_against_the_urls_host_name(old_padron, watcher, tmp_path, settings):
     ca, cert, key = make_tls_files(tmp_path, "localhost")
     secure = Receiver(tls=(cert, key)).start()
