@@ -30,7 +30,6 @@ def pytest_configure(config):
 def _refuse_programs():
     """The fast tier's promise, kept: a test that starts a program (a server, Chromium, manage.py...)
     without its marker fails here, instead of slowing the tier down unnoticed."""
-    start = subprocess.Popen._execute_child
 
     def refuse(self, args, *rest, **kwargs):
         program = os.path.basename(str(args[0] if isinstance(args, (list, tuple)) else args))

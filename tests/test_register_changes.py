@@ -326,14 +326,32 @@ def test_an_import_is_not_refused_by_another_checkouts_test_process(tmp_path):
 
 
 def test_two_imports_in_this_database_still_refuse_each_other(tmp_path):
+    import threading
+
     from django.db import connection
 
     from sunat.padron.importer import _PostgresLoader, _SqliteLoader
     from sunat.padron.registers import PADRON
 
     loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(PADRON)
-    with loader.exclusive():
+    held, done = threading.Event(), threading.Event()
+
+    def first_import():  # another import, on its own connection (PostgreSQL's advisory lock is per session)
+        try:
+            with loader.exclusive():
+                held.set()
+                done.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_import)
+    thread.start()
+    assert held.wait(10)
+    try:
         with pytest.raises(PadronError, match="otra importación de este registro está en curso"):
             import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE)))
+    finally:
+        done.set()
+        thread.join()
     assert not PadronVersion.objects.exists()
     assert import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE))).rows == len(HANDMADE)

@@ -13,7 +13,7 @@ from sunat.lookups.pages import FICHA
 from sunat.models import RucRecord
 from tests.padron_files import COMPANY
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
 
 def table_away(name: str):
