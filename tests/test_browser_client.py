@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from devtools.replica import PERSON_RUC, ReplicaServer, make_ruc
+from devtools.servers import wait_until
 from sunat.exceptions import RucNotFound, SunatRejected, SunatTimeout, SunatUnavailable, SunatUnreachable
 from sunat.upstream import throttle
 from sunat.upstream.clients import SECTIONS
@@ -180,7 +181,8 @@ def test_close_leaves_no_browser_process(sunat):
 
     client.close()
 
-    assert set(own_browser_processes()) - before == set()
+    # Killed at once; on a loaded machine the kernel may take a moment to end them.
+    wait_until(lambda: not set(own_browser_processes()) - before, timeout=10, what="the browser's processes ending")
 
 
 def test_missing_driver_is_a_clear_error_and_selenium_manager_is_not_run(sunat, tmp_path):
