@@ -113,6 +113,13 @@ def test_a_retry_that_falls_due_while_a_run_waits_on_dead_receivers_goes_out_at_
     assert 0 <= request["at"] - due < 1.5  # taken up by the run, not after its dead attempts
 
 
+def until_dead_are_held_and_live_delivered(dead):
+    """Wait until every dead receiver holds an attempt and the live key ("Atento") has nothing pending."""
+    while (sum(receiver.connections for receiver in dead) < DEAD_KEYS
+           or Notification.objects.filter(key__name="Atento", delivery=Notification.PENDING).exists()):
+        time.sleep(0.05)
+
+
 def test_a_notice_written_while_a_run_waits_on_dead_receivers_goes_out_at_once(dead, live, webhook_of, tmp_path):
     writers_at_once()
     webhook_of("Atento", live.url)
@@ -120,9 +127,7 @@ def test_a_notice_written_while_a_run_waits_on_dead_receivers_goes_out_at_once(d
     run = in_a_thread(delivery.deliver_due)  # the queue's run; no other worker is free
     run.start()
     try:
-        while (sum(receiver.connections for receiver in dead) < DEAD_KEYS
-               or Notification.objects.filter(key__name="Atento", delivery=Notification.PENDING).exists()):
-            time.sleep(0.05)
+        until_dead_are_held_and_live_delivered(dead)
         change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO"})
         written = time.monotonic()
         while len(live.received) < 2 and time.monotonic() - written < 3:
@@ -141,9 +146,7 @@ def test_the_job_a_new_notice_queues_does_not_wait_behind_a_busy_run(dead, live,
     busy = in_a_thread(lambda: run_queued(jobs.DELIVER))  # the first notices' job, in a queue worker...
     busy.start()
     try:
-        while (sum(receiver.connections for receiver in dead) < DEAD_KEYS
-               or Notification.objects.filter(key__name="Atento", delivery=Notification.PENDING).exists()):
-            time.sleep(0.05)
+        until_dead_are_held_and_live_delivered(dead)
         change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO"})
         written = time.monotonic()
         run_queued(jobs.DELIVER)  # ...and the job this one queued, in the queue's other worker
