@@ -58,15 +58,25 @@ def deliver_due(limit: int = 1000, budget: float = 90.0) -> int:
     webhooks_by_key: dict[int, Webhook | None] = {}
     turns: set[int] = set()  # the keys that had their turn in this round
     sending: dict[Future, tuple[Webhook, Notification]] = {}
+    # The due keys are read at most every POLL_SECONDS (a scan of every pending notice); between
+    # reads the keys read last are offered again, and one with nothing due is dropped until the next.
+    due: list[int] = []
+    read_at = float("-inf")
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-post") as pool:
         while True:
-            progressed = False
+            progressed, fresh = False, True
             room = min(threads - len(sending), limit - attempts)
-            if room > 0 and time.monotonic() < deadline:
+            now = time.monotonic()
+            if room > 0 and now < deadline:
+                if now - read_at >= POLL_SECONDS:
+                    due, read_at = _due_keys(), now
+                else:
+                    fresh = False
                 busy = {notice.key_id for _, notice in sending.values()}
-                for key_id in _take_turns(_due_keys(), busy, turns, room):
+                for key_id in _take_turns(due, busy, turns, room):
                     notice = _claim_oldest(key_id)
-                    if notice is None:  # another run took it
+                    if notice is None:  # nothing due now (a retry later), or another run took it
+                        due.remove(key_id)
                         continue
                     progressed, attempts = True, attempts + 1
                     if key_id not in webhooks_by_key:
@@ -79,6 +89,9 @@ def deliver_due(limit: int = 1000, budget: float = 90.0) -> int:
                     sending[pool.submit(sender.post, *_request(webhook, notice))] = (webhook, notice)
             if not sending:
                 if progressed:  # the keys settled without a POST: there may be more due
+                    continue
+                if not fresh:  # nothing left of the last read: read again before ending
+                    read_at = float("-inf")
                     continue
                 return delivered
             done, _ = wait(sending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
