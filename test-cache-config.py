@@ -21,7 +21,7 @@ def main() -> int:
 
     django.setup()
     # Failures are reported below in one line each; no tracebacks from the cache logger.
-    logging.getLogger("sunat.lookups.cache").setLevel(logging.CRITICAL)
+    logging.getLogger("sunat.lookups.ruc_cache").setLevel(logging.CRITICAL)
     from django.conf import settings
     from django.core.cache import cache
 

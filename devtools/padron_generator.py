@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 
 from devtools.replica.rucs import make_ruc
-from sunat.padron.reader import ENCODING, HEADER
-from sunat.padron.sources import LIMA
+from sunat.registers.reader import ENCODING, HEADER
+from sunat.registers.sources import LIMA
 from sunat.ubigeo import districts
 
 SURNAMES = (

@@ -2,7 +2,7 @@
 
     python -m devtools.register_generator NAME PADRON_ROWS OUTPUT.zip [--seed N] [--share 0.01]
 
-NAME is a register of sunat.padron.registers (agentes-retencion, agentes-percepcion,
+NAME is a register of sunat.registers.files (agentes-retencion, agentes-percepcion,
 agentes-percepcion-vi, buenos-contribuyentes, establecimientos-anexos). Its RUCs are a share of
 the companies (and a few persons) of the padrón devtools.padron_generator writes for the same
 PADRON_ROWS and seed, so that the files agree with each other. The establishments' file is
@@ -23,8 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from devtools.padron_generator import GIVEN_NAMES, SURNAMES, VIAS, ZONAS, ZONE_NAMES, generate_rows
-from sunat.padron.registers import REGISTERS, Register
-from sunat.padron.sources import LIMA
+from sunat.registers.files import REGISTERS, Register
+from sunat.registers.sources import LIMA
 from sunat.ubigeo import districts
 
 NAME_LIMIT = 100  # SUNAT cuts the names in these files

@@ -1,5 +1,8 @@
-"""Django's cache as the service uses it, whichever backend: which one it is, Redis's raw
-connection when it answers, a probe, and each process's short-lived copy of what it read.
+"""Django's cache as the service uses it, whichever backend: every family of keys the service keeps
+there (spelled here and nowhere else), which backend it is, Redis's raw connection when it answers,
+a probe, and each process's short-lived copy of what it read.
+
+Every key starts with `sunat:`; `manage.py clear_ruc_cache` removes `sunat:ruc:*` only.
 
 With Redis, each process keeps what it read through read() for RUC_LOCAL_TTL seconds (a few), so
 that a popular entry (a RUC, an API key's row) costs no Redis round trip at all; an eviction in
@@ -16,9 +19,65 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django_redis.cache import RedisCache
 
-from sunat import cache_keys
-
 logger = logging.getLogger(__name__)
+
+RUC_PREFIX = "sunat:ruc:"
+
+# Pacing, cooldowns and the failure backoff (sunat.upstream.throttle).
+PACE = "sunat:upstream:last-request"
+BLOCKED_UNTIL = "sunat:upstream:blocked-until"
+FAILING = "sunat:upstream:failing"  # {"until": epoch seconds, "failures": n in a row}
+PROBE = "sunat:upstream:probe"  # held by the one request that tries after a backoff
+
+# Which way of asking SUNAT works (sunat.upstream.flows.choice).
+FLOW = "sunat:upstream:flow"  # {"flow", "since", "checked", "answered"}: the flow in use
+STORED_CHECK = "sunat:upstream:stored-check"  # {"at", "accepted"} of the newest SunatCheck, for a minute
+NO_FLOW = "sunat:upstream:no-flow"  # {"since", "last", "detail"}: while every flow is refused
+
+PADRON_VERSION = "sunat:padron:version"
+
+
+def register_version(name: str) -> str:
+    """The version in use of one of SUNAT's other registers (sunat.registers.files)."""
+    return f"sunat:register:{name}:version"
+
+
+def ruc_key(ruc: str, section: str | None = None) -> str:
+    """A lookup's answer: `sunat:ruc:<ruc>`, or `sunat:ruc:<ruc>:<section>` for a sub-page."""
+    return f"{RUC_PREFIX}{ruc}:{section}" if section else f"{RUC_PREFIX}{ruc}"
+
+
+def refresh_marker(key: str) -> str:
+    """Present while a background refresh of `key` runs or recently failed."""
+    return f"sunat:refresh:{key}"
+
+
+def flight_lease(key: str) -> str:
+    """The Redis lease of the process asking SUNAT for `key` (sunat.upstream.singleflight)."""
+    return f"sunat:flight:{key}"
+
+
+def flight_error(key: str) -> str:
+    """A leader's failure for `key`, read by the processes that waited for it."""
+    return f"sunat:flight-error:{key}"
+
+
+def api_key_row(prefix: str) -> str:
+    """What a request needs of an API key, found by its prefix (sunat.keys.services)."""
+    return f"sunat:apikey:{prefix}"
+
+
+def quota_minute(prefix: str, minute: int) -> str:
+    return f"sunat:quota:{prefix}:m:{minute}"
+
+
+def quota_day(prefix: str, day: str) -> str:
+    return f"sunat:quota:{prefix}:d:{day}"
+
+
+def cache_probe(token: str) -> str:
+    """A throwaway key written and read back to see whether the cache answers."""
+    return f"sunat:probe:{token}"
 
 
 def uses_redis() -> bool:
@@ -118,7 +177,7 @@ def forget(key: str) -> None:
 
 def probe() -> bool:
     """Write, read back and delete a throwaway key: does the cache really answer?"""
-    key = cache_keys.cache_probe(uuid.uuid4().hex)
+    key = cache_probe(uuid.uuid4().hex)
     try:
         cache.set(key, "ok", timeout=10)
         ok = cache.get(key) == "ok"

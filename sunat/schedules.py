@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from sunat.jobs import DELIVER
-from sunat.padron.daily import next_run, parse_time
+from sunat.registers.daily import next_run, parse_time
 
 RECHECK = "sunat.watch.recheck.recheck_due"
 PURGE = "sunat.watch.retention.purge_old"
@@ -19,7 +19,7 @@ SCHEDULES = {
 }
 
 
-SYNC = "sunat.padron.sync.scheduled_sync"
+SYNC = "sunat.registers.sync.scheduled_sync"
 SYNC_NAME = "sincronizar-archivos-sunat"
 SYNC_TIMEOUT = 3600  # seconds: the daily sync takes minutes (docs/performance.md); QUEUE_RETRY is above it
 

@@ -8,7 +8,7 @@ from devtools.replica import ReplicaServer
 from sunat import caching
 from sunat.lookups import unsaved
 from sunat.monitoring import tally
-from sunat.padron import annotations
+from sunat.registers import annotations
 from sunat.upstream import scheduler
 
 FAST_TIER = "not browser and not servers and not slow"

@@ -12,8 +12,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from devtools.padron_generator import generate_rows, write_padron
-from sunat.padron.reader import BLOCK_SIZE, ENCODING, HEADER
-from sunat.padron.sources import LIMA
+from sunat.registers.reader import BLOCK_SIZE, ENCODING, HEADER
+from sunat.registers.sources import LIMA
 
 # SUNAT's own 2018 sample (1,000 rows, accents damaged to U+FFFD), next to the repository when available.
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "sunat" / "padron" / "padron_reducido_ruc_sample_2018.zip"

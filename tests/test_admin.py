@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.urls import reverse
 
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 from sunat.models import ApiKey, RucRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

@@ -15,7 +15,7 @@ from django_q.tasks import async_task
 from sunat.keys import services as api_keys
 from sunat.models import ApiKey, PadronEntry, RucRecord, RucSectionRecord, ServiceHour
 from sunat.monitoring import tally
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from tests.padron_files import COMPANY, HANDMADE, write_rows
 from tests.test_watch_api import auth
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_q.models import Failure, OrmQ
 
 from sunat.keys import services as api_keys
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 from sunat.models import ApiKey, ChangeEvent, Notification, Webhook
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sunat.keys import services as api_keys
 from sunat.models import RucSectionRecord
 from sunat.monitoring import tally
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from tests.padron_files import COMPANY, HANDMADE, write_rows
 from tests.test_watch_api import auth
 

@@ -14,7 +14,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 from sunat.models import RucRecord, RucSectionRecord
 from sunat.validators import InvalidRuc, ruc_check_digit, validate_ruc
 

@@ -8,8 +8,7 @@ import pytest
 
 from devtools.replica import make_ruc
 from devtools.servers import wait_until
-from sunat.lookups import cache as ruc_cache
-from sunat.lookups import services
+from sunat.lookups import ruc_cache, services
 from sunat.lookups.batch import MAX_RUCS, InvalidBatch, lookup_many
 
 # Pool threads read and write the database: they must see committed rows, and what they

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from devtools.servers import free_port
 from sunat import caching
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 
 pytestmark = pytest.mark.django_db
 

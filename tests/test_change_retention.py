@@ -10,7 +10,7 @@ from django.utils import timezone
 from devtools.webhook_receiver import Receiver
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, PadronVersion, RegisterChange
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from sunat.watch import delivery, retention
 from tests.padron_files import COMPANY, ENIE, HANDMADE, later, write_rows
 from tests.test_watch_api import auth

@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from sunat import caching
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """Two checkouts running the suite on one machine at once: what one takes is never the other's.
 
-The padrón import's SQLite lock (sunat.padron.locks) is taken here by other processes, as another
+The padrón import's SQLite lock (sunat.registers.locks) is taken here by other processes, as another
 checkout's tests or a second `manage.py import_padron` would take it.
 """
 
@@ -24,9 +24,9 @@ import django
 django.setup()
 from django.db import connection
 connection.settings_dict["NAME"] = sys.argv[1]
-from sunat.padron.importer import _SqliteLoader
-from sunat.padron.registers import PADRON
-from sunat.padron.sources import PadronError
+from sunat.registers.importer import _SqliteLoader
+from sunat.registers.files import PADRON
+from sunat.registers.sources import PadronError
 try:
     with _SqliteLoader(PADRON).exclusive():
         print("held", flush=True)

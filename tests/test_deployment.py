@@ -15,7 +15,7 @@ from devtools import deployments
 from devtools.deployments import manage
 from devtools.replica import make_ruc
 from devtools.servers import gunicorn_server, redis_server, wait_until
-from sunat.padron import annotations
+from sunat.registers import annotations
 from sunat.upstream.clients.browser_processes import browser_processes
 from tests.padron_files import COMPANY_ROW, HANDMADE, later, write_rows
 

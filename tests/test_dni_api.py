@@ -6,7 +6,7 @@ import pytest
 
 from devtools.padron_generator import write_padron
 from devtools.replica import PERSON_RUC
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from sunat.validators import InvalidDni, ruc_for_dni, validate_ruc
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

@@ -9,9 +9,9 @@ from devtools.register_generator import establishment_rows, write_register
 from devtools.replica import make_ruc
 from devtools.replica.subpages import establecimientos
 from sunat.models import EstablecimientoAnexo, PadronVersion
-from sunat.padron.importer import import_padron
-from sunat.padron.registers import ESTABLECIMIENTOS_ANEXOS
-from sunat.padron.sources import PadronError
+from sunat.registers.files import ESTABLECIMIENTOS_ANEXOS
+from sunat.registers.importer import import_padron
+from sunat.registers.sources import PadronError
 from tests.padron_files import write_lines, write_zip
 
 pytestmark = pytest.mark.django_db(transaction=True)

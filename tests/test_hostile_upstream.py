@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from devtools.replica import ReplicaServer, make_ruc
 from sunat.exceptions import SunatUnavailable
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 from sunat.models import RucRecord, RucSectionRecord
 from sunat.upstream.clients import SECTIONS
 from sunat.upstream.clients.http import HttpClient

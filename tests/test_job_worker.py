@@ -121,7 +121,7 @@ def test_the_worker_runs_the_daily_sync_of_sunats_files_when_it_is_due(tmp_path)
     for name in FILES:
         write_file(files, name)
     with ReplicaServer(files_dir=files) as sunat:
-        from sunat.padron.registers import REGISTERS
+        from sunat.registers.files import REGISTERS
 
         urls = {register.url_setting: sunat.file_url(FILES[name]) for name, register in REGISTERS.items()}
         env = deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", **urls)

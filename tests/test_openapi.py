@@ -16,7 +16,7 @@ from devtools.replica import make_ruc
 from sunat import urls
 from sunat.api import openapi
 from sunat.keys import services as api_keys
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from sunat.upstream.clients import SECTIONS
 from sunat.upstream.parser import FIELDS
 from tests.padron_files import HANDMADE, write_rows

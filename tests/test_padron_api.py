@@ -9,8 +9,8 @@ from devtools.replica.rucs import make_ruc
 from sunat.exceptions import NotInPadron
 from sunat.lookups import services
 from sunat.models import PadronEntry, PadronVersion, RucRecord
-from sunat.padron.importer import import_padron
-from sunat.padron.queries import padron_answer
+from sunat.registers.importer import import_padron
+from sunat.registers.queries import padron_answer
 from tests.padron_files import (
     COMPANY,
     COMPANY_ROW,
@@ -384,7 +384,7 @@ def test_the_search_limit_says_how_far_pages_reach(client, padron):
 
 
 def test_a_search_past_the_process_slots_is_503_json(client, padron, settings):
-    from sunat.padron import search as padron_search
+    from sunat.registers import search as padron_search
 
     settings.PADRON_SEARCH_CONCURRENCY = 1
     settings.PADRON_SEARCH_TIMEOUT = 0.2

@@ -1,4 +1,4 @@
-"""Importing the Padrón Reducido (sunat.padron.importer and manage.py import_padron), on SQLite and PostgreSQL."""
+"""Importing the Padrón Reducido (sunat.registers.importer and manage.py import_padron), on SQLite and PostgreSQL."""
 
 import importlib
 import io
@@ -13,12 +13,12 @@ from django.db import connection
 from devtools.replica.rucs import make_ruc
 from sunat.management.commands import import_padron as command
 from sunat.models import PadronEntry, PadronVersion
-from sunat.padron import importer
-from sunat.padron.importer import COMPARING, INDEXING, LOADING, import_padron
-from sunat.padron.queries import padron_answer
-from sunat.padron.reader import COLUMNS
-from sunat.padron.registers import PADRON
-from sunat.padron.sources import PadronError
+from sunat.registers import importer
+from sunat.registers.files import PADRON
+from sunat.registers.importer import COMPARING, INDEXING, LOADING, import_padron
+from sunat.registers.queries import padron_answer
+from sunat.registers.reader import COLUMNS
+from sunat.registers.sources import PadronError
 from tests.padron_files import (
     COMPANY,
     COMPANY_ROW,

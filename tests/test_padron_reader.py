@@ -1,4 +1,4 @@
-"""Reading the Padrón Reducido RUC file (sunat.padron.reader) and writing one (devtools.padron_generator)."""
+"""Reading the Padrón Reducido RUC file (sunat.registers.reader) and writing one (devtools.padron_generator)."""
 
 import os
 import subprocess
@@ -11,8 +11,8 @@ import pytest
 
 from devtools.padron_generator import generate_rows, write_padron
 from devtools.replica.rucs import is_valid_ruc
-from sunat.padron.reader import BLOCK_SIZE, COLUMNS, read_rows
-from sunat.padron.sources import PadronError, open_padron
+from sunat.registers.reader import BLOCK_SIZE, COLUMNS, read_rows
+from sunat.registers.sources import PadronError, open_padron
 from sunat.ubigeo import district
 from tests.padron_files import (
     COMPANY_ROW,
@@ -470,7 +470,7 @@ def test_generator_command_writes_a_crlf_zip(tmp_path):
 def test_a_line_longer_than_any_row_is_refused_as_it_is_read_in_bounded_memory(tmp_path):
     import tracemalloc
 
-    from sunat.padron.reader import MAX_LINE
+    from sunat.registers.reader import MAX_LINE
 
     # 100 MB of one line after two good rows, about 100 KB zipped.
     path = tmp_path / "endless.zip"

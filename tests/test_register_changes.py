@@ -1,6 +1,6 @@
 """An import of the Padrón Reducido records each RUC's changed estado and condición
-(sunat.padron.changes) and corrects the stored answers older than it that it contradicts
-(sunat.padron.corrections), on SQLite and PostgreSQL."""
+(sunat.registers.changes) and corrects the stored answers older than it that it contradicts
+(sunat.registers.corrections), on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,13 +8,12 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from sunat import cache_keys
-from sunat.lookups import cache as ruc_cache
-from sunat.lookups import services
+from sunat import caching
+from sunat.lookups import ruc_cache, services
 from sunat.models import PadronVersion, RegisterChange, RucRecord
-from sunat.padron import annotations, changes, corrections
-from sunat.padron.importer import import_padron
-from sunat.padron.sources import LIMA, PadronError
+from sunat.registers import annotations, changes, corrections
+from sunat.registers.importer import import_padron
+from sunat.registers.sources import LIMA, PadronError
 from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, ENIE_ROW, HANDMADE, PERSON, ROAD, ROAD_ROW, later, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -127,7 +126,7 @@ def test_another_process_evicts_its_own_copy_when_it_sees_the_new_version(client
     annotations.check()  # this process has seen the padrón in use
     import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
                                                         *HANDMADE[1:]], date_time=later())))
-    cache.set(cache_keys.ruc(COMPANY), stale)  # the copy another process's cache still holds
+    cache.set(caching.ruc_key(COMPANY), stale)  # the copy another process's cache still holds
 
     body = client.get(f"/api/ruc/{COMPANY}").json()
 
@@ -142,11 +141,11 @@ def test_a_process_that_starts_after_the_import_evicts_what_it_corrected_once(cl
     stale = ruc_cache.get(COMPANY)
     import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
                                                         *HANDMADE[1:]], date_time=later())))
-    cache.set(cache_keys.ruc(COMPANY), stale)
+    cache.set(caching.ruc_key(COMPANY), stale)
     annotations.forget()  # a new process
 
     assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
-    cache.set(cache_keys.ruc(COMPANY), {**stale, "razonSocial": "CACHED LATER"})
+    cache.set(caching.ruc_key(COMPANY), {**stale, "razonSocial": "CACHED LATER"})
     assert client.get(f"/api/ruc/{COMPANY}").json()["razonSocial"] == "CACHED LATER"  # once, not at every look
 
 
@@ -330,8 +329,8 @@ def test_two_imports_in_this_database_still_refuse_each_other(tmp_path):
 
     from django.db import connection
 
-    from sunat.padron.importer import _PostgresLoader, _SqliteLoader
-    from sunat.padron.registers import PADRON
+    from sunat.registers.files import PADRON
+    from sunat.registers.importer import _PostgresLoader, _SqliteLoader
 
     loader = (_PostgresLoader if connection.vendor == "postgresql" else _SqliteLoader)(PADRON)
     held, done = threading.Event(), threading.Event()

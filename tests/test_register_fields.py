@@ -4,9 +4,9 @@ answer's fuente; absent while a register was never imported."""
 
 import pytest
 
-from sunat.padron import annotations
-from sunat.padron.importer import import_padron
-from sunat.padron.registers import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES
+from sunat.registers import annotations
+from sunat.registers.files import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES
+from sunat.registers.importer import import_padron
 from tests.padron_files import ENIE, HANDMADE, write_rows
 from tests.test_register_import import ROWS, agents_file
 
@@ -108,8 +108,8 @@ def test_a_padron_imported_by_another_process_is_seen_within_seconds(client, tmp
 
     from django.core.cache import cache
 
-    from sunat.padron.importer import VERSION_CACHE_KEY
-    from sunat.padron.queries import VERSION_CACHE_SECONDS
+    from sunat.registers.importer import VERSION_CACHE_KEY
+    from sunat.registers.queries import VERSION_CACHE_SECONDS
 
     import_padron(str(write_rows(tmp_path / "padron.zip", HANDMADE)))
     cache.set(VERSION_CACHE_KEY, "", VERSION_CACHE_SECONDS)  # remembered before that import

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from devtools.padron_generator import generate_rows
 from devtools.register_generator import member_rows, write_register
 from sunat.models import AgenteRetencion, BuenContribuyente, PadronVersion
-from sunat.padron.importer import import_padron
-from sunat.padron.registers import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON, REGISTERS
-from sunat.padron.sources import PadronError
+from sunat.registers.files import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON, REGISTERS
+from sunat.registers.importer import import_padron
+from sunat.registers.sources import PadronError
 from tests.padron_files import HANDMADE, http_server, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the importer runs DDL and its own transactions
@@ -57,7 +57,7 @@ def test_any_line_end_reads_the_same(tmp_path, newline):
 
 
 def test_a_crlf_cut_between_two_blocks_adds_no_row(tmp_path):
-    from sunat.padron import reader, sources
+    from sunat.registers import reader, sources
 
     path = agents_file(tmp_path / "a.zip", newline=b"\r\n")
     with sources.open_padron(path) as source:

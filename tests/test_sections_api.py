@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 from sunat.models import RucRecord, RucSectionRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads

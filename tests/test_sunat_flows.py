@@ -123,9 +123,9 @@ def test_the_choice_is_shared_through_the_cache(client, defended):
     # Another process (or instance) reads the same cache entry: with Redis, one choice for all.
     from django.core.cache import cache
 
-    from sunat import cache_keys
+    from sunat import caching
 
-    assert cache.get(cache_keys.FLOW)["flow"] == "numrnd-list"
+    assert cache.get(caching.FLOW)["flow"] == "numrnd-list"
 
 
 def test_when_every_http_flow_is_refused_http_alone_answers_503_and_health_says_why(client, defended, settings):

@@ -21,11 +21,11 @@ from devtools.register_generator import write_register
 from devtools.replica import ReplicaServer
 from devtools.replica.files import FILE_PATHS
 from sunat.models import AgentePercepcion, PadronVersion
-from sunat.padron import daily
-from sunat.padron.importer import INDEXING
-from sunat.padron.registers import REGISTERS
-from sunat.padron.sources import PadronError
-from sunat.padron.sync import BUSY, IMPORTED, LIMA, sync_files
+from sunat.registers import daily
+from sunat.registers.files import REGISTERS
+from sunat.registers.importer import INDEXING
+from sunat.registers.sources import PadronError
+from sunat.registers.sync import BUSY, IMPORTED, LIMA, sync_files
 from tests.padron_files import QuietHandler, http_server, write_zip
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the importer runs DDL and its own transactions
@@ -446,7 +446,7 @@ def test_sync_schedules_registers_the_daily_sync_at_the_sync_time_once(settings)
 
     assert sorted(Schedule.objects.values_list("name", flat=True)) == sorted(names)
     daily = Schedule.objects.get(name=jobs.SYNC_NAME)
-    assert daily.func == "sunat.padron.sync.scheduled_sync" and daily.schedule_type == Schedule.DAILY
+    assert daily.func == "sunat.registers.sync.scheduled_sync" and daily.schedule_type == Schedule.DAILY
     assert daily.next_run.astimezone(LIMA).strftime("%H:%M") == "05:15" and daily.next_run > django_now()
     assert daily.kwargs == f"q_options={{'timeout': {jobs.SYNC_TIMEOUT}}}" and jobs.SYNC_TIMEOUT > 600  # minutes
     settings.SUNAT_SYNC_TIME = "25:00"
@@ -455,7 +455,7 @@ def test_sync_schedules_registers_the_daily_sync_at_the_sync_time_once(settings)
 
 
 def test_the_scheduled_sync_imports_every_file_and_fails_when_one_failed(sunat, files, settings):
-    from sunat.padron.sync import scheduled_sync
+    from sunat.registers.sync import scheduled_sync
 
     assert scheduled_sync() == len(FILES)
     assert PadronVersion.objects.count() == len(FILES)

@@ -13,8 +13,8 @@ from devtools.replica import make_ruc
 from sunat.api import openapi
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, RucRecord, RucSectionRecord, Watch
-from sunat.padron.importer import import_padron
-from sunat.padron.sources import LIMA
+from sunat.registers.importer import import_padron
+from sunat.registers.sources import LIMA
 from tests.padron_files import COMPANY, COMPANY_ROW, ENIE, HANDMADE, PERSON, later, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,7 +213,7 @@ def test_create_api_key_prints_a_working_key_once(client):
 
 
 def test_a_watched_ruc_entering_or_leaving_an_agents_register_is_an_event(client, key, tmp_path):
-    from sunat.padron.registers import AGENTES_RETENCION
+    from sunat.registers.files import AGENTES_RETENCION
     from tests.test_register_import import ROWS, agents_file
 
     client.put(f"/api/vigilancia/{COMPANY}", **auth(key))

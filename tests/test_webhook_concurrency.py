@@ -16,7 +16,7 @@ from devtools.webhook_receiver import Receiver, Silent
 from sunat import jobs
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
 from tests.queued_jobs import run_queued

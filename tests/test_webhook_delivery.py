@@ -19,7 +19,7 @@ from django.utils import timezone as django_timezone
 from devtools.webhook_receiver import Receiver, make_tls_files
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification, Webhook
-from sunat.padron.importer import import_padron
+from sunat.registers.importer import import_padron
 from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, later, write_rows
 from tests.test_watch_api import auth

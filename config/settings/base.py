@@ -143,7 +143,7 @@ PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=0.05)
 # ... and one changing the estado or condición of more than this share of its rows (a day
 # changes about 0.5%; a file whose columns or words moved would rewrite every stored answer).
 PADRON_MAX_CHANGES = env.float("PADRON_MAX_CHANGES", default=0.1)
-# Where SUNAT publishes each register's daily file (sunat.padron.registers: url_setting).
+# Where SUNAT publishes each register's daily file (sunat.registers.files: url_setting).
 PADRON_URL = env("PADRON_URL", default="http://www2.sunat.gob.pe/padron_reducido_ruc.zip")
 AGENTES_RETENCION_URL = env("AGENTES_RETENCION_URL",
                             default="https://www.sunat.gob.pe/descarga/AgentRet/AgenRet_TXT.zip")

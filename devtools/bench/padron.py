@@ -37,7 +37,7 @@ from devtools.bench.measure import RssSampler, machine
 from devtools.deployments import create_database, manage, production_env
 from devtools.padron_generator import write_padron
 from devtools.servers import PROJECT_ROOT, postgres_server, stop_on_sigterm
-from sunat.padron.registers import PADRON, Register
+from sunat.registers.files import PADRON, Register
 
 _PHASE = re.compile(r"padrón: (?P<phase>\w+), (?P<rows>[\d,]+) filas.*?, (?P<seconds>[\d.]+) s$")
 

@@ -1,7 +1,7 @@
 """What /api/buscar costs on a large padrón: searches the service runs, and the ones it refuses.
 
 Run by devtools.bench.padron after its large import, on the same database. Each accepted
-search goes through sunat.padron.search in a `manage.py shell` of the production settings
+search goes through sunat.registers.search in a `manage.py shell` of the production settings
 (statement timeout and all), best of three; each refused one is timed as the plain SQL it
 would have run before the limits (no statement timeout), to show what refusing it saves.
 """
@@ -29,7 +29,7 @@ REFUSED = (
 
 _SHELL = """
 import json, time
-from sunat.padron import search
+from sunat.registers import search
 out = {}
 for label, q, page, per_page in json.loads(%r):
     best = None
@@ -72,7 +72,7 @@ def _plain_sql_seconds(database_url: str, text: str, page: int, per_page: int) -
 
 
 def print_table(report: dict) -> None:
-    print("\n/api/buscar on the large padrón (sunat.padron.search, best of 3):")
+    print("\n/api/buscar on the large padrón (sunat.registers.search, best of 3):")
     for label, result in report["accepted"].items():
         print(f"  {label:<45}{result['ms']:>9} ms  ({result['hits']} hits)")
     print("refused now (400), as plain SQL before the limits:")

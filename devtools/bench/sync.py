@@ -45,8 +45,8 @@ from devtools.padron_generator import write_padron
 from devtools.register_generator import write_register
 from devtools.replica import ReplicaServer
 from devtools.servers import PROJECT_ROOT, postgres_server, stop_on_sigterm
-from sunat.padron.registers import ESTABLECIMIENTOS_ANEXOS, PADRON, REGISTERS
-from sunat.padron.sources import LIMA
+from sunat.registers.files import ESTABLECIMIENTOS_ANEXOS, PADRON, REGISTERS
+from sunat.registers.sources import LIMA
 
 ESTABLISHMENT_PADRON_ROWS, ESTABLISHMENT_SHARE = 6_000_000, 0.4  # ~2.2 million rows
 _FILES = {register.file_name.replace(".txt", ".zip"): register for register in REGISTERS.values()}

@@ -34,7 +34,7 @@ ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS
 _WARM = """
 from sunat.responses import json_response
 from sunat.lookups.services import lookup_ruc
-from sunat.padron.annotations import annotate
+from sunat.registers.annotations import annotate
 result = lookup_ruc({ruc!r})
 open({path!r}, "wb").write(json_response(annotate(result.data)).content)
 print(result.cache_status)

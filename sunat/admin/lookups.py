@@ -16,8 +16,7 @@ from django.utils.html import format_html, format_html_join
 from sunat import caching
 from sunat.admin.base import ReadOnlyAdmin, age, freshness, json_block
 from sunat.exceptions import RucNotFound, SunatError
-from sunat.lookups import cache as ruc_cache
-from sunat.lookups import services
+from sunat.lookups import ruc_cache, services
 from sunat.models import ChangeEvent, RucHits, RucRecord, RucSectionRecord
 
 # The fuente filter's values, shown only when some record has them.

@@ -18,7 +18,7 @@ from sunat.models import (
     PadronVersion,
     RegisterChange,
 )
-from sunat.padron.search import MIN_QUERY_LENGTH  # as /api/buscar: a shorter text matches nearly everything
+from sunat.registers.search import MIN_QUERY_LENGTH  # as /api/buscar: a shorter text matches nearly everything
 
 NAME_MATCHES = 1000  # the most rows a name search lists
 

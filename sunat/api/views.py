@@ -17,8 +17,8 @@ from sunat.keys.middleware import quota_exceeded
 from sunat.lookups import batch, complete, services
 from sunat.lookups.errors import DNI_WITHOUT_RUC, LOOKUP_ERRORS, lookup_error
 from sunat.monitoring import metrics
-from sunat.padron import annotations
-from sunat.padron import search as padron_search
+from sunat.registers import annotations
+from sunat.registers import search as padron_search
 from sunat.responses import json_error, json_response, method_not_allowed, require_get
 from sunat.upstream import scheduler, throttle
 from sunat.upstream import status as sunat_status

@@ -15,7 +15,7 @@ from functools import partial
 from sunat.exceptions import SunatBusy
 from sunat.lookups import services
 from sunat.lookups.errors import LOOKUP_ERRORS, lookup_error
-from sunat.padron import annotations
+from sunat.registers import annotations
 from sunat.upstream import asker, scheduler
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from sunat.lookups import batch, services
 from sunat.lookups.pages import SUB_PAGES
-from sunat.padron import annotations
+from sunat.registers import annotations
 from sunat.upstream import asker
 
 

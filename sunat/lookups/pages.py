@@ -8,8 +8,8 @@ from django.db import transaction
 
 from sunat.changes import events
 from sunat.models import ChangeEvent, RucRecord, RucSectionRecord, StoredLookup
-from sunat.padron.corrections import UPDATED_FIELD
-from sunat.padron.queries import establishments_answer, padron_answer
+from sunat.registers.corrections import UPDATED_FIELD
+from sunat.registers.queries import establishments_answer, padron_answer
 from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.upstream.parser import FIELDS
 

@@ -10,14 +10,13 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sunat import cache_keys, jobs
+from sunat import caching, jobs
 from sunat.clock import api_time
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
-from sunat.lookups import cache as ruc_cache
-from sunat.lookups import unsaved
+from sunat.lookups import ruc_cache, unsaved
 from sunat.lookups.pages import FICHA, SUB_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
-from sunat.padron import annotations, corrections
+from sunat.registers import annotations, corrections
 from sunat.upstream import scheduler, singleflight
 from sunat.upstream.parser import ficha
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
@@ -245,7 +244,7 @@ def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float)
 
 def _refresh_marker(key: str) -> str:
     """Present while a refresh of `key` runs or recently failed; removed by a successful fetch."""
-    return cache_keys.refresh_marker(key)
+    return caching.refresh_marker(key)
 
 
 def _fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT) -> dict:

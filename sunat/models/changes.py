@@ -1,7 +1,7 @@
 """What each import of SUNAT's Padrón Reducido changed: a RUC's estado or condición, before and after.
 
 Rows are written by the importer in the transaction that swaps the new register in
-(sunat.padron.changes), one per RUC and field, never edited afterwards: the history the watch
+(sunat.registers.changes), one per RUC and field, never edited afterwards: the history the watch
 feed delivers from.
 """
 

@@ -46,7 +46,7 @@ class RucRecord(StoredLookup):
     estado = models.TextField("estado", blank=True)
     condicion = models.TextField("condición", blank=True)
     # The Padrón Reducido whose estado or condición corrected this answer since SUNAT gave it
-    # (sunat.padron.corrections); a new answer from SUNAT clears it.
+    # (sunat.registers.corrections); a new answer from SUNAT clears it.
     corrected_by = models.ForeignKey("sunat.PadronVersion", models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name="corregida por el padrón")
 

@@ -26,7 +26,7 @@ class AddressParts(models.Model):
 class PadronEntry(AddressParts):
     """One row of SUNAT's Padrón Reducido RUC: the whole register, imported by import_padron.
 
-    The importer fills a copy of this table and swaps it in whole (sunat.padron.importer), so
+    The importer fills a copy of this table and swaps it in whole (sunat.registers.importer), so
     the table is never written row by row; its columns are the file's, in the file's order.
     """
 
@@ -47,15 +47,15 @@ class PadronEntry(AddressParts):
 class PadronVersion(models.Model):
     """An import of one of SUNAT's files that was swapped in; each register's latest is the one in use."""
 
-    # sunat.padron.registers.REGISTERS' name: "padron" (the Padrón Reducido), "agentes-retencion"...
+    # sunat.registers.files.REGISTERS' name: "padron" (the Padrón Reducido), "agentes-retencion"...
     register = models.CharField("registro", max_length=40, default="padron", db_index=True)
     source = models.CharField("origen", max_length=1000)
     file_date = models.DateTimeField("fecha del archivo", null=True)
     rows = models.PositiveBigIntegerField("filas")
     imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
     seconds = models.FloatField("duración (s)")
-    # The download's HTTP validators (sunat.padron.sources.Validators, read back by
-    # sunat.padron.sync): the next sync skips the URL while it serves the same file. Empty for a
+    # The download's HTTP validators (sunat.registers.sources.Validators, read back by
+    # sunat.registers.sync): the next sync skips the URL while it serves the same file. Empty for a
     # local file.
     source_size = models.PositiveBigIntegerField("bytes descargados", null=True, blank=True)
     source_last_modified = models.DateTimeField("Last-Modified del archivo", null=True, blank=True)

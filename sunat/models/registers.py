@@ -1,7 +1,7 @@
 """SUNAT's registers of agents, good taxpayers and annexed establishments, each imported whole from its daily file.
 
 Each table holds the RUCs of one register with what the file says of them; the importer fills
-a copy and swaps it in whole (sunat.padron.importer), like the Padrón Reducido.
+a copy and swaps it in whole (sunat.registers.importer), like the Padrón Reducido.
 """
 
 from django.db import models

@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sunat import caching
 from sunat.models import Notification, PadronVersion
 from sunat.models.checks import ACCEPTED
-from sunat.padron.registers import REGISTERS
+from sunat.registers.files import REGISTERS
 from sunat.upstream import status as sunat_status
 from sunat.upstream import throttle
 from sunat.upstream.flows import choice

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-from sunat import cache_keys, caching, exceptions
+from sunat import caching, exceptions
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def run_once(key: str, compute: Callable, read_result: Callable):
     if connection is None:
         return compute()
     work = budget.current()
-    lock = connection.lock(cache.make_key(cache_keys.flight_lease(key)), timeout=LEASE, thread_local=False)
+    lock = connection.lock(cache.make_key(caching.flight_lease(key)), timeout=LEASE, thread_local=False)
     while True:
         try:
             acquired = lock.acquire(blocking=False, token=f"{os.getpid()}:{uuid.uuid4().hex}")
@@ -133,4 +133,4 @@ def _release(lock) -> None:
 
 
 def _error_key(key: str) -> str:
-    return cache_keys.flight_error(key)
+    return caching.flight_error(key)

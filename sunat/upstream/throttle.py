@@ -23,17 +23,17 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from sunat import cache_keys, caching
+from sunat import caching
 from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
 from sunat.monitoring import metrics
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
 
-PACE_KEY = cache_keys.PACE
-BLOCK_KEY = cache_keys.BLOCKED_UNTIL
-FAILING_KEY = cache_keys.FAILING
-PROBE_KEY = cache_keys.PROBE
+PACE_KEY = caching.PACE
+BLOCK_KEY = caching.BLOCKED_UNTIL
+FAILING_KEY = caching.FAILING
+PROBE_KEY = caching.PROBE
 
 # Reserve the next free slot: max(now, last + interval), on Redis's clock so that every
 # host agrees. Returns the wait in seconds, negative (and nothing reserved) if too long.

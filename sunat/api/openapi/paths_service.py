@@ -1,7 +1,7 @@
 """The search operation and the service's own routes: health, this schema and its HTML page."""
 
 from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_content, response_ref, too_many_fields
-from sunat.padron.search import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
+from sunat.registers.search import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MIN_QUERY_LENGTH
 
 
 def service_paths() -> dict:

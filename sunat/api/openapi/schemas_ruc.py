@@ -48,7 +48,7 @@ _REGISTER_TITLES = {
     "agentePercepcionVentaInterna": "Agente de percepción del IGV en la venta interna",
     "buenContribuyente": "Buen contribuyente",
 }
-# On every answer about a RUC once the register is imported (sunat.padron.annotations): absent
+# On every answer about a RUC once the register is imported (sunat.registers.annotations): absent
 # before, so that "not in the register" (null) and "never imported" differ.
 _REGISTER_FIELDS = {
     **{field: {"oneOf": [ref("EnRegistro"), {"type": "null"}],

@@ -2,10 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sunat.padron import changes
-from sunat.padron.importer import COMPARING, INDEXING, LOADING, Progress, import_padron
-from sunat.padron.registers import PADRON, REGISTERS
-from sunat.padron.sources import PadronError
+from sunat.registers import changes
+from sunat.registers.files import PADRON, REGISTERS
+from sunat.registers.importer import COMPARING, INDEXING, LOADING, Progress, import_padron
+from sunat.registers.sources import PadronError
 
 PHASES = {LOADING: "cargando", INDEXING: "indexando", COMPARING: "comparando"}  # what the operator reads
 PLAIN_EVERY = 10.0  # seconds between progress lines when the output is not a terminal

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from sunat import caching
-from sunat.lookups import cache as ruc_cache
+from sunat.lookups import ruc_cache
 
 
 class Command(BaseCommand):

@@ -6,10 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
 
-from sunat.padron.daily import parse_time, run_daily
-from sunat.padron.registers import REGISTERS
-from sunat.padron.sources import PadronError
-from sunat.padron.sync import FAILED, IMPORTED, LIMA, UNCHANGED, failures, sync_files
+from sunat.registers.daily import parse_time, run_daily
+from sunat.registers.files import REGISTERS
+from sunat.registers.sources import PadronError
+from sunat.registers.sync import FAILED, IMPORTED, LIMA, UNCHANGED, failures, sync_files
 
 
 class Command(BaseCommand):

@@ -20,24 +20,24 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from sunat import cache_keys
+from sunat import caching
 from sunat.exceptions import SunatBlocked
 from sunat.models import SunatCheck
 
 logger = logging.getLogger(__name__)
 
-_WALKER = cache_keys.NO_FLOW + ":walker"
+_WALKER = caching.NO_FLOW + ":walker"
 
 
 def in_use() -> dict | None:
     """{"flow", "since", "checked", "answered"} (epoch seconds) of the flow in use, or None."""
-    return cache.get(cache_keys.FLOW)
+    return cache.get(caching.FLOW)
 
 
 def nothing_works() -> dict | None:
     """{"since", "last", "detail"} (epoch seconds: the first and the last refusal of every flow) while
     every flow is refused, else None."""
-    return cache.get(cache_keys.NO_FLOW)
+    return cache.get(caching.NO_FLOW)
 
 
 def plan(names: list[str]) -> tuple[list[str], bool]:
@@ -51,7 +51,7 @@ def plan(names: list[str]) -> tuple[list[str], bool]:
     if current != names[0] and now - state["checked"] >= settings.SUNAT_FLOW_RECHECK_MINUTES * 60:
         # This lookup re-examines the cheaper flows; the others meanwhile keep to the one in use, and
         # a re-examination that fails (SUNAT unreachable) is not tried again at once.
-        cache.set(cache_keys.FLOW, {**state, "checked": now}, timeout=None)
+        cache.set(caching.FLOW, {**state, "checked": now}, timeout=None)
         return list(names), True
     return [current, *(name for name in names if name != current)], current == names[0]
 
@@ -72,20 +72,20 @@ def _with_stored_check(state: dict | None, names: list[str]) -> dict | None:
                        time.strftime("%H:%M:%S", time.gmtime(stored["at"])))
         state = {"flow": usable[0], "since": stored["at"], "checked": stored["at"],
                  "answered": (state or {}).get("answered")}
-    cache.set(cache_keys.FLOW, state, timeout=None)
+    cache.set(caching.FLOW, state, timeout=None)
     return state
 
 
 def _stored_check() -> dict | None:
     """{"at", "accepted"} of the newest stored check (read at most once a minute), or None."""
-    found = cache.get(cache_keys.STORED_CHECK)
+    found = cache.get(caching.STORED_CHECK)
     if found is None:
         try:
             check = SunatCheck.objects.only("checked_at", "outcomes").first()
         except DatabaseError:
             return None
         found = {"at": check.checked_at.timestamp(), "accepted": check.accepted()} if check else {}
-        cache.set(cache_keys.STORED_CHECK, found, timeout=60)
+        cache.set(caching.STORED_CHECK, found, timeout=60)
     return found or None
 
 
@@ -98,9 +98,9 @@ def accepted(name: str, from_cheapest: bool) -> None:
     else:
         logger.warning("SUNAT answers through the %s flow now (it was %s)", name, state["flow"] if state else "none")
         state = {"flow": name, "since": now, "checked": now, "answered": now}
-    cache.set(cache_keys.FLOW, state, timeout=None)
+    cache.set(caching.FLOW, state, timeout=None)
     if nothing_works() is not None:
-        cache.delete_many([cache_keys.NO_FLOW, _WALKER])
+        cache.delete_many([caching.NO_FLOW, _WALKER])
         logger.warning("SUNAT takes the %s flow again", name)
 
 
@@ -111,7 +111,7 @@ def everything_refused(detail: str) -> None:
     since = previous["since"] if previous else now
     if previous is None:
         logger.error("SUNAT refused every flow: %s", detail)
-    cache.set(cache_keys.NO_FLOW, {"since": since, "last": now, "detail": detail}, timeout=None)
+    cache.set(caching.NO_FLOW, {"since": since, "last": now, "detail": detail}, timeout=None)
     cache.delete(_WALKER)
 
 
@@ -134,9 +134,9 @@ def check_may_walk() -> None:
 
 def forget_stored_check() -> None:
     """A check was stored: the next plan() reads it (in this process; the others within a minute)."""
-    cache.delete(cache_keys.STORED_CHECK)
+    cache.delete(caching.STORED_CHECK)
 
 
 def forget() -> None:
     """Start over (tests, benchmarks): no flow in use, nothing known to be refused."""
-    cache.delete_many([cache_keys.FLOW, cache_keys.NO_FLOW, _WALKER, cache_keys.STORED_CHECK])
+    cache.delete_many([caching.FLOW, caching.NO_FLOW, _WALKER, caching.STORED_CHECK])

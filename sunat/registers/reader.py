@@ -3,7 +3,7 @@
 Each file (a .txt, alone or in a zip, opened by sources.py) is single-byte text, `|`-separated with no quoting
 (names contain `"`), with a header; the header and every row end with a trailing `|`; `-`
 means empty. What differs from one file to another (header, fields, encoding, line ends) is
-its declaration in registers.py. read_rows() yields each row as a tuple in the register's
+its declaration in files.py. read_rows() yields each row as a tuple in the register's
 column order with None for empty.
 """
 
@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sunat.padron.registers import PADRON, Register
-from sunat.padron.sources import PadronError, Source
+from sunat.registers.files import PADRON, Register
+from sunat.registers.sources import PadronError, Source
 
 # The Padrón Reducido's, for the callers that know no other file.
 HEADER = PADRON.header

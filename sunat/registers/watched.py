@@ -9,7 +9,7 @@ from django.db import connection
 
 from sunat.changes.events import live_watches
 from sunat.models import RegisterChange, RucRecord, Watch
-from sunat.padron import corrections
+from sunat.registers import corrections
 
 # A SUNAT answer this recent that already says what a new register says announced it already.
 _SAME_DAY = timedelta(days=2)

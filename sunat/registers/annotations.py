@@ -7,7 +7,7 @@ versions in use in memory and answers from there: a dict lookup per answer, no q
 hot path. A process looks for new versions at most every CHECK_SECONDS (one small query), and
 reads a register again only when its version changed. A register never imported adds nothing:
 its field is absent, not null, so that a client can tell "not an agent" from "never imported".
-The same check tells sunat.padron.corrections of a new Padrón Reducido, whose corrected answers the
+The same check tells sunat.registers.corrections of a new Padrón Reducido, whose corrected answers the
 process then evicts from its cache.
 """
 
@@ -22,8 +22,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sunat.models import PadronVersion
-from sunat.padron import corrections
-from sunat.padron.registers import (
+from sunat.registers import corrections
+from sunat.registers.files import (
     AGENTES_PERCEPCION,
     AGENTES_PERCEPCION_VI,
     AGENTES_RETENCION,

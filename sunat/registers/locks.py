@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from sunat.padron.sources import PadronError
+from sunat.registers.sources import PadronError
 
 _ADVISORY_LOCK = 0x50414452  # "PADR"
 

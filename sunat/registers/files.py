@@ -43,9 +43,9 @@ class Register:
     # Lines end in a lone CR (the agents' files) as well as LF or CRLF.
     cr_line_ends: bool = False
     # (column, the answer's field) whose changes between versions are recorded and corrected in
-    # stored answers (sunat.padron.changes).
+    # stored answers (sunat.registers.changes).
     tracked: tuple[tuple[str, str], ...] = ()
-    # The field of every answer about a RUC this register fills (sunat.padron.annotations), if any:
+    # The field of every answer about a RUC this register fills (sunat.registers.annotations), if any:
     # a watched RUC that enters or leaves it is a change of that field.
     answer_field: str | None = None
 

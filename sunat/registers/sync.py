@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from sunat.models import PadronVersion
-from sunat.padron import changes, locks
-from sunat.padron.importer import ProgressCallback, import_padron
-from sunat.padron.registers import REGISTERS, Register
-from sunat.padron.sources import LIMA, NotModified, PadronError, Validators
+from sunat.registers import changes, locks
+from sunat.registers.files import REGISTERS, Register
+from sunat.registers.importer import ProgressCallback, import_padron
+from sunat.registers.sources import LIMA, NotModified, PadronError, Validators
 
 logger = logging.getLogger(__name__)
 

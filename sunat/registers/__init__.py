@@ -1,6 +1,6 @@
 """SUNAT's registers (the Padrón Reducido RUC, the agents', the good taxpayers'), imported into the database.
 
-registers.py declares each file; sources.py opens one (path or URL, zip or .txt), reader.py reads
+files.py declares each file; sources.py opens one (path or URL, zip or .txt), reader.py reads
 its lines, importer.py swaps a new version in; queries.py answers lookups from the padrón,
 search.py searches it by name, annotations.py adds the other registers to every answer.
 changes.py records what a new version changes, corrections.py corrects the stored answers it

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from sunat.padron.sources import LIMA
+from sunat.registers.sources import LIMA
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Importing one of SUNAT's files (registers.py): a new copy of its table, loaded whole, swapped in at once.
+"""Importing one of SUNAT's files (files.py): a new copy of its table, loaded whole, swapped in at once.
 
 The rows go into `<table>_new` (PostgreSQL: one COPY, indexes built after; SQLite: one insert
 transaction per block of lines), then one transaction drops the old table, renames the new
@@ -17,22 +17,22 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from sunat import cache_keys
+from sunat import caching
 from sunat.changes import events
 from sunat.models import ChangeEvent, PadronVersion
-from sunat.padron import changes, corrections, locks, watched
-from sunat.padron.reader import EMPTY, Block, read_blocks, rows_of
-from sunat.padron.registers import PADRON, REGISTERS, Register
-from sunat.padron.sources import PadronError, Source, Validators, open_padron
+from sunat.registers import changes, corrections, locks, watched
+from sunat.registers.files import PADRON, REGISTERS, Register
+from sunat.registers.reader import EMPTY, Block, read_blocks, rows_of
+from sunat.registers.sources import PadronError, Source, Validators, open_padron
 
 logger = logging.getLogger(__name__)
 
 LOADING, INDEXING, COMPARING = "loading", "indexing", "comparing"  # Progress.phase
-VERSION_CACHE_KEY = cache_keys.PADRON_VERSION
+VERSION_CACHE_KEY = caching.PADRON_VERSION
 INDEX_BUILD_MEMORY = "256MB"
 PROGRESS_EVERY = 50_000  # rows between progress reports
 # Two imports of a register at once would share its new table: the second one waits for none,
-# it refuses (sunat.padron.locks, keyed by the register).
+# it refuses (sunat.registers.locks, keyed by the register).
 BUSY = "otra importación de este registro está en curso"
 
 
@@ -115,8 +115,8 @@ def import_padron(path_or_url: str, progress: ProgressCallback | None = None, fo
 
 
 def version_cache_key(register: Register) -> str:
-    """Where the register's version in use is remembered (sunat.padron.queries)."""
-    return VERSION_CACHE_KEY if register is PADRON else cache_keys.register_version(register.name)
+    """Where the register's version in use is remembered (sunat.registers.queries)."""
+    return VERSION_CACHE_KEY if register is PADRON else caching.register_version(register.name)
 
 
 def _check_not_shrunk(rows: int, register: Register) -> None:

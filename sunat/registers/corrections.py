@@ -5,7 +5,7 @@ every day each RUC's estado and condición. So in the import's transaction, befo
 each stored answer older than the register that the register contradicts takes the register's
 values, and `estadoActualizadoEn` its date:
 
-- against the new table itself, not only the day's changes (sunat.padron.changes): an answer
+- against the new table itself, not only the day's changes (sunat.registers.changes): an answer
   stored before the first import, or while an import was running, is corrected as well;
 - one join of the stored answers with the new table by RUC finds them, a page at a time (the
   stored answers drive it: each probes the new table's primary key); only those that differ
@@ -30,18 +30,18 @@ import threading
 from django.core.cache import cache
 from django.db import connection
 
-from sunat import cache_keys, caching
+from sunat import caching
 from sunat.clock import api_time
 from sunat.models import PadronVersion, RucRecord
-from sunat.padron.changes import register_date
-from sunat.padron.registers import Register
+from sunat.registers.changes import register_date
+from sunat.registers.files import Register
 from sunat.upstream.parser.ficha import CONDICIONES
 
 logger = logging.getLogger(__name__)
 
 UPDATED_FIELD = "estadoActualizadoEn"  # on a corrected answer: the register's date
 # The padrón's estado and condición columns are cut to this width (the 2018 sample in
-# shared/sunat/padron: "NO HALLADO SE MUDO D", "BAJA MULT.INSCR. Y O").
+# shared/sunat/registers: "NO HALLADO SE MUDO D", "BAJA MULT.INSCR. Y O").
 WIDTH = 20
 ESTADOS = ("ACTIVO", "BAJA DE OFICIO", "BAJA DEFINITIVA", "BAJA PROV. POR OFICIO", "BAJA PROVISIONAL",
            "SUSPENSION TEMPORAL", "BAJA MULT.INSCR. Y OTROS")
@@ -116,7 +116,7 @@ def evict(after_id: int, upto_id: int) -> int:
     """Drop from the cache (and this process's copies) the RUCs whose stored answer a version in
     (after_id, upto_id] corrected and SUNAT has not answered again since; how many."""
     rucs = RucRecord.objects.filter(corrected_by__gt=after_id, corrected_by__lte=upto_id).values_list("ruc", flat=True)
-    keys = [cache_keys.ruc(ruc) for ruc in rucs]
+    keys = [caching.ruc_key(ruc) for ruc in rucs]
     for start in range(0, len(keys), _PAGE):
         chunk = keys[start:start + _PAGE]
         caching.discard_local_copies(chunk)
@@ -129,7 +129,7 @@ _seen_lock = threading.Lock()
 
 
 def seen(version_id: int | None) -> None:
-    """The padrón version this process finds in use, checked every few seconds (sunat.padron.annotations).
+    """The padrón version this process finds in use, checked every few seconds (sunat.registers.annotations).
 
     A new one's corrected RUCs are evicted here: the importer's eviction reaches neither another
     process's LocMem nor Redis' local copies. A process's first look evicts those of the version

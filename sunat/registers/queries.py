@@ -11,8 +11,8 @@ from django.core.cache import cache
 from sunat import ubigeo
 from sunat.clock import api_time
 from sunat.models import EstablecimientoAnexo, PadronEntry, PadronVersion
-from sunat.padron.importer import version_cache_key
-from sunat.padron.registers import ESTABLECIMIENTOS_ANEXOS, PADRON, Register
+from sunat.registers.files import ESTABLECIMIENTOS_ANEXOS, PADRON, Register
+from sunat.registers.importer import version_cache_key
 
 # An import runs in another process (the scheduler, a command) and its deletion of the key
 # reaches no LocMem: each process sees a new version within this many seconds (one query each).

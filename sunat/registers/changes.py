@@ -4,15 +4,15 @@ An import of a register with `tracked` fields compares the new table with the on
 the database, one INSERT ... SELECT over a join of the two (no row crosses into Python; ~30 s
 for 18 million rows on PostgreSQL), inside the transaction that swaps the new table in, and
 records each RUC's changed field as a RegisterChange: the history the watch feed delivers.
-Stored answers are corrected against the new register by sunat.padron.corrections.
+Stored answers are corrected against the new register by sunat.registers.corrections.
 """
 
 from django.conf import settings
 from django.db import connection
 
 from sunat.models import PadronVersion, RegisterChange
-from sunat.padron.registers import Register
-from sunat.padron.sources import PadronError
+from sunat.registers.files import Register
+from sunat.registers.sources import PadronError
 
 # So many changes are never a moved format, whatever share of a small register they are.
 CHANGES_ALWAYS_ACCEPTED = 1000

@@ -10,15 +10,15 @@ import logging
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from sunat import cache_keys, caching
+from sunat import caching
 from sunat.models.lookups import ttl_of
 from sunat.upstream.sections import SECTIONS
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = cache_keys.RUC_PREFIX
+KEY_PREFIX = caching.RUC_PREFIX
 _NOT_FOUND = {"notFound": True}
-ruc_key = cache_keys.ruc
+ruc_key = caching.ruc_key
 
 
 def get(ruc: str, section: str | None = None):

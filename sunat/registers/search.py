@@ -17,7 +17,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Length
 
 from sunat.models import PadronEntry
-from sunat.padron.queries import as_answer, current_version_date
+from sunat.registers.queries import as_answer, current_version_date
 
 MIN_QUERY_LENGTH = 3  # trigrams: a shorter text matches nearly everything
 MAX_QUERY_LENGTH = 200
