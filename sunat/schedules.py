@@ -1,19 +1,19 @@
-"""The jobs that run on a clock: SCHEDULES, the check of SUNAT's flows and the daily sync of SUNAT's
+"""The tasks that run on a clock: SCHEDULES, the check of SUNAT's flows and the daily sync of SUNAT's
 files, kept in django-q2's Schedule table by `manage.py sync_schedules` (the worker service runs it
-before starting). Apart from sunat.jobs: the sync's time of day is the padrón's to tell."""
+before starting). Apart from sunat.tasks: the sync's time of day is the padrón's to tell."""
 
 from django.conf import settings
 from django.utils import timezone
 from django_q.models import Schedule
 
-from sunat.jobs import DELIVER
 from sunat.registers.daily import next_run, parse_time
+from sunat.tasks import DELIVER
 
 RECHECK = "sunat.watch.recheck.recheck_due"
 PURGE = "sunat.watch.retention.purge_old"
 # name -> (function, minutes between runs): the finest django-q2 schedules is a minute.
 SCHEDULES = {
-    "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost job did not deliver
+    "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost task did not deliver
     "revisar-vigilados": (RECHECK, 1),  # watched RUCs from SUNAT, WATCH_SUNAT_SHARE of its budget
     "borrar-cambios-antiguos": (PURGE, 60),  # changes older than CHANGES_RETENTION_DAYS
 }

@@ -54,7 +54,7 @@ def test_a_view_only_operator_is_offered_no_action_on_any_page(viewer, customer)
 def test_posting_the_actions_anyway_changes_nothing(viewer, customer):
     key, webhook, notice = customer
     ruc_cache.put(RECORD["ruc"], RECORD)
-    failure = Failure.objects.create(id="a" * 32, name="fallida", func="sunat.jobs.nothing", started=timezone.now(),
+    failure = Failure.objects.create(id="a" * 32, name="fallida", func="sunat.tasks.nothing", started=timezone.now(),
                                      stopped=timezone.now(), success=False)
 
     posts = [
@@ -98,7 +98,7 @@ def test_revoking_says_it_is_final_and_asks_again(admin_client, customer):
 
 def test_operators_who_may_change_still_can(admin_client, customer):
     key, webhook, notice = customer
-    Failure.objects.create(id="b" * 32, name="fallida", func="sunat.jobs.nothing", started=timezone.now(),
+    Failure.objects.create(id="b" * 32, name="fallida", func="sunat.tasks.nothing", started=timezone.now(),
                            stopped=timezone.now(), success=False)  # an empty list shows no actions
     assert {"revoke"} <= actions_offered(admin_client.get(KEYS))
     assert {"resend"} <= actions_offered(admin_client.get(reverse("admin:sunat_notification_changelist")))

@@ -10,11 +10,11 @@ from django.db import connection
 from django.utils import timezone
 
 from devtools.servers import wait_until
-from sunat import jobs
+from sunat import tasks
 from sunat.lookups import services
 from sunat.models import RucRecord
 from sunat.upstream import scheduler, throttle
-from tests.queued_jobs import queued, run_queued
+from tests.queued_tasks import queued, run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
@@ -238,8 +238,8 @@ def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs
 
     assert [r["X-Cache"] for r in responses] == ["STALE"] * 3
     assert sunat_requests(replica) == 1  # nothing asked in the request: one refresh queued for the worker
-    assert len(queued(jobs.REFRESH)) == 1
-    assert run_queued(jobs.REFRESH) == ["pedida"]
+    assert len(queued(tasks.REFRESH)) == 1
+    assert run_queued(tasks.REFRESH) == ["pedida"]
     wait_until(lambda: scheduler.get().stats()["running"] == 0 and not any(scheduler.get().stats()["queued"].values()),
                10, "the background refresh is done")
     assert sunat_requests(replica) == 2  # the first lookup, then exactly one refresh
@@ -253,10 +253,10 @@ def test_a_queued_refresh_asks_nothing_when_the_answer_is_fresh_again_or_it_wait
     RucRecord.objects.filter(ruc=COMPANY).update(fetched_at=timezone.now() - timedelta(days=8))
     cache.clear()
     assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "STALE"
-    (job,) = queued(jobs.REFRESH)
+    (job,) = queued(tasks.REFRESH)
     assert client.get(f"/api/ruc/{COMPANY}?fresh=1")["X-Cache"] == "MISS"  # fresh again before the job runs
 
-    assert run_queued(jobs.REFRESH) == ["innecesaria"]
+    assert run_queued(tasks.REFRESH) == ["innecesaria"]
     assert services.refresh_stale(*job["args"][:3], time.time() - services.REFRESH_MAX_WAIT - 1) == "caducada"
     assert sunat_requests(replica) == 2
 

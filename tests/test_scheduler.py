@@ -10,7 +10,7 @@ from devtools.servers import wait_until
 from sunat.exceptions import DeadlineExceeded, SunatBusy
 from sunat.upstream import asker
 from sunat.upstream.scheduler import BACKGROUND, BATCH
-from sunat.upstream.scheduling import Scheduler
+from sunat.upstream.scheduler.threads import Scheduler
 
 # Touches neither the database nor the cache: run once, in the first pass.
 pytestmark = pytest.mark.standalone

@@ -226,15 +226,15 @@ def test_the_scheduled_check_finds_the_cheaper_flow_again_at_background_priority
 def test_the_check_is_scheduled_every_sunat_canary_minutes(settings):
     from django_q.models import Schedule
 
-    from sunat import schedules as jobs
+    from sunat import schedules
 
     settings.SUNAT_CANARY_MINUTES = 15
-    assert jobs.CHECK_NAME in jobs.sync_schedules()
-    schedule = Schedule.objects.get(name=jobs.CHECK_NAME)
+    assert schedules.CHECK_NAME in schedules.sync_schedules()
+    schedule = Schedule.objects.get(name=schedules.CHECK_NAME)
     assert (schedule.func, schedule.minutes) == ("sunat.upstream.flow_check.scheduled_check", 15)
     settings.SUNAT_CANARY_MINUTES = 0
-    assert jobs.CHECK_NAME not in jobs.sync_schedules()
-    assert not Schedule.objects.filter(name=jobs.CHECK_NAME).exists()
+    assert schedules.CHECK_NAME not in schedules.sync_schedules()
+    assert not Schedule.objects.filter(name=schedules.CHECK_NAME).exists()
 
 
 def test_metrics_count_each_flows_tries_and_show_the_one_in_use(client, defended):

@@ -438,20 +438,20 @@ def test_the_replica_answers_head_and_404(replica_files, tmp_path):
 def test_sync_schedules_registers_the_daily_sync_at_the_sync_time_once(settings):
     from django_q.models import Schedule
 
-    from sunat import schedules as jobs
+    from sunat import schedules
 
     settings.SUNAT_SYNC_TIME = "05:15"
-    jobs.sync_schedules()
-    names = jobs.sync_schedules()  # again: the same rows
+    schedules.sync_schedules()
+    names = schedules.sync_schedules()  # again: the same rows
 
     assert sorted(Schedule.objects.values_list("name", flat=True)) == sorted(names)
-    daily = Schedule.objects.get(name=jobs.SYNC_NAME)
+    daily = Schedule.objects.get(name=schedules.SYNC_NAME)
     assert daily.func == "sunat.registers.sync.scheduled_sync" and daily.schedule_type == Schedule.DAILY
     assert daily.next_run.astimezone(LIMA).strftime("%H:%M") == "05:15" and daily.next_run > django_now()
-    assert daily.kwargs == f"q_options={{'timeout': {jobs.SYNC_TIMEOUT}}}" and jobs.SYNC_TIMEOUT > 600  # minutes
+    assert daily.kwargs == f"q_options={{'timeout': {schedules.SYNC_TIMEOUT}}}" and schedules.SYNC_TIMEOUT > 600  # minutes
     settings.SUNAT_SYNC_TIME = "25:00"
     with pytest.raises(ValueError, match="SUNAT_SYNC_TIME"):
-        jobs.sync_schedules()
+        schedules.sync_schedules()
 
 
 def test_the_scheduled_sync_imports_every_file_and_fails_when_one_failed(sunat, files, settings):

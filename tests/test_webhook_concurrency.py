@@ -13,13 +13,13 @@ from django.db import connection
 from django.utils import timezone
 
 from devtools.webhook_receiver import Receiver, Silent
-from sunat import jobs
+from sunat import tasks
 from sunat.keys import services as api_keys
 from sunat.models import ChangeEvent, Notification
 from sunat.registers.importer import import_padron
 from sunat.watch import delivery, sender
 from tests.padron_files import COMPANY, ENIE, HANDMADE, write_rows
-from tests.queued_jobs import run_queued
+from tests.queued_tasks import run_queued
 from tests.test_watch_api import auth
 from tests.test_webhook_delivery import change_padron
 
@@ -143,13 +143,13 @@ def test_the_job_a_new_notice_queues_does_not_wait_behind_a_busy_run(dead, live,
     writers_at_once()
     webhook_of("Atento", live.url)
     change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
-    busy = in_a_thread(lambda: run_queued(jobs.DELIVER))  # the first notices' job, in a queue worker...
+    busy = in_a_thread(lambda: run_queued(tasks.DELIVER))  # the first notices' job, in a queue worker...
     busy.start()
     try:
         until_dead_are_held_and_live_delivered(dead)
         change_padron(tmp_path, "day2.zip", **{COMPANY: "HABIDO"})
         written = time.monotonic()
-        run_queued(jobs.DELIVER)  # ...and the job this one queued, in the queue's other worker
+        run_queued(tasks.DELIVER)  # ...and the job this one queued, in the queue's other worker
         took = time.monotonic() - written
     finally:
         busy.join()

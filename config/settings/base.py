@@ -26,7 +26,7 @@ INSTALLED_APPS = [
     "axes",  # the admin login's lockout; see "Admin lockout" below
     # Before django_q: its `qcluster` command is sunat's (processes that end with their parent).
     "sunat",
-    "django_q",  # the durable job queue; see Q_CLUSTER below
+    "django_q",  # the durable task queue; see Q_CLUSTER below
 ]
 
 MIDDLEWARE = [
@@ -74,7 +74,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A kept connection is checked before its first use in a request or a queue job: after a PostgreSQL
+# A kept connection is checked before its first use in a request or a queue task: after a PostgreSQL
 # restart, the first one would otherwise fail on a connection the server already closed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -191,7 +191,7 @@ CHANGES_RETENTION_DAYS = env.int("CHANGES_RETENTION_DAYS", default=90)
 WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
 # A delivery claims its notice this long: a worker killed mid-delivery leaves it due again then.
 WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
-# POSTs one delivery run (a queue job) has out at once, each to another key: a dead receiver holds
+# POSTs one delivery run (a queue task) has out at once, each to another key: a dead receiver holds
 # one of them for up to 10 s an attempt, never the other keys' deliveries.
 WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=16)
 if WEBHOOK_CONCURRENCY < 1:
@@ -226,11 +226,11 @@ SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=1.0)
 # Processes answering the API (gunicorn's config file exports GUNICORN_WORKERS); without Redis
 # each counts a key's quota on its own, a share of it.
 WEB_PROCESSES = env.int("GUNICORN_WORKERS", default=1)
-# The job queue's worker processes (Q_CLUSTER below): they ask SUNAT too (stale refreshes, re-checks).
+# The task queue's worker processes (Q_CLUSTER below): they ask SUNAT too (stale refreshes, re-checks).
 QUEUE_WORKERS = env.int("QUEUE_WORKERS", default=2)
 # When Redis is not there to share the pacing, each process paces itself to its part of SUNAT's
 # rate (sunat.upstream.throttle.local_interval): the SUNAT_PROCESSES web processes of the whole
-# deployment (empty: this machine's WEB_PROCESSES) share 1 - SUNAT_BACKGROUND_SHARE of it, the job
+# deployment (empty: this machine's WEB_PROCESSES) share 1 - SUNAT_BACKGROUND_SHARE of it, the task
 # queue's QUEUE_WORKERS (stale refreshes, re-checks) the rest. With Redis, background work takes
 # only the slots live work leaves free.
 SUNAT_PROCESSES = int(env("SUNAT_PROCESSES", default="") or WEB_PROCESSES)
@@ -259,7 +259,7 @@ SUNAT_CLIENT = env("SUNAT_CLIENT", default="auto")
 # seconds between walks through them all (503 meanwhile).
 SUNAT_FLOW_RECHECK_MINUTES = env.float("SUNAT_FLOW_RECHECK_MINUTES", default=30)
 SUNAT_FLOW_RETRY = env.int("SUNAT_FLOW_RETRY", default=60)
-# The job queue checks every flow and the browser against SUNAT this often (0: never), at background
+# The task queue checks every flow and the browser against SUNAT this often (0: never), at background
 # priority: what `manage.py sunat_check` prints, for /health, /metrics and the admin.
 SUNAT_CANARY_MINUTES = env.int("SUNAT_CANARY_MINUTES", default=15)
 CHROME_BINARY = env("CHROME_BINARY", default="/usr/bin/chromium")
@@ -314,17 +314,17 @@ AXES_CLIENT_IP_CALLABLE = "sunat.admin.lockout.client_ip"
 # A Spanish page for the admin (JSON for anything else), status AXES_HTTP_RESPONSE_CODE (axes: 429).
 AXES_LOCKOUT_CALLABLE = "sunat.admin.lockout.lockout_response"
 
-# The durable job queue (django-q2; `manage.py qcluster` runs its workers: the worker service,
-# and `make run` starts one). Jobs are rows of this database (its ORM broker), with Redis or
-# without: django-q2's Redis broker has no acknowledgement, so a worker killed mid-job would lose
-# it. A job claimed and not done in `retry` seconds runs again; webhook deliveries keep their own
-# state in their outbox rows (sunat.watch.delivery), so a failed job is not retried by the queue.
+# The durable task queue (django-q2; `manage.py qcluster` runs its workers: the worker service,
+# and `make run` starts one). Tasks are rows of this database (its ORM broker), with Redis or
+# without: django-q2's Redis broker has no acknowledgement, so a worker killed mid-task would lose
+# it. A task claimed and not done in `retry` seconds runs again; webhook deliveries keep their own
+# state in their outbox rows (sunat.watch.delivery), so a failed task is not retried by the queue.
 Q_CLUSTER = {
     "name": "consulta-ruc",
     "orm": "default",
     "workers": QUEUE_WORKERS,
     "timeout": 120,
-    # More than the longest job (the daily sync's 3600 s): a running job is never run twice. The
+    # More than the longest task (the daily sync's 3600 s): a running task is never run twice. The
     # deliveries and re-checks do not wait for it after a crash: their schedule runs them every minute.
     "retry": env.int("QUEUE_RETRY", default=3700),
     "max_attempts": 3,

@@ -1,7 +1,7 @@
 """django-q2's task pages, with "resubmit" only for those who may change tasks.
 
 django-q2 registers its Success and Failure admins with an action that declares no permission, so
-a view-only operator could queue jobs again; the same pages are registered here with the action
+a view-only operator could queue tasks again; the same pages are registered here with the action
 asking for the change permission.
 """
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from sunat import jobs
+from sunat import tasks
 from sunat.admin.base import ReadOnlyAdmin
 from sunat.models import ChangeEvent, Notification, Watch, Webhook
 
@@ -64,7 +64,7 @@ class NotificationAdmin(ReadOnlyAdmin):
             count = queryset.exclude(delivery=Notification.NONE).update(
                 delivery=Notification.PENDING, next_attempt_at=timezone.now(), last_error="")
             if count:
-                jobs.deliver_soon()
+                tasks.deliver_soon()
         messages.success(request, f"{count} aviso(s) en cola para reenviarse." if count else
                          "Ningún aviso seleccionado tiene webhook.")
 

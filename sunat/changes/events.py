@@ -7,7 +7,7 @@ its change: the notices are the webhooks' outbox and each key's feed.
 
 from django.utils import timezone
 
-from sunat import jobs
+from sunat import tasks
 from sunat.models import ChangeEvent, Notification, Watch, Webhook
 
 # What a change is, on a RUC's answer (the issue's list; sub-pages come later).
@@ -69,7 +69,7 @@ def live_watches():
 
 def _notify(pairs: list[tuple[int, ChangeEvent]]) -> None:
     """A notice per (key, event); pending delivery where the key has an active webhook for the
-    event's kind, and then one delivery job (in the caller's transaction)."""
+    event's kind, and then one delivery task (in the caller's transaction)."""
     wanted = {key_id: set(types) for key_id, types in Webhook.objects.filter(
         key_id__in={key_id for key_id, _ in pairs}, disabled_at__isnull=True).values_list("key_id", "event_types")}
     notices = [Notification(key_id=key_id, event=event,
@@ -77,4 +77,4 @@ def _notify(pairs: list[tuple[int, ChangeEvent]]) -> None:
                for key_id, event in pairs]
     Notification.objects.bulk_create(notices, batch_size=5000)
     if any(notice.delivery == Notification.PENDING for notice in notices):
-        jobs.deliver_soon()
+        tasks.deliver_soon()

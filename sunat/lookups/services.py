@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
-from sunat import caching, jobs
+from sunat import caching, tasks
 from sunat.clock import api_time
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups import ruc_cache, unsaved
@@ -211,7 +211,7 @@ def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_fo
 
 
 def _refresh_in_background(ruc: str, page: Page, razon_social: str) -> None:
-    """Queue one refresh of a stale answer on the job queue (refresh_stale, in the worker): this
+    """Queue one refresh of a stale answer on the task queue (refresh_stale, in the worker): this
     process's SUNAT threads stay with live lookups and batches."""
     key = _key(ruc, page)
     # While a refresh is queued or runs, or after one failed (or was refused), the stale entry is
@@ -219,15 +219,15 @@ def _refresh_in_background(ruc: str, page: Page, razon_social: str) -> None:
     if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         return
     try:
-        jobs.refresh_soon(ruc, page.name or "", razon_social)
+        tasks.refresh_soon(ruc, page.name or "", razon_social)
     except DatabaseError:
         logger.warning("could not queue the refresh of %s", key, exc_info=True)
 
 
 def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float) -> str:
-    """The job queue's refresh of a stale answer: ask SUNAT for it at BACKGROUND priority, in this
-    worker's SUNAT threads, without waiting for the answer (the worker takes its next job). Skipped
-    when it is fresh again (another refresh got there first) or the job waited longer than
+    """The task queue's refresh of a stale answer: ask SUNAT for it at BACKGROUND priority, in this
+    worker's SUNAT threads, without waiting for the answer (the worker takes its next task). Skipped
+    when it is fresh again (another refresh got there first) or the task waited longer than
     REFRESH_MAX_WAIT (a worker that was down: the next lookup queues it again). What happened."""
     page = SUB_PAGES[page_name] if page_name else FICHA
     key = _key(ruc, page)

@@ -1,5 +1,5 @@
 """The checks of every way of asking SUNAT (sunat.upstream.flow_check): in the database, so that every
-process (the web's, the job queue's, `manage.py sunat_check`) sees the last one, with or without Redis."""
+process (the web's, the task queue's, `manage.py sunat_check`) sees the last one, with or without Redis."""
 
 from django.db import models
 

@@ -2,7 +2,7 @@
 
 Under gunicorn every worker writes its values to files in PROMETHEUS_MULTIPROC_DIR (the config
 file sets it), and /metrics adds every worker's up (sunat.operators.exposition). Elsewhere
-(runserver, tests, the job queue's worker) they live in the process. Values that are state rather
+(runserver, tests, the task queue's worker) they live in the process. Values that are state rather
 than events (cooldowns, the queue, the imports) are read when /metrics is scraped instead.
 """
 

@@ -51,7 +51,7 @@ def summary() -> dict:
         "sunat_reasons": reasons,
         "imports": state.last_imports(),
         "queue": state.queue(),
-        "waiting_jobs": state.waiting_jobs(5),
+        "waiting_tasks": state.waiting_tasks(5),
         "outbox": state.outbox(),
         "tally_seconds": settings.TALLY_FLUSH_SECONDS,
     }

@@ -1,6 +1,6 @@
 """The service's state, read when it is asked for (GET /metrics, the admin's overview): SUNAT's
 cooldowns and the Redis circuit as this process sees them, and from the database the registers'
-last imports, the job queue and the webhooks' outbox, so that they hold whichever process did the work."""
+last imports, the task queue and the webhooks' outbox, so that they hold whichever process did the work."""
 
 import logging
 from dataclasses import dataclass
@@ -51,8 +51,8 @@ def queue() -> Queue:
                  oldest_waiting=waiting["oldest"], failed=Failure.objects.count())
 
 
-def waiting_jobs(limit: int) -> list[tuple[str, datetime]]:
-    """The jobs that have waited longest: (their name, since when)."""
+def waiting_tasks(limit: int) -> list[tuple[str, datetime]]:
+    """The tasks that have waited longest: (their name, since when)."""
     rows = OrmQ.objects.filter(lock__lte=timezone.now()).order_by("lock")[:limit]
     return [(row.name() or row.func(), row.lock) for row in rows]
 
@@ -105,11 +105,11 @@ def _registers():
 
 def _queue():
     state = queue()
-    jobs = GaugeMetricFamily("consulta_ruc_queue_jobs", "Tareas en la cola: esperando, o tomadas por un worker.",
-                             labels=["state"])
-    jobs.add_metric(["waiting"], state.waiting)
-    jobs.add_metric(["claimed"], state.claimed)
-    yield jobs
+    tasks = GaugeMetricFamily("consulta_ruc_queue_jobs", "Tareas en la cola: esperando, o tomadas por un worker.",
+                              labels=["state"])
+    tasks.add_metric(["waiting"], state.waiting)
+    tasks.add_metric(["claimed"], state.claimed)
+    yield tasks
     yield GaugeMetricFamily("consulta_ruc_queue_oldest_job_age_seconds",
                             "Antigüedad de la tarea que más espera (0: ninguna).", value=state.oldest_age())
     yield GaugeMetricFamily("consulta_ruc_queue_failed_jobs", "Tareas fallidas guardadas (el admin las lista).",

@@ -1,6 +1,6 @@
 """Locks that make a second import (or sync) refuse at once instead of colliding with the first.
 
-PostgreSQL: a session advisory lock (two keys: ours and the job's number). SQLite file: flock() on
+PostgreSQL: a session advisory lock (two keys: ours and the task's number). SQLite file: flock() on
 a file in the temporary folder named after the database file's resolved path, so that every
 process using that file (whatever path it was given) takes the same lock and no other database
 shares it (the OS drops it if the process dies). SQLite in memory: only this process can see that
@@ -27,7 +27,7 @@ _process_locks_guard = threading.Lock()
 
 
 def exclusive(number: int, name: str, busy: str):
-    """Held for the job: `number` keys the advisory lock, `name` the SQLite one; PadronError(busy) when taken."""
+    """Held for the task: `number` keys the advisory lock, `name` the SQLite one; PadronError(busy) when taken."""
     if connection.vendor == "postgresql":
         return advisory_lock(number, busy)
     if connection.is_in_memory_db():
@@ -49,7 +49,7 @@ def advisory_lock(number: int, busy: str):
 
 
 def lock_path(database: str | os.PathLike, name: str) -> Path:
-    """The lock file of job `name` on the SQLite database file `database` (any spelling of its path)."""
+    """The lock file of task `name` on the SQLite database file `database` (any spelling of its path)."""
     # realpath: a relative path, a symlink or "..": one file, one lock.
     key = f"{os.path.realpath(database)}:{name}"
     return Path(tempfile.gettempdir()) / f"padron-import-{hashlib.sha256(key.encode()).hexdigest()[:24]}.lock"

@@ -106,7 +106,7 @@ def _stored_validators(version: PadronVersion) -> Validators | None:
 
 
 def scheduled_sync() -> int:
-    """The daily sync as a job of the queue (sunat.schedules): every register, a summary line each in the
+    """The daily sync as a task of the queue (sunat.schedules): every register, a summary line each in the
     log; PadronError when any failed (the queue keeps it among its failed tasks) or another sync
     runs. How many registers were imported."""
     results = sync_files(on_result=lambda result: logger.info("%s", result.summary()))

@@ -6,8 +6,8 @@ that run it away from the request threads that answer hits.
 
 - budget: the one deadline that every pacing wait, attempt and backoff of a piece of work shares.
 - asker: who asks (an API key, or a client address) and until when; set per request.
-- scheduling (and scheduler, the process's one): a few threads per process that ask SUNAT, and the bounded, fair, prioritised
-  queue in front of them.
+- scheduler: a few threads per process that ask SUNAT (threads.py), the bounded, fair, prioritised
+  queue in front of them (queue.py), and the process's one (its __init__).
 
 Its place in the layers: pyproject.toml's [tool.importlinter].
 """

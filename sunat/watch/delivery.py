@@ -1,7 +1,7 @@
 """Webhook deliveries: each pending Notification POSTed to its key's webhook, at least once, in order.
 
 The outbox is the Notification rows (written with their event, in the transaction that stored
-the change). deliver_due() is the job (sunat.jobs): the queue runs it when notices are written
+the change). deliver_due() is the task (sunat.tasks): the queue runs it when notices are written
 and every minute (its schedule, which also retries). Keys are served side by side, up to
 WEBHOOK_CONCURRENCY POSTs at once, so that a slow or dead receiver (up to sender.ATTEMPT_SECONDS
 an attempt) delays only its own key; a key has one POST out at a time, its oldest notice, and the
@@ -49,7 +49,7 @@ POLL_SECONDS = 0.5  # while POSTs are out, how soon a run takes up a key that be
 
 
 def deliver_due(limit: int = 1000, budget: float = 90.0) -> int:
-    """Deliver what is due, up to `limit` attempts or `budget` seconds (below the queue's job
+    """Deliver what is due, up to `limit` attempts or `budget` seconds (below the queue's task
     timeout: the POSTs out then still end, within DNS_SECONDS + ATTEMPT_SECONDS); how many were delivered.
     What is left waits for the next run."""
     deadline = time.monotonic() + budget

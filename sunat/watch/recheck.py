@@ -1,4 +1,4 @@
-"""The scheduled re-check of watched RUCs from SUNAT (a job of sunat.schedules, every minute).
+"""The scheduled re-check of watched RUCs from SUNAT (a task of sunat.schedules, every minute).
 
 Each run asks SUNAT for the watched RUCs checked longest ago (never checked first), as many as
 WATCH_SUNAT_SHARE of a minute's SUNAT budget (60 / SUNAT_MIN_INTERVAL requests), at BACKGROUND
@@ -22,7 +22,7 @@ from sunat.models import Watch
 
 logger = logging.getLogger(__name__)
 
-RUN_BUDGET = 90.0  # seconds a run waits for its answers: below the queue's job timeout (120 s)
+RUN_BUDGET = 90.0  # seconds a run waits for its answers: below the queue's task timeout (120 s)
 
 
 def per_run() -> int:

@@ -1,5 +1,5 @@
 """How long changes are kept: the events, their notices and the padrón's change history older than
-CHANGES_RETENTION_DAYS are deleted (a job of sunat.schedules, every hour), a batch at a time so that no
+CHANGES_RETENTION_DAYS are deleted (a task of sunat.schedules, every hour), a batch at a time so that no
 transaction holds many rows. A notice still being delivered is kept, and its event with it; the
 import records (PadronVersion) stay. 0 keeps everything.
 """

@@ -2,9 +2,9 @@
 
 django-q2's main process forks a sentinel, which forks the pusher, the monitor and the workers. A
 `kill -9` of the main process (or an OOM kill) leaves them running on a bare host, still taking
-jobs beside the next worker started. On Linux each process of the cluster asks the kernel for
+tasks beside the next worker started. On Linux each process of the cluster asks the kernel for
 SIGTERM when its parent dies (PR_SET_PDEATHSIG): the sentinel ends (django-q2 leaves SIGTERM at its
-default there), then its children do. A job cut short so is run again after Q_CLUSTER's `retry`.
+default there), then its children do. A task cut short so is run again after Q_CLUSTER's `retry`.
 """
 
 import ctypes

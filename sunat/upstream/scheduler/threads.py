@@ -34,7 +34,7 @@ from django.db import close_old_connections
 from sunat.exceptions import DeadlineExceeded, SunatBusy
 from sunat.monitoring import logs
 from sunat.upstream import asker, budget
-from sunat.upstream.queue import BACKGROUND, BATCH, DONE, LIVE, QUEUED, RUNNING, FairQueue, Job
+from sunat.upstream.scheduler.queue import BACKGROUND, BATCH, DONE, LIVE, QUEUED, RUNNING, FairQueue, Job
 
 logger = logging.getLogger(__name__)
 

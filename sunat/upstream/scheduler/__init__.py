@@ -1,5 +1,5 @@
-"""This process's scheduler (sunat.upstream.scheduling): started on first use, after gunicorn's
-fork, and failed on the way out (gunicorn's worker_exit; tests, between them).
+"""This process's scheduler (threads.py's Scheduler, queue.py's queue): started on first use, after
+gunicorn's fork, and failed on the way out (gunicorn's worker_exit; tests, between them).
 
 The priorities are queue.py's, named here for the lookups that queue work.
 """
@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from sunat.upstream.queue import BACKGROUND, BATCH, LIVE
-from sunat.upstream.scheduling import Scheduler
+from sunat.upstream.scheduler.queue import BACKGROUND, BATCH, LIVE
+from sunat.upstream.scheduler.threads import Scheduler
 
 __all__ = ["BACKGROUND", "BATCH", "LIVE", "Scheduler", "get", "shutdown"]
 
