@@ -43,7 +43,7 @@ def register_version(name: str) -> str:
 
 
 def ruc_key(ruc: str, section: str | None = None) -> str:
-    """A lookup's answer: `sunat:ruc:<ruc>`, or `sunat:ruc:<ruc>:<section>` for a sub-page."""
+    """A lookup's answer: `sunat:ruc:<ruc>`, or `sunat:ruc:<ruc>:<section>` for a section."""
     return f"{RUC_PREFIX}{ruc}:{section}" if section else f"{RUC_PREFIX}{ruc}"
 
 

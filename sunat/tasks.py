@@ -28,5 +28,5 @@ REFRESH = "sunat.lookups.services.refresh_stale"
 
 
 def refresh_soon(ruc: str, page_name: str, razon_social: str) -> None:
-    """Queue the refresh of a stale answer (a RUC's ficha, or its sub-page `page_name`)."""
+    """Queue the refresh of a stale answer (a RUC's ficha, or its section `page_name`)."""
     async_task(REFRESH, ruc, page_name, razon_social, time.time(), task_name=f"refrescar-{ruc}")

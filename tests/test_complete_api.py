@@ -7,7 +7,7 @@ import pytest
 
 from devtools.replica import make_ruc
 from devtools.replica.subpages import PAGES
-from sunat.lookups.pages import SUB_PAGES
+from sunat.lookups.pages import SECTION_PAGES
 from sunat.upstream.sections import SECTIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
@@ -153,7 +153,7 @@ def test_one_failing_section_does_not_fail_the_others(client, replica, settings)
 
 def test_every_section_has_a_ttl_and_debts_expire_first(settings):
     ttl = settings.RUC_SECTION_TTL
-    assert set(ttl) == set(SUB_PAGES)
+    assert set(ttl) == set(SECTION_PAGES)
     assert ttl["deuda-coactiva"] == ttl["omisiones"] == 24 * 3600
     assert ttl["representantes"] == settings.RUC_CACHE_TTL
 

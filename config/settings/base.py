@@ -120,7 +120,7 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # With Redis: seconds each process keeps what it read, to skip the round trip for popular
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
-# Seconds each SUNAT sub-page is served without asking again (RUC_SECTION_TTL_<NAME>). Debts and
+# Seconds each SUNAT section is served without asking again (RUC_SECTION_TTL_<NAME>). Debts and
 # omissions change from one day to the next and a purchasing department checks them before paying:
 # a day. The rest (representatives, establishments, history, ...) change rarely: RUC_CACHE_TTL.
 _DAY = 24 * 3600
@@ -204,7 +204,7 @@ LOTE_PENDING_TTL = env.float("LOTE_PENDING_TTL", default=60.0)
 # Pending batch items one client (API key, or address) may have queued, per process.
 LOTE_PENDING_PER_CLIENT = env.int("LOTE_PENDING_PER_CLIENT", default=300)
 # GET /api/ruc/<ruc>/completo answers within this many seconds (and within SUNAT_DEADLINE): the
-# sub-pages not done by then are "pendiente" and keep running, like a batch's items.
+# sections not done by then are "pendiente" and keep running, like a batch's items.
 COMPLETO_TIMEOUT = env.float("COMPLETO_TIMEOUT", default=15.0)
 
 # SUNAT upstream

@@ -1,5 +1,5 @@
 """The stored SUNAT lookups: how old and how asked-for each is, refreshed from SUNAT (one from its
-page, or a selection), evicted from the cache, and each RUC's stored sub-pages."""
+page, or a selection), evicted from the cache, and each RUC's stored sections."""
 
 from datetime import timedelta
 
@@ -175,7 +175,7 @@ class RucRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(RucSectionRecord)
 class RucSectionRecordAdmin(ReadOnlyAdmin):
-    """The stored sub-pages (representantes, deuda coactiva...), each with its RUC's lookup."""
+    """The stored sections (representantes, deuda coactiva...), each with its RUC's lookup."""
 
     list_display = ("ruc", "section", "fetched_at", "shown_age", "lookup")
     list_filter = ("section",)

@@ -88,7 +88,7 @@ def ruc_section(request, ruc, section):
 
 @require_get
 def ruc_complete(request, ruc):
-    """The ficha and every sub-page it offers (or those ?secciones= names), within COMPLETO_TIMEOUT."""
+    """The ficha and every section it offers (or those ?secciones= names), within COMPLETO_TIMEOUT."""
     try:
         names = complete.sections_asked(request.GET.get("secciones"))
     except complete.InvalidSections as exc:

@@ -10,17 +10,17 @@ from django.utils import timezone
 from sunat import tasks
 from sunat.models import ChangeEvent, Notification, Watch, Webhook
 
-# What a change is, on a RUC's answer (the issue's list; sub-pages come later).
+# What a change is, on a RUC's answer (the issue's list; sections come later).
 WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
                   "agenteRetencion", "agentePercepcion", "agentePercepcionVentaInterna", "buenContribuyente")
 
 
-# The sub-pages whose new items are a change, when SUNAT is asked for them (their lists).
+# The sections whose new items are a change, when SUNAT is asked for them (their lists).
 WATCHED_SECTIONS = ("deuda-coactiva", "omisiones", "actas-probatorias")
 
 
 def new_items(field: str, before, after) -> list[dict]:
-    """The sub-page's items now listed that were not before, as one change of its field
+    """The section's items now listed that were not before, as one change of its field
     (deudaCoactiva...: "antes" the items before, "despues" the new ones); none when nothing was added."""
     if not isinstance(before, list) or not isinstance(after, list):
         return []

@@ -1,10 +1,10 @@
-"""GET /api/ruc/<ruc>/completo: a RUC's ficha and every sub-page it offers, within one time budget.
+"""GET /api/ruc/<ruc>/completo: a RUC's ficha and every section it offers, within one time budget.
 
 The ficha is looked up like /api/ruc/<ruc>?fuente=sunat (its errors are the answer's). Each
-sub-page then goes the way of a batch item (sunat.lookups.batch): from the cache or the database
+section then goes the way of a batch item (sunat.lookups.batch): from the cache or the database
 at once, from the ficha when SUNAT shows no button for it (empty, nothing asked), else queued at
 BATCH priority under the same pacing and single flight. What is not done by COMPLETO_TIMEOUT is
-"pendiente" and keeps running, so that asking again finds it cached; one failing sub-page never
+"pendiente" and keeps running, so that asking again finds it cached; one failing section never
 fails the others.
 """
 
@@ -14,26 +14,26 @@ from functools import partial
 from django.conf import settings
 
 from sunat.lookups import batch, services
-from sunat.lookups.pages import SUB_PAGES
+from sunat.lookups.pages import SECTION_PAGES
 from sunat.registers import annotations
 from sunat.upstream import asker
 
 
 class InvalidSections(Exception):
-    """?secciones= names no sub-page, or one that does not exist; the message is the API's detail."""
+    """?secciones= names no section, or one that does not exist; the message is the API's detail."""
 
 
 def sections_asked(text: str | None) -> list[str]:
-    """The sub-pages a ?secciones= value names, in the ficha's order; every one when absent."""
+    """The sections a ?secciones= value names, in the ficha's order; every one when absent."""
     if text is None:
-        return list(SUB_PAGES)
+        return list(SECTION_PAGES)
     names = {name.strip() for name in text.split(",") if name.strip()}
-    unknown = sorted(names - set(SUB_PAGES))
+    unknown = sorted(names - set(SECTION_PAGES))
     if not names or unknown:
         raise InvalidSections(
-            f"El parámetro secciones admite, separadas por comas: {', '.join(SUB_PAGES)}"
+            f"El parámetro secciones admite, separadas por comas: {', '.join(SECTION_PAGES)}"
             + (f" (no existe: {', '.join(unknown)[:200]})." if unknown else "."))
-    return [name for name in SUB_PAGES if name in names]
+    return [name for name in SECTION_PAGES if name in names]
 
 
 def lookup_complete(ruc: str, names: list[str], fresh: bool = False, timeout: float | None = None) -> services.Lookup:

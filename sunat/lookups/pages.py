@@ -1,4 +1,4 @@
-"""The pages a lookup serves, the ficha and each SUNAT sub-page, as the lookup path sees them:
+"""The pages a lookup serves, the ficha and each SUNAT section, as the lookup path sees them:
 how to fetch one, the order of its answer's keys, and where its record is stored."""
 
 from collections.abc import Callable
@@ -18,8 +18,8 @@ _TRAILER = ("fuente", "actualizadoEn")  # what the lookup adds to SUNAT's data
 
 @dataclass(frozen=True)
 class Page:
-    name: str | None  # a sub-page's API name (/api/ruc/<ruc>/<name>) and cache suffix; None: the ficha
-    section: Section | None  # the sub-page's declaration; None: the ficha
+    name: str | None  # a section's API name (/api/ruc/<ruc>/<name>) and cache suffix; None: the ficha
+    section: Section | None  # the section's declaration; None: the ficha
     keys: tuple[str, ...]  # the answer's keys, in the API's order
     fetch: Callable[[str, str], dict]  # (RUC, razón social) -> SUNAT's data, asked now
     find: Callable[[str], StoredLookup | None]  # the stored record of a RUC
@@ -61,7 +61,7 @@ def _save_ficha(ruc: str, data: dict, fetched_at, source: str = ChangeEvent.SUNA
     }, source, changes_of=lambda before: events.differences(before, data))
 
 
-# "secciones": the sub-pages the ficha offers (its forms), added by the client to SUNAT's data.
+# "secciones": the sections the ficha offers (its forms), added by the client to SUNAT's data.
 FICHA = Page(
     name=None,
     section=None,
@@ -71,12 +71,12 @@ FICHA = Page(
     save=_save_ficha,
     from_register=padron_answer,
 )
-# The sub-pages an imported register can answer.
+# The sections an imported register can answer.
 _REGISTER_ANSWERS = {"establecimientos": establishments_answer}
 
 
 def _save_section(section: Section, ruc: str, data: dict, fetched_at, source: str) -> None:
-    """A sub-page's answer; of the watched sub-pages, the new items are the change."""
+    """A section's answer; of the watched sections, the new items are the change."""
     def new_items(before: dict) -> list[dict]:
         return events.new_items(section.key, before.get(section.key), data.get(section.key))
 
@@ -84,7 +84,7 @@ def _save_section(section: Section, ruc: str, data: dict, fetched_at, source: st
           new_items if section.name in events.WATCHED_SECTIONS else None)
 
 
-def _sub_page(section: Section) -> Page:
+def _section_page(section: Section) -> Page:
     return Page(
         name=section.name,
         section=section,
@@ -97,4 +97,4 @@ def _sub_page(section: Section) -> Page:
     )
 
 
-SUB_PAGES = {name: _sub_page(section) for name, section in SECTIONS.items()}
+SECTION_PAGES = {name: _section_page(section) for name, section in SECTIONS.items()}

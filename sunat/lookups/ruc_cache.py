@@ -47,7 +47,7 @@ def contains(ruc: str) -> bool:
 
 
 def evict(rucs) -> int:
-    """Remove these RUCs and their sub-pages from the cache; return how many RUCs were there."""
+    """Remove these RUCs and their sections from the cache; return how many RUCs were there."""
     rucs = list(rucs)
     present = sum(1 for ruc in rucs if cache.has_key(ruc_key(ruc)))
     keys = [ruc_key(ruc, section) for ruc in rucs for section in (None, *SECTIONS)]
@@ -68,7 +68,7 @@ def evict_all() -> int:
 
 
 def count() -> int:
-    """How many RUCs are cached (their sub-pages not counted)."""
+    """How many RUCs are cached (their sections not counted)."""
     if caching.uses_redis():
         return sum(1 for _ in cache.iter_keys(KEY_PREFIX + "?" * 11))
     return sum(1 for key in _locmem_ruc_keys() if len(key) == len(KEY_PREFIX) + 11)

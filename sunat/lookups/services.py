@@ -14,7 +14,7 @@ from sunat import caching, tasks
 from sunat.clock import api_time
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
 from sunat.lookups import ruc_cache, unsaved
-from sunat.lookups.pages import FICHA, SUB_PAGES, Page
+from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
 from sunat.registers import annotations, corrections
 from sunat.upstream import scheduler, singleflight
@@ -81,12 +81,12 @@ def begin_lookup(ruc: str) -> Lookup | Pending:
 
 
 def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
-    """A RUC's sub-page (SUB_PAGES), cached like the main lookup. A sub-page the RUC's ficha does
+    """A RUC's section (SECTION_PAGES), cached like the main lookup. A section the RUC's ficha does
     not offer (SUNAT shows no button for it) is answered empty at once, from the ficha. With
-    nothing stored, an imported register that has the sub-page (the establishments') answers
+    nothing stored, an imported register that has the section (the establishments') answers
     it; `fresh` asks SUNAT."""
-    main = lookup_ruc(ruc)  # a RUC that does not exist has no sub-pages either
-    page = SUB_PAGES[name]
+    main = lookup_ruc(ruc)  # a RUC that does not exist has no sections either
+    page = SECTION_PAGES[name]
     if not offers(main.data, name):
         return Lookup(_not_offered(main.data, page), main.cache_status)
     return _lookup(main.data["ruc"], page, razon_social=main.data.get("razonSocial") or "", fresh=fresh, padron=True)
@@ -95,14 +95,14 @@ def lookup_section(ruc: str, name: str, fresh: bool = False) -> Lookup:
 def begin_section(ficha: dict, name: str, cache_status: str = HIT) -> Lookup | Pending:
     """lookup_section for /completo, from the RUC's ficha looked up already: what needs SUNAT is
     queued at BATCH priority, not waited for."""
-    page = SUB_PAGES[name]
+    page = SECTION_PAGES[name]
     if not offers(ficha, name):
         return Lookup(_not_offered(ficha, page), cache_status)
     return _lookup(ficha["ruc"], page, razon_social=ficha.get("razonSocial") or "", priority=BATCH)
 
 
 def offers(ficha: dict, name: str) -> bool:
-    """Whether a RUC's answer offers sub-page `name`; True when it cannot tell (the padrón's answer,
+    """Whether a RUC's answer offers section `name`; True when it cannot tell (the padrón's answer,
     or a ficha stored before answers listed their secciones)."""
     offered = ficha.get("secciones")
     return offered is None or name in offered
@@ -229,7 +229,7 @@ def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float)
     worker's SUNAT threads, without waiting for the answer (the worker takes its next task). Skipped
     when it is fresh again (another refresh got there first) or the task waited longer than
     REFRESH_MAX_WAIT (a worker that was down: the next lookup queues it again). What happened."""
-    page = SUB_PAGES[page_name] if page_name else FICHA
+    page = SECTION_PAGES[page_name] if page_name else FICHA
     key = _key(ruc, page)
     if time.time() - queued_at > REFRESH_MAX_WAIT:
         return "caducada"

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 
-from sunat.lookups.pages import FICHA, SUB_PAGES, Page
+from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import PadronVersion
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def store_kept() -> int:
                 return written
             (ruc, name), item = next(iter(_kept.items()))
         data, fetched_at, source = item
-        page = SUB_PAGES[name] if name else FICHA
+        page = SECTION_PAGES[name] if name else FICHA
         try:
             if not (page.is_ficha and _register_newer_than(fetched_at)):
                 page.save(ruc, data, fetched_at, source)

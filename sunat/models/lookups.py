@@ -8,7 +8,7 @@ from django.utils import timezone
 
 
 def ttl_of(section: str | None) -> int:
-    """Seconds a lookup's answer is fresh: RUC_CACHE_TTL for the ficha, RUC_SECTION_TTL for a sub-page."""
+    """Seconds a lookup's answer is fresh: RUC_CACHE_TTL for the ficha, RUC_SECTION_TTL for a section."""
     if section is None:
         return settings.RUC_CACHE_TTL
     return settings.RUC_SECTION_TTL.get(section, settings.RUC_CACHE_TTL)
@@ -26,7 +26,7 @@ class StoredLookup(models.Model):
     class Meta:
         abstract = True
 
-    section = None  # a sub-page's name (RucSectionRecord); the ficha has none
+    section = None  # a section's name (RucSectionRecord); the ficha has none
 
     @property
     def expires_at(self):
@@ -60,7 +60,7 @@ class RucRecord(StoredLookup):
 
 
 class RucSectionRecord(StoredLookup):
-    """The last successful lookup of a RUC's sub-page (legal representatives, workers)."""
+    """The last successful lookup of a RUC's section (legal representatives, workers)."""
 
     ruc = models.CharField("RUC", max_length=11)
     section = models.CharField("sección", max_length=30)

@@ -7,7 +7,7 @@ from django.db import models
 
 class RucHits(models.Model):
     """How often a RUC was asked for since counting began: its answers (200) to /api/ruc/<ruc>,
-    /obtener-ruc/<ruc>, its sub-pages and /completo, from wherever they came (batch items are not
+    /obtener-ruc/<ruc>, its sections and /completo, from wherever they came (batch items are not
     counted)."""
 
     ruc = models.CharField("RUC", max_length=11, primary_key=True)

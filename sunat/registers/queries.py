@@ -37,7 +37,7 @@ def padron_answer(ruc: str) -> dict | None:
 
 
 def establishments_answer(ruc: str) -> dict | None:
-    """A RUC's annexed establishments as the establishments sub-page's JSON, from the register
+    """A RUC's annexed establishments as the establishments section's JSON, from the register
     (fuente "padron"; an empty list when it lists none); None when it was never imported."""
     updated = current_version_date(ESTABLECIMIENTOS_ANEXOS)
     if updated is None:
@@ -46,7 +46,7 @@ def establishments_answer(ruc: str) -> dict | None:
     for entry in EstablecimientoAnexo.objects.filter(ruc=ruc).order_by("id"):
         direccion, district = _address(entry)
         establishments.append({
-            "codigo": None, "tipo": None,  # the file has neither; SUNAT's sub-page (?fresh=true) does
+            "codigo": None, "tipo": None,  # the file has neither; SUNAT's section (?fresh=true) does
             "direccion": direccion, "ubigeo": entry.ubigeo,
             "departamento": district.departamento if district else None,
             "provincia": district.provincia if district else None,

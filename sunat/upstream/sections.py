@@ -1,4 +1,4 @@
-"""SUNAT's sub-pages of a RUC that the API serves; each is declared in its own module of upstream.parser.
+"""SUNAT's sections of a RUC that the API serves; each is declared in its own module of upstream.parser.
 
 In the order the ficha shows their buttons; /api/ruc/<ruc>/completo answers them in this order.
 """

@@ -1,7 +1,7 @@
 """The component schemas of a lookup: SUNAT's answer, the padrón's answer and the sections."""
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj, ref, text
-from sunat.lookups.pages import SUB_PAGES
+from sunat.lookups.pages import SECTION_PAGES
 from sunat.upstream.clients import SECTIONS
 from sunat.upstream.parser import FIELDS
 
@@ -150,7 +150,7 @@ def ruc_schemas() -> dict:
                 "datos": ref(section.answer_schema),
             }, f"{section.title}, resuelta."), ref("ResultadoLoteError"), ref("ResultadoLotePendiente")],
         }
-        from_register = SUB_PAGES[section.name].from_register is not None
+        from_register = SECTION_PAGES[section.name].from_register is not None
         schemas[section.answer_schema] = obj({
             "ruc": text("RUC de 11 dígitos.", pattern="^[0-9]{11}$"),
             section.key: section.value_schema,

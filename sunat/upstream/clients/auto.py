@@ -46,7 +46,7 @@ class AutoClient(SunatClient):
         return self._either(lambda client: client.lookup_section(ruc, section, razon_social), ficha=False)
 
     def _either(self, ask, ficha: bool):
-        """`ficha`: only the ficha's failure through the browser says that nothing works; a sub-page's
+        """`ficha`: only the ficha's failure through the browser says that nothing works; a section's
         may be SUNAT's own error page for that RUC and page."""
         with budget.ensure():
             choice.check_may_walk()

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 FORM_PAGE = "FrameCriterioBusquedaWeb.jsp"
 QUERY_ENDPOINT = "jcrS00Alias"
-FICHA_PAGE = "ficha"  # the metrics' "page" of the main lookup (a sub-page's is its name)
+FICHA_PAGE = "ficha"  # the metrics' "page" of the main lookup (a section's is its name)
 
 
 def interpret_ruc_page(html: str, ruc: str) -> dict:
@@ -82,7 +82,7 @@ class SunatClient:
         raise NotImplementedError
 
     def fetch_section_page(self, ruc: str, section: Section, razon_social: str) -> str:
-        """Return SUNAT's sub-page `section` of a RUC as text; raise SunatError on transport failures."""
+        """Return SUNAT's section `section` of a RUC as text; raise SunatError on transport failures."""
         raise NotImplementedError
 
     def reset(self) -> None:
@@ -96,7 +96,7 @@ class SunatClient:
         return self._with_retries(ruc, FICHA_PAGE, lambda: interpret_ruc_page(self.fetch_ruc_page(ruc), ruc))
 
     def lookup_section(self, ruc: str, section: Section, razon_social: str = ""):
-        """What a RUC's sub-page says (its rows, or its value)."""
+        """What a RUC's section says (its rows, or its value)."""
         return self._with_retries(
             ruc, section.name,
             lambda: interpret_section_page(self.fetch_section_page(ruc, section, razon_social), ruc, section)

@@ -2,7 +2,7 @@
 
 from selenium.common.exceptions import TimeoutException, WebDriverException
 
-# SUNAT's answer (a result, a sub-page, or one of its error pages) is in the DOM.
+# SUNAT's answer (a result, a section, or one of its error pages) is in the DOM.
 ANSWER_IN_DOM_JS = """
 if (document.title.match(/Request Rejected|Pagina de (Error|Mensajes)/i)) return true;
 if (document.querySelector("div.panel-footer, form[name=formRepLeg], table")) return true;

@@ -91,7 +91,7 @@ class HttpClient(SunatClient):
     # The walk through the flows -----------------------------------------------------------------
 
     def _walk(self, ask, ficha: bool) -> str:
-        """`ficha`: the answer should be a result page (a sub-page may well be one of SUNAT's message
+        """`ficha`: the answer should be a result page (a section may well be one of SUNAT's message
         pages: "no information")."""
         if self.alone:
             choice.check_may_walk()

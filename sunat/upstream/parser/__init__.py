@@ -1,6 +1,6 @@
 """Parse SUNAT "Consulta RUC" HTML pages into the API's JSON shape (package entry point: the public names).
 
-The pages are the consPorRuc result page (the ficha) and its sub-pages getRepLeg
+The pages are the consPorRuc result page (the ficha) and its sections getRepLeg
 (legal representatives) and getCantTrab (workers per period). SUNAT's markup is
 loose (ragged whitespace, entities mixed with literal Latin-1 letters,
 commented-out rows, sometimes two documents in one response), so everything

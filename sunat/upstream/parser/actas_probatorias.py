@@ -1,4 +1,4 @@
-"""The getActPro sub-page (actas probatorias): its declaration and parse_actas_probatorias."""
+"""The getActPro section (actas probatorias): its declaration and parse_actas_probatorias."""
 
 import re
 
@@ -10,8 +10,8 @@ from sunat.upstream.parser.tables import (
     page_text,
     positional_rows,
     require_no_information,
-    sub_page_rows,
-    sub_page_value,
+    section_rows,
+    section_value,
 )
 
 # The eight columns in the order public clients read them by position (they agree on it);
@@ -45,7 +45,7 @@ def parse_actas_probatorias(html):
     eight columns. [] for the "no information" variant; ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, ACTA_COLUMNS, required={"numeroActa", "fechaActa"})
+    rows = section_rows(doc, ACTA_COLUMNS, required={"numeroActa", "fechaActa"})
     if rows is None and doc is not None and _ACTAS_SUBJECT_RE.search(page_text(doc)):
         rows = positional_rows(doc, ACTA_FIELDS)
     if rows is None:
@@ -55,7 +55,7 @@ def parse_actas_probatorias(html):
 
 
 def _acta(values):
-    result = {field: sub_page_value(values.get(field)) for field in ACTA_FIELDS}
+    result = {field: section_value(values.get(field)) for field in ACTA_FIELDS}
     result["fechaActa"] = parse_date(values.get("fechaActa"))
     return result
 

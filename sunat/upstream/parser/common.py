@@ -28,7 +28,7 @@ _RUC_RE = re.compile(r"(?<!\d)(?:10|15|16|17|20)\d{9}(?!\d)")
 
 
 def rucs_named(html: str) -> set[str]:
-    """Every RUC-like number a page shows (a sub-page's title names its RUC)."""
+    """Every RUC-like number a page shows (a section's title names its RUC)."""
     return set(_RUC_RE.findall(html))
 
 

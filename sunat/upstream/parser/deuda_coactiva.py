@@ -1,11 +1,11 @@
-"""The getInfoDC sub-page (debt in coercive collection): its declaration, parse_deuda_coactiva and parse_amount."""
+"""The getInfoDC section (debt in coercive collection): its declaration, parse_deuda_coactiva and parse_amount."""
 
 import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
 from sunat.upstream.parser.section import Section, list_of
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS). A public
 # client read them on the live page as "Monto de la Deuda | Período Tributario | Fecha de
@@ -30,7 +30,7 @@ def parse_deuda_coactiva(html):
     the "no se ha remitido deuda" variant; ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, DEUDA_COLUMNS, required={"monto", "periodoTributario"})
+    rows = section_rows(doc, DEUDA_COLUMNS, required={"monto", "periodoTributario"})
     if rows is None:
         require_no_information(doc, html, _DEUDA_SUBJECT_RE, "coercive debt")
         return []
@@ -40,15 +40,15 @@ def parse_deuda_coactiva(html):
 def _deuda(values):
     return {
         "monto": parse_amount(values.get("monto")),
-        "periodoTributario": sub_page_value(values.get("periodoTributario")),
+        "periodoTributario": section_value(values.get("periodoTributario")),
         "fechaInicioCobranza": parse_date(values.get("fechaInicioCobranza")),
-        "entidad": sub_page_value(values.get("entidad")),
+        "entidad": section_value(values.get("entidad")),
     }
 
 
 def parse_amount(text):
     """An amount cell ("1234.56", "S/ 1,234.56", "S/. 1,234.56") as a float; None if unreadable."""
-    text = sub_page_value(text)
+    text = section_value(text)
     if text is None:
         return None
     text = re.sub(r"^S/\.?\s*", "", text, flags=re.IGNORECASE)

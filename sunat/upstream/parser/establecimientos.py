@@ -1,4 +1,4 @@
-"""The getLocAnex sub-page (annexed establishments): its declaration and parse_establecimientos."""
+"""The getLocAnex section (annexed establishments): its declaration and parse_establecimientos."""
 
 import re
 
@@ -7,7 +7,7 @@ from sunat.ubigeo import ubigeo_for
 from sunat.upstream.parser.common import parse_html
 from sunat.upstream.parser.ficha import split_address
 from sunat.upstream.parser.section import Section, list_of
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS). Public
 # clients agree on the order Código | Tipo | Dirección | Actividad Económica but none
@@ -30,7 +30,7 @@ def parse_establecimientos(html):
     information" variant (an error page); ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, ESTABLECIMIENTO_COLUMNS, required={"codigo", "direccion"})
+    rows = section_rows(doc, ESTABLECIMIENTO_COLUMNS, required={"codigo", "direccion"})
     if rows is None:
         require_no_information(doc, html, _ESTABLECIMIENTOS_SUBJECT_RE, "annexed establishments")
         return []
@@ -38,18 +38,18 @@ def parse_establecimientos(html):
 
 
 def _establecimiento(values):
-    direccion = sub_page_value(values.get("direccion"))
+    direccion = section_value(values.get("direccion"))
     departamento, provincia, distrito = split_address(direccion)
     return {
-        "codigo": sub_page_value(values.get("codigo")),
-        "tipo": sub_page_value(values.get("tipo")),
+        "codigo": section_value(values.get("codigo")),
+        "tipo": section_value(values.get("tipo")),
         "direccion": direccion,
         # INEI's code of the district the address ends with, as the ficha does.
         "ubigeo": ubigeo_for(departamento, provincia, distrito),
         "departamento": departamento,
         "provincia": provincia,
         "distrito": distrito,
-        "actividadEconomica": sub_page_value(values.get("actividadEconomica")),
+        "actividadEconomica": section_value(values.get("actividadEconomica")),
     }
 
 

@@ -1,11 +1,11 @@
-"""The getActCPF sub-page (facturas físicas: autorizaciones y bajas): its declaration and parse_facturas_fisicas."""
+"""The getActCPF section (facturas físicas: autorizaciones y bajas): its declaration and parse_facturas_fisicas."""
 
 import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj, ref
 from sunat.upstream.parser.common import parse_date, parse_html
 from sunat.upstream.parser.section import Section
-from sunat.upstream.parser.tables import is_message_row, require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import is_message_row, require_no_information, section_rows, section_value
 
 # Two tables, told apart by their headers' words ("Último Nro Autorización | Fecha de Última
 # Autorización | Comprobante | Serie | del | al" and "Nro Orden | Fecha de baja y/o cancelación |
@@ -41,8 +41,8 @@ def parse_facturas_fisicas(html):
     nor a "no information" message raises ParseError.
     """
     doc = parse_html(html)
-    autorizaciones = sub_page_rows(doc, AUTORIZACION_COLUMNS, required={"numeroAutorizacion", "fechaAutorizacion"})
-    bajas = sub_page_rows(doc, BAJA_COLUMNS, required={"numeroOrden", "fechaBaja"})
+    autorizaciones = section_rows(doc, AUTORIZACION_COLUMNS, required={"numeroAutorizacion", "fechaAutorizacion"})
+    bajas = section_rows(doc, BAJA_COLUMNS, required={"numeroOrden", "fechaBaja"})
     if autorizaciones is None and bajas is None:
         require_no_information(doc, html, _FACTURAS_SUBJECT_RE, "facturas físicas")
     return {
@@ -56,7 +56,7 @@ def _items(rows, fields, date_field):
     for values in rows or ():
         if is_message_row(values):
             continue
-        item = {field: sub_page_value(values.get(field)) for field in fields}
+        item = {field: section_value(values.get(field)) for field in fields}
         item[date_field] = parse_date(values.get(date_field))
         items.append(item)
     return items

@@ -80,7 +80,7 @@ def parse_ruc_page(html):
 
 def read_ruc_page(html):
     """(parse_ruc_page's dict, the names of the page's forms), the page parsed once. SUNAT shows a
-    sub-page's form (and its button) only when the sub-page applies to the taxpayer (no formLocAnex
+    section's form (and its button) only when the section applies to the taxpayer (no formLocAnex
     without establishments)."""
     doc = parse_html(html)
     return _parse_document(doc), _form_names(doc)

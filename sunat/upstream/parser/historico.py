@@ -1,11 +1,11 @@
-"""The getinfHis sub-page (history): its declaration and parse_historico."""
+"""The getinfHis section (history): its declaration and parse_historico."""
 
 import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj, ref
 from sunat.upstream.parser.common import ParseError, fold, parse_date, parse_html
 from sunat.upstream.parser.section import Section
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # SUNAT serves three tables (past names, conditions, fiscal addresses), each with its own
 # header; they are told apart by header words, never by position. Headers may end with ":".
@@ -33,7 +33,7 @@ def parse_historico(html):
     whole page says there is no information).
     """
     doc = parse_html(html)
-    tables = {key: sub_page_rows(doc, columns, required) for key, columns, required in HISTORICO_TABLES}
+    tables = {key: section_rows(doc, columns, required) for key, columns, required in HISTORICO_TABLES}
     if all(rows is None for rows in tables.values()):
         require_no_information(doc, html, _HISTORICO_SUBJECT_RE, "history")
         return {key: [] for key in tables}
@@ -42,10 +42,10 @@ def parse_historico(html):
         # Better no answer than an empty list where SUNAT's header changed.
         raise ParseError(f"History page without its {', '.join(missing)} table.")
     return {
-        "razonesSociales": [{"razonSocial": sub_page_value(row.get("razonSocial")),
+        "razonesSociales": [{"razonSocial": section_value(row.get("razonSocial")),
                              "fechaBaja": parse_date(row.get("fechaBaja"))}
                             for row in _data(tables["razonesSociales"])],
-        "condiciones": [{"condicion": sub_page_value(row.get("condicion")), "desde": parse_date(row.get("desde")),
+        "condiciones": [{"condicion": section_value(row.get("condicion")), "desde": parse_date(row.get("desde")),
                          "hasta": parse_date(row.get("hasta"))}
                         for row in _data(tables["condiciones"])],
         "domicilios": [{"direccion": _address(row.get("direccion")), "fechaBaja": parse_date(row.get("fechaBaja"))}
@@ -56,7 +56,7 @@ def parse_historico(html):
 def _data(rows):
     """The rows that hold data, not SUNAT's "No hay Información" row."""
     for row in rows:
-        filled = [text for text in map(sub_page_value, row.values()) if text]
+        filled = [text for text in map(section_value, row.values()) if text]
         if len(filled) == 1 and _NO_INFORMATION_ROW_RE.match(fold(filled[0])):
             continue
         yield row
@@ -64,8 +64,8 @@ def _data(rows):
 
 def _address(text):
     # The portal sometimes puts dashes before an address ("----AV. ...", per a public client).
-    text = sub_page_value(text)
-    return sub_page_value(text.lstrip("- ")) if text else None
+    text = section_value(text)
+    return section_value(text.lstrip("- ")) if text else None
 
 
 _DESCRIPTION = (

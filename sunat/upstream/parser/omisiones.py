@@ -1,4 +1,4 @@
-"""The getInfoOT sub-page (tax omissions): its declaration and parse_omisiones.
+"""The getInfoOT section (tax omissions): its declaration and parse_omisiones.
 
 Public clients have only seen its message variant (an h5); the columns below are one
 client's guess (Periodo, Tributo, Tipo de Declaración, Fecha de Vencimiento), so they are
@@ -10,7 +10,7 @@ import re
 from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
 from sunat.upstream.parser.section import Section, list_of
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS).
 OMISION_COLUMNS = (
@@ -30,7 +30,7 @@ def parse_omisiones(html):
     registra omisiones"); ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, OMISION_COLUMNS, required={"periodo", "tributo"})
+    rows = section_rows(doc, OMISION_COLUMNS, required={"periodo", "tributo"})
     if rows is None:
         require_no_information(doc, html, _OMISIONES_SUBJECT_RE, "tax omissions")
         return []
@@ -39,9 +39,9 @@ def parse_omisiones(html):
 
 def _omision(values):
     return {
-        "periodo": sub_page_value(values.get("periodo")),
-        "tributo": sub_page_value(values.get("tributo")),
-        "tipoDeclaracion": sub_page_value(values.get("tipoDeclaracion")),
+        "periodo": section_value(values.get("periodo")),
+        "tributo": section_value(values.get("tributo")),
+        "tipoDeclaracion": section_value(values.get("tipoDeclaracion")),
         "fechaVencimiento": parse_date(values.get("fechaVencimiento")),
     }
 

@@ -1,4 +1,4 @@
-"""The getPGarantiaCOVID19 sub-page (Programa de Garantías COVID-19: deuda en cobranza coactiva):
+"""The getPGarantiaCOVID19 section (Programa de Garantías COVID-19: deuda en cobranza coactiva):
 its declaration and parse_programa_covid19."""
 
 import re

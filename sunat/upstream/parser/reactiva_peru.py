@@ -1,4 +1,4 @@
-"""The getReactivaPeru sub-page (Reactiva Perú: deuda en cobranza coactiva): its declaration and parse_reactiva_peru."""
+"""The getReactivaPeru section (Reactiva Perú: deuda en cobranza coactiva): its declaration and parse_reactiva_peru."""
 
 import re
 

@@ -1,11 +1,11 @@
-"""The getRepLeg sub-page (legal representatives): its declaration and parse_representantes."""
+"""The getRepLeg section (legal representatives): its declaration and parse_representantes."""
 
 import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
 from sunat.upstream.parser.section import Section, list_of
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (folded, punctuation
 # dropped, so "N° de Trabajadores" is {N, DE, TRABAJADORES}). For each column the
@@ -31,7 +31,7 @@ def parse_representantes(html):
     representantes legales."); ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, REPRESENTANTE_COLUMNS, required={"numeroDocumento", "nombre"})
+    rows = section_rows(doc, REPRESENTANTE_COLUMNS, required={"numeroDocumento", "nombre"})
     if rows is None:
         require_no_information(doc, html, _REPRESENTANTES_SUBJECT_RE, "legal representatives")
         return []
@@ -39,7 +39,7 @@ def parse_representantes(html):
 
 
 def _representante(values):
-    result = {field: sub_page_value(values.get(field)) for field in REPRESENTANTE_FIELDS}
+    result = {field: section_value(values.get(field)) for field in REPRESENTANTE_FIELDS}
     result["fechaDesde"] = parse_date(values.get("fechaDesde"))
     return result
 

@@ -1,4 +1,4 @@
-"""What declares a SUNAT sub-page: how it is asked for, how it is read, and what its answer looks like."""
+"""What declares a SUNAT section: how it is asked for, how it is read, and what its answer looks like."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -8,7 +8,7 @@ from sunat.jsonschema import ref
 
 @dataclass(frozen=True)
 class Section:
-    """A sub-page of a RUC's result, declared in its own module (representantes.py, ...)."""
+    """A section of a RUC's result, declared in its own module (representantes.py, ...)."""
 
     name: str  # the API's name, /api/ruc/<ruc>/<name>, and the cache key's suffix
     key: str  # the answer's key that holds what the page says (camelCase, like every other key)

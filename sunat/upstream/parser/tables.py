@@ -1,4 +1,4 @@
-"""Sub-page tables (getRepLeg, getCantTrab, ...): columns by header words, data rows, cell values, "no information"."""
+"""Section tables (getRepLeg, getCantTrab, ...): columns by header words, data rows, cell values, "no information"."""
 
 import re
 
@@ -12,13 +12,13 @@ _TABLES = etree.XPath("//table")
 _TABLE_ROWS = etree.XPath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 _ROW_CELLS = etree.XPath("./th | ./td")
 # What a page says, minus scripts and the forms and buttons that lead elsewhere
-# (every result page has buttons named after the sub-pages).
+# (every result page has buttons named after the sections).
 _PAGE_TEXT_NODES = etree.XPath(
     "//body//text()[not(ancestor::script or ancestor::style or ancestor::form or ancestor::button)]"
 )
 
-# Sub-page cells meaning "not given": "NE" (no especificado) in counts.
-SUB_PAGE_EMPTY_VALUES = {"", "-", "--", "NE"}
+# Section cells meaning "not given": "NE" (no especificado) in counts.
+SECTION_EMPTY_VALUES = {"", "-", "--", "NE"}
 
 # The "no information" variant: a message plus the page's subject, both read
 # from the page text (folded) outside forms and buttons. "NO SE HA REMITIDO" is
@@ -28,10 +28,10 @@ _NO_INFORMATION_RE = re.compile(
 )
 
 
-def sub_page_value(text):
+def section_value(text):
     """Collapsed cell text, or None for "-", "NE" and empty cells."""
     text = collapse(text or "")
-    return None if text.upper() in SUB_PAGE_EMPTY_VALUES else text
+    return None if text.upper() in SECTION_EMPTY_VALUES else text
 
 
 def _header_words(text):
@@ -60,7 +60,7 @@ def _column_fields(header_row, columns):
     return fields
 
 
-def sub_page_rows(doc, columns, required):
+def section_rows(doc, columns, required):
     """
     The rows of the first table whose header row names the `required`
     columns, as {field: cell text} dicts; None when no table has them.
@@ -94,13 +94,13 @@ def _row_values(row, fields):
     if len(cells) < 2:
         return None  # e.g. <td colspan="5">No existe información</td>
     values = {field: element_text(cells[pos]) if pos in cells else "" for pos, field in fields.items()}
-    return values if any(sub_page_value(text) for text in values.values()) else None
+    return values if any(section_value(text) for text in values.values()) else None
 
 
 def require_no_information(doc, html, subject_re, what):
     """
-    Return if the page is the "no information" variant of the sub-page; else raise ParseError.
-    Some sub-pages (getLocAnex, getRepLeg) say it with SUNAT's error page ("No se encontró
+    Return if the page is the "no information" variant of the section; else raise ParseError.
+    Some sections (getLocAnex, getRepLeg) say it with SUNAT's error page ("No se encontró
     información para locales anexos." in p.error): that one counts, other error pages don't.
     """
     if doc is None:
@@ -129,7 +129,7 @@ def page_text(doc):
 
 def is_message_row(values):
     """A data row whose only filled cell says "no information" ("No hay Información", then "-" cells)."""
-    filled = [text for text in map(sub_page_value, values.values()) if text]
+    filled = [text for text in map(section_value, values.values()) if text]
     return len(filled) == 1 and bool(_NO_INFORMATION_RE.search(fold(filled[0])))
 
 

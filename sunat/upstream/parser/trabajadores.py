@@ -1,11 +1,11 @@
-"""The getCantTrab sub-page (workers per period): its declaration, parse_trabajadores and its cells."""
+"""The getCantTrab section (workers per period): its declaration, parse_trabajadores and its cells."""
 
 import re
 
 from sunat.jsonschema import nullable, obj
 from sunat.upstream.parser.common import fold, parse_html
 from sunat.upstream.parser.section import Section, list_of
-from sunat.upstream.parser.tables import require_no_information, sub_page_rows, sub_page_value
+from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS):
 # for each column the first field with a word in the header wins.
@@ -41,7 +41,7 @@ def parse_trabajadores(html):
     information" variant; ParseError for any other page.
     """
     doc = parse_html(html)
-    rows = sub_page_rows(doc, TRABAJADORES_COLUMNS, required={"periodo", "trabajadores"})
+    rows = section_rows(doc, TRABAJADORES_COLUMNS, required={"periodo", "trabajadores"})
     if rows is None:
         require_no_information(doc, html, _TRABAJADORES_SUBJECT_RE, "workers")
         return []
@@ -61,7 +61,7 @@ def _trabajadores(values):
 
 def parse_count(text):
     """A count cell as an int; None for "NE", "-", empty or anything unreadable."""
-    text = sub_page_value(text)
+    text = section_value(text)
     if text is None or not _COUNT_RE.fullmatch(text):
         return None
     return int(re.sub(r"\D", "", text))
@@ -69,7 +69,7 @@ def parse_count(text):
 
 def parse_period(text):
     """A period cell (2025-03, 03/2025, 202503, MAR-2025...) as "YYYY-MM", else None."""
-    text = sub_page_value(text)
+    text = section_value(text)
     if text is None:
         return None
     text = fold(text)
