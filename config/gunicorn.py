@@ -71,15 +71,12 @@ errorlog = "-"
 
 
 def worker_exit(server, worker):
-    # In the worker, after its last request: queued SUNAT work is not drained; the admin's counts
-    # of its last seconds, and answers kept while the database was out, are written if it can.
-    from sunat.lookups import unsaved
-    from sunat.monitoring import tally
-    from sunat.upstream import scheduler
+    # In the worker, after its last request: every piece of the process's state stops (sunat.process):
+    # queued SUNAT work is not drained; the admin's counts of its last seconds, and answers kept while
+    # the database was out, are written if it can.
+    from sunat import process
 
-    scheduler.shutdown()
-    tally.flush()
-    unsaved.store_kept()
+    process.stop()
 
 
 def child_exit(server, worker):

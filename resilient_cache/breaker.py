@@ -1,4 +1,10 @@
-"""The circuit breaker of one LOCATION in this process, and the thread that probes Redis while it is open."""
+"""The circuit breaker of one LOCATION in this process, and the thread that probes Redis while it is open.
+
+A forked child inherits its parent's breakers (open or closed, what they must still delete from
+Redis) but neither their probing thread (ensure_prober starts its own) nor their lock and event,
+nor the lock of the breakers' table: those are per process (forksafe.PerProcess), made anew on a
+process's first use, so that none is one a parent's thread held at fork time. No fork hook.
+"""
 
 import itertools
 import logging
@@ -12,6 +18,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django_redis.exceptions import ConnectionInterrupted
 
 from resilient_cache.fallback import PendingDeletes
+from resilient_cache.forksafe import PerProcess
 
 logger = logging.getLogger("resilient_cache")
 
@@ -64,8 +71,7 @@ class Breaker:
         self.retry_interval = retry_interval
         self.probe_kwargs = probe_kwargs
         self.fallback = fallback
-        self.lock = threading.Lock()
-        self.wake = threading.Event()
+        self._sync = PerProcess(lambda: (threading.Lock(), threading.Event()))
         self.is_open = False
         self.since: str | None = None
         self.last_error: str | None = None
@@ -73,6 +79,15 @@ class Breaker:
         self.prober_pid: int | None = None
         # Raw Redis keys and glob patterns deleted while open: deleted from Redis before closing.
         self.unsent = PendingDeletes(fallback._max_entries)
+
+    @property
+    def lock(self) -> threading.Lock:
+        return self._sync.get()[0]
+
+    @property
+    def wake(self) -> threading.Event:
+        """What the probe waits on between its tries."""
+        return self._sync.get()[1]
 
     def status(self) -> dict:
         with self.lock:
@@ -162,26 +177,13 @@ class Breaker:
 
 
 _breakers: dict[str, Breaker] = {}
-_breakers_lock = threading.Lock()
+_breakers_lock = PerProcess(threading.Lock)
 
 
 def breaker_for(location: str, make) -> Breaker:
     """The one Breaker of `location` in this process; make() builds it the first time."""
-    with _breakers_lock:
+    with _breakers_lock.get():
         breaker = _breakers.get(location)
         if breaker is None:
             breaker = _breakers[location] = make()
         return breaker
-
-
-def _reinit_after_fork() -> None:
-    # A lock held by another thread of the parent at fork time would stay held forever here.
-    global _breakers_lock
-    _breakers_lock = threading.Lock()
-    for breaker in _breakers.values():
-        breaker.lock = threading.Lock()
-        breaker.wake = threading.Event()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reinit_after_fork)

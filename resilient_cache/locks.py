@@ -1,6 +1,9 @@
-"""The lock of ResilientRedisCache: a Redis lock while the breaker is closed, a process-local one while it is open."""
+"""The lock of ResilientRedisCache: a Redis lock while the breaker is closed, a process-local one while it is open.
 
-import os
+The process-local locks are kept per process (forksafe.PerProcess): a forked child starts with none,
+so none that a parent's thread held at fork time.
+"""
+
 import threading
 import weakref
 from types import SimpleNamespace
@@ -10,29 +13,29 @@ from django_redis.cache import RedisCache
 from redis.exceptions import LockError
 
 from resilient_cache.breaker import Breaker
-
-# Process-local stand-ins for Redis locks while the breaker is open, by (location, key).
-_local_locks: "weakref.WeakValueDictionary[tuple, threading.Lock]" = weakref.WeakValueDictionary()
-_local_locks_lock = threading.Lock()
+from resilient_cache.forksafe import PerProcess
 
 
-def _reinit_after_fork() -> None:
-    # A lock held by another thread of the parent at fork time would stay held forever here.
-    global _local_locks, _local_locks_lock
-    _local_locks = weakref.WeakValueDictionary()
-    _local_locks_lock = threading.Lock()
+class _LocalLocks:
+    """Process-local stand-ins for Redis locks while the breaker is open, by (location, key)."""
+
+    def __init__(self):
+        self._locks: weakref.WeakValueDictionary[tuple, threading.Lock] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+
+    def get(self, name: tuple) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(name)
+            if lock is None:
+                lock = self._locks[name] = threading.Lock()
+            return lock
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reinit_after_fork)
+_local_locks = PerProcess(_LocalLocks)
 
 
 def _local_lock(name: tuple) -> threading.Lock:
-    with _local_locks_lock:
-        lock = _local_locks.get(name)
-        if lock is None:
-            lock = _local_locks[name] = threading.Lock()
-        return lock
+    return _local_locks.get().get(name)
 
 
 class LockingCache(Protocol):

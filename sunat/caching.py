@@ -7,6 +7,7 @@ Every key starts with `sunat:`; `manage.py clear_ruc_cache` removes `sunat:ruc:*
 With Redis, each process keeps what it read through read() for RUC_LOCAL_TTL seconds (a few), so
 that a popular entry (a RUC, an API key's row) costs no Redis round trip at all; an eviction in
 another process reaches it within that time. LocMem is already in the process: nothing is copied.
+These copies are a piece of this process's state (sunat.process): none after a fork, none between tests.
 """
 
 import logging
@@ -18,6 +19,8 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache, caches
 from django_redis.cache import RedisCache
+
+from sunat import process
 
 logger = logging.getLogger(__name__)
 
@@ -107,11 +110,12 @@ def read(key: str):
     """cache.get(key), served from this process's copy of a Redis read while it is fresh."""
     if not _local_copies():
         return cache.get(key)
-    value = _local.get(key)
+    copies = _copies.get()
+    value = copies.get(key)
     if value is None:
         value = cache.get(key)
         if value is not None:
-            _local.put(key, value)
+            copies.put(key, value)
     return value
 
 
@@ -151,17 +155,17 @@ class _LocalCopies:
             self._entries.clear()
 
 
-_local = _LocalCopies()
+_copies = process.lazy("local copies of Redis reads", _LocalCopies)
 
 
 def discard_local_copies(keys) -> None:
     """Forget this process's copies of these keys (they were just written or deleted here)."""
-    _local.discard(keys)
+    _copies.get().discard(keys)
 
 
 def clear_local_copies() -> None:
-    """Forget this process's copies of Redis reads (tests; a process that must re-read now)."""
-    _local.clear()
+    """Forget this process's copies of Redis reads (a process that must re-read now)."""
+    _copies.get().clear()
 
 
 def _local_copies() -> bool:
@@ -171,7 +175,7 @@ def _local_copies() -> bool:
 
 def forget(key: str) -> None:
     """Delete a key read through read(): from the cache, and from this process's copies."""
-    _local.discard([key])
+    _copies.get().discard([key])
     cache.delete(key)
 
 

@@ -147,7 +147,6 @@ def test_no_pacing_slot_within_the_deadline_is_not_sent_not_a_timeout(settings):
     from sunat.upstream import budget, throttle
 
     settings.SUNAT_MIN_INTERVAL, settings.SUNAT_PROCESSES = 5.0, 1
-    throttle._local_last.update({False: 0.0, True: 0.0})
     with budget.running(budget.Budget(time.monotonic() + 10)):
         throttle.wait_for_turn()  # takes the slot now (this process's, or Redis's): the next is 5 s away
     with budget.running(budget.Budget(time.monotonic() + 0.5)):

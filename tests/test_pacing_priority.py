@@ -24,7 +24,6 @@ def pacing(settings):
     settings.SUNAT_PROCESSES = 1
     settings.QUEUE_WORKERS = 2
     settings.SUNAT_BACKGROUND_SHARE = 0.2
-    throttle._local_last.update({False: 0.0, True: 0.0})
 
 
 def ask(name: str, sent: dict, yields: bool, delay: float = 0.0) -> threading.Thread:

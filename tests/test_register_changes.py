@@ -142,7 +142,8 @@ def test_a_process_that_starts_after_the_import_evicts_what_it_corrected_once(cl
     import_padron(str(write_rows(tmp_path / "new.zip", [changed(COMPANY_ROW, condicion="NO HABIDO"),
                                                         *HANDMADE[1:]], date_time=later())))
     cache.set(caching.ruc_key(COMPANY), stale)
-    annotations.forget()  # a new process
+    annotations.forget()  # a new process: no register copies, no padrón version seen
+    corrections.forget()
 
     assert client.get(f"/api/ruc/{COMPANY}").json()["condicion"] == "NO HABIDO"
     cache.set(caching.ruc_key(COMPANY), {**stale, "razonSocial": "CACHED LATER"})

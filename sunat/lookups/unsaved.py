@@ -7,10 +7,12 @@ none is left, oldest first, and stops at the first failure. An answer older than
 meanwhile is not written over it (sunat.lookups.pages), and a ficha older than a register imported
 meanwhile is dropped (the import would have corrected its estado and condición; the register
 answers for it). A process killed hard loses what it kept; its answers stay cached until their TTL.
+
+A piece of this process's state (sunat.process): a forked child keeps nothing of its parent's (the
+parent's to store), gunicorn's worker_exit stores what is kept if it can, tests start with nothing.
 """
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 
+from sunat import process
 from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import PadronVersion
 
@@ -26,23 +29,36 @@ logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
 
-_lock = threading.Lock()
-_kept: OrderedDict = OrderedDict()  # (RUC, page name) -> (answer, fetched at, source of its events)
-_writer_running = False
+
+
+class _Kept:
+    """The answers this process keeps, and whether its writing thread runs."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.answers: OrderedDict = OrderedDict()  # (RUC, page name) -> (answer, fetched at, source of its events)
+        self.writing = False
+
+    def after_fork(self) -> None:
+        # A new lock (a parent's thread may have held this one), nothing kept, no thread yet.
+        self.__init__()
+
+
+_kept = _Kept()
 
 
 def keep(ruc: str, page: Page, data: dict, fetched_at, source: str) -> None:
     """Keep an answer the database refused, to be stored when it answers again."""
-    global _writer_running
     dropped = 0
-    with _lock:
-        _kept.pop((ruc, page.name), None)
-        _kept[(ruc, page.name)] = (data, fetched_at, source)
-        while len(_kept) > settings.UNSAVED_ANSWERS_MAX:
-            _kept.popitem(last=False)
+    with _kept.lock:
+        answers = _kept.answers
+        answers.pop((ruc, page.name), None)
+        answers[(ruc, page.name)] = (data, fetched_at, source)
+        while len(answers) > settings.UNSAVED_ANSWERS_MAX:
+            answers.popitem(last=False)
             dropped += 1
-        start = not _writer_running
-        _writer_running = True
+        start = not _kept.writing
+        _kept.writing = True
     if dropped:
         logger.warning("%d unsaved answers dropped: more than UNSAVED_ANSWERS_MAX kept", dropped)
     if start:
@@ -50,23 +66,23 @@ def keep(ruc: str, page: Page, data: dict, fetched_at, source: str) -> None:
 
 
 def count() -> int:
-    return len(_kept)
+    return len(_kept.answers)
 
 
 def forget() -> None:
     """Drop what is kept (tests: what one test kept is not stored into the next one's database)."""
-    with _lock:
-        _kept.clear()
+    with _kept.lock:
+        _kept.answers.clear()
 
 
 def store_kept() -> int:
     """Store what is kept, oldest first, until done or the database fails again; how many were written."""
     written = 0
     while True:
-        with _lock:
-            if not _kept:
+        with _kept.lock:
+            if not _kept.answers:
                 return written
-            (ruc, name), item = next(iter(_kept.items()))
+            (ruc, name), item = next(iter(_kept.answers.items()))
         data, fetched_at, source = item
         page = SECTION_PAGES[name] if name else FICHA
         try:
@@ -74,11 +90,11 @@ def store_kept() -> int:
                 page.save(ruc, data, fetched_at, source)
                 written += 1
         except DatabaseError:
-            logger.warning("the database still refuses the %d unsaved answers", len(_kept), exc_info=True)
+            logger.warning("the database still refuses the %d unsaved answers", count(), exc_info=True)
             return written
-        with _lock:
-            if _kept.get((ruc, name)) is item:  # not replaced by a newer answer meanwhile
-                del _kept[(ruc, name)]
+        with _kept.lock:
+            if _kept.answers.get((ruc, name)) is item:  # not replaced by a newer answer meanwhile
+                del _kept.answers[(ruc, name)]
 
 
 def _register_newer_than(fetched_at) -> bool:
@@ -87,7 +103,6 @@ def _register_newer_than(fetched_at) -> bool:
 
 
 def _write_until_empty() -> None:
-    global _writer_running
     while True:
         time.sleep(RETRY_SECONDS)
         try:
@@ -99,15 +114,10 @@ def _write_until_empty() -> None:
             written = 0
         if written:
             logger.info("%d answers kept while the database was out are stored now", written)
-        with _lock:
-            if not _kept:
-                _writer_running = False
+        with _kept.lock:
+            if not _kept.answers:
+                _kept.writing = False
                 return
 
 
-def _reset_after_fork() -> None:
-    global _lock, _kept, _writer_running
-    _lock, _kept, _writer_running = threading.Lock(), OrderedDict(), False  # the parent's to store
-
-
-os.register_at_fork(after_in_child=_reset_after_fork)
+process.register("unsaved answers", after_fork=_kept.after_fork, stop=store_kept, reset=forget)

@@ -3,11 +3,15 @@ up in this process and written every TALLY_FLUSH_SECONDS by a thread of its own,
 table (an upsert adding to what is there): never a database write per request. A flush the
 database refuses (it is out) puts its counts back, to be written by the next one (at most
 MAX_RUCS RUCs' hits are kept; the least hit go first past it). Counts of a process killed hard are
-lost; they are a guide, not a ledger."""
+lost; they are a guide, not a ledger.
+
+A piece of this process's state (sunat.process): a forked child starts with no counts (the
+parent's are the parent's to write) and its own thread; gunicorn's worker_exit flushes (so does
+the interpreter's exit, for manage.py's commands); tests start with none.
+"""
 
 import atexit
 import logging
-import os
 import random
 import threading
 import time
@@ -18,49 +22,66 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from sunat import process
+
 logger = logging.getLogger(__name__)
 
 HOUR_FIELDS = ("hits", "misses", "stale", "sunat_ok", "sunat_failed")
 _CHUNK = 500  # rows per INSERT: well below SQLite's 32,766 parameters
 MAX_RUCS = 100_000  # distinct RUCs' hits kept through an outage (a few MB)
 
-_lock = threading.Lock()
-_ruc_hits: Counter = Counter()
-_last_hit: dict[str, datetime] = {}
-_key_days: Counter = Counter()  # (key id, Lima's day)
-_hours: Counter = Counter()  # (hours since the epoch, field)
-_flusher_pid: int | None = None
+
+
+class _Tally:
+    """What this process counted since its last flush, and whether its flushing thread runs."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.flushing = False
+        self.ruc_hits: Counter = Counter()
+        self.last_hit: dict[str, float] = {}
+        self.key_days: Counter = Counter()  # (key id, Lima's day)
+        self.hours: Counter = Counter()  # (hours since the epoch, field)
+
+    def take(self):
+        with self.lock:
+            taken = self.ruc_hits, self.last_hit, self.key_days, self.hours
+            self.ruc_hits, self.last_hit, self.key_days, self.hours = Counter(), {}, Counter(), Counter()
+        return taken
+
+    def after_fork(self) -> None:
+        # A new lock (a parent's thread may have held this one), no counts, no thread yet.
+        self.__init__()
+
+
+_tally = _Tally()
 
 
 # On the hot path: plain Unix times (a few ns), turned into datetimes when written.
 def ruc_hit(ruc: str) -> None:
-    with _lock:
-        _ruc_hits[ruc] += 1
-        _last_hit[ruc] = time.time()
+    with _tally.lock:
+        _tally.ruc_hits[ruc] += 1
+        _tally.last_hit[ruc] = time.time()
     _ensure_flusher()
 
 
 def key_request(key_id: int) -> None:
-    with _lock:
-        _key_days[(key_id, timezone.localdate())] += 1
+    with _tally.lock:
+        _tally.key_days[(key_id, timezone.localdate())] += 1
     _ensure_flusher()
 
 
 def hour_event(field: str) -> None:
     """One more of `field` (HOUR_FIELDS) in this hour."""
     hour = int(time.time() // 3600)
-    with _lock:
-        _hours[(hour, field)] += 1
+    with _tally.lock:
+        _tally.hours[(hour, field)] += 1
     _ensure_flusher()
 
 
 def discard():
     """Forget what this process counted since the last flush, and return it."""
-    global _ruc_hits, _last_hit, _key_days, _hours
-    with _lock:
-        taken = _ruc_hits, _last_hit, _key_days, _hours
-        _ruc_hits, _last_hit, _key_days, _hours = Counter(), {}, Counter(), Counter()
-    return taken
+    return _tally.take()
 
 
 def flush() -> None:
@@ -91,15 +112,15 @@ def flush() -> None:
 
 def _put_back(hits: Counter, last: dict, days: Counter, hours: Counter) -> int:
     """Add counts a flush could not write to what was counted since; how many RUCs' hits did not fit."""
-    with _lock:
-        _key_days.update(days)
-        _hours.update(hours)
+    with _tally.lock:
+        _tally.key_days.update(days)
+        _tally.hours.update(hours)
         for ruc, n in hits.most_common():
-            if ruc not in _ruc_hits and len(_ruc_hits) >= MAX_RUCS:
+            if ruc not in _tally.ruc_hits and len(_tally.ruc_hits) >= MAX_RUCS:
                 continue
-            _ruc_hits[ruc] += n
-            _last_hit[ruc] = max(_last_hit.get(ruc, 0.0), last[ruc])
-        return sum(1 for ruc in hits if ruc not in _ruc_hits)
+            _tally.ruc_hits[ruc] += n
+            _tally.last_hit[ruc] = max(_tally.last_hit.get(ruc, 0.0), last[ruc])
+        return sum(1 for ruc in hits if ruc not in _tally.ruc_hits)
 
 
 def _upsert(model, conflict: list[str], rows: list[tuple], added: list[str], latest: list[str]) -> None:
@@ -139,13 +160,12 @@ def _adapt(value):
 
 def _ensure_flusher() -> None:
     """Start this process's flushing thread on first use (after gunicorn's fork, never before)."""
-    global _flusher_pid
-    if _flusher_pid == os.getpid():
+    if _tally.flushing:
         return
-    with _lock:
-        if _flusher_pid == os.getpid():
+    with _tally.lock:
+        if _tally.flushing:
             return
-        _flusher_pid = os.getpid()
+        _tally.flushing = True
     threading.Thread(target=_flush_forever, name="usage-tally", daemon=True).start()
 
 
@@ -162,11 +182,5 @@ def _flush_forever() -> None:
         time.sleep(settings.TALLY_FLUSH_SECONDS)
 
 
-def _reset_after_fork() -> None:
-    global _lock
-    _lock = threading.Lock()
-    discard()  # the parent's counts are the parent's to write
-
-
-os.register_at_fork(after_in_child=_reset_after_fork)
+process.register("usage tally", after_fork=_tally.after_fork, stop=flush, reset=discard)
 atexit.register(flush)

@@ -8,7 +8,8 @@ hot path. A process looks for new versions at most every CHECK_SECONDS (one smal
 reads a register again only when its version changed. A register never imported adds nothing:
 its field is absent, not null, so that a client can tell "not an agent" from "never imported".
 The same check tells sunat.registers.corrections of a new Padrón Reducido, whose corrected answers the
-process then evicts from its cache.
+process then evicts from its cache. The copies are a piece of this process's state (sunat.process):
+none after a fork, none between tests.
 """
 
 import logging
@@ -21,6 +22,7 @@ from django.db import DatabaseError
 from django.db.models import Max
 from django.utils import timezone
 
+from sunat import process
 from sunat.models import PadronVersion
 from sunat.registers import corrections
 from sunat.registers.files import (
@@ -51,9 +53,16 @@ class _Snapshot:
     members: dict
 
 
-_snapshots: dict[str, _Snapshot] = {}
-_checked_at = float("-inf")
-_lock = threading.Lock()
+class _Copies:
+    """The versions in use this process keeps, and when it last looked for new ones."""
+
+    def __init__(self):
+        self.snapshots: dict[str, _Snapshot] = {}
+        self.checked_at = float("-inf")
+        self.lock = threading.Lock()
+
+
+_copies = process.lazy("register snapshots", _Copies)
 
 
 def annotate(answer: dict) -> dict:
@@ -84,40 +93,36 @@ def check() -> None:
 
 
 def forget() -> None:
-    """Drop this process's copies and the padrón version it saw (tests)."""
-    global _checked_at
-    with _lock:
-        _snapshots.clear()
-        _checked_at = float("-inf")
-    corrections.forget()
+    """Drop this process's copies: the next answer reads the versions in use again (tests)."""
+    _copies.drop()
 
 
 def _in_use() -> dict[str, _Snapshot]:
-    global _checked_at
-    if time.monotonic() - _checked_at < CHECK_SECONDS:
-        return _snapshots
-    with _lock:
-        if time.monotonic() - _checked_at >= CHECK_SECONDS:
+    copies = _copies.get()
+    if time.monotonic() - copies.checked_at < CHECK_SECONDS:
+        return copies.snapshots
+    with copies.lock:
+        if time.monotonic() - copies.checked_at >= CHECK_SECONDS:
             try:
-                _refresh()
+                _refresh(copies.snapshots)
             except DatabaseError:
                 # The registers are a bonus on an answer: a broken database keeps the copies we have.
                 logger.exception("could not check the registers' versions")
-            _checked_at = time.monotonic()
-    return _snapshots
+            copies.checked_at = time.monotonic()
+    return copies.snapshots
 
 
-def _refresh() -> None:
+def _refresh(snapshots: dict[str, _Snapshot]) -> None:
     latest = dict(PadronVersion.objects.filter(register__in=[*FIELDS, PADRON.name]).values("register")
                   .annotate(latest=Max("id")).values_list("register", "latest"))
     # The padrón itself is not kept here; this process evicts the answers a new one corrected.
     corrections.seen(latest.pop(PADRON.name, None))
-    for name in list(_snapshots):
+    for name in list(snapshots):
         if name not in latest:
-            del _snapshots[name]
+            del snapshots[name]
     for name, version_id in latest.items():
-        if name not in _snapshots or _snapshots[name].version_id != version_id:
-            _snapshots[name] = _load(name, version_id)
+        if name not in snapshots or snapshots[name].version_id != version_id:
+            snapshots[name] = _load(name, version_id)
 
 
 def _load(name: str, version_id: int) -> _Snapshot:

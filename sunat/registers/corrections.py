@@ -21,7 +21,8 @@ already says what SUNAT says. After the commit the importer evicts the corrected
 cache, so that the next hit reads the corrected record (an eviction cannot undo a fresher
 answer another process wrote; an overwrite could). Each process evicts them from its own
 cache as well (LocMem, Redis' local copies) when it notices the new version (seen()), and
-caches no record it read before it noticed (generation()).
+caches no record it read before it noticed (generation()). The version a process saw is a piece of
+its state (sunat.process): none after a fork, none between tests.
 """
 
 import logging
@@ -30,7 +31,7 @@ import threading
 from django.core.cache import cache
 from django.db import connection
 
-from sunat import caching
+from sunat import caching, process
 from sunat.clock import api_time
 from sunat.models import PadronVersion, RucRecord
 from sunat.registers.changes import register_date
@@ -124,8 +125,13 @@ def evict(after_id: int, upto_id: int) -> int:
     return len(keys)
 
 
-_seen: int | None = None
-_seen_lock = threading.Lock()
+class _Seen:
+    def __init__(self):
+        self.version: int | None = None
+        self.lock = threading.Lock()
+
+
+_seen = process.lazy("padron version seen", _Seen)
 
 
 def seen(version_id: int | None) -> None:
@@ -135,24 +141,22 @@ def seen(version_id: int | None) -> None:
     process's LocMem nor Redis' local copies. A process's first look evicts those of the version
     in use once, for a Redis entry that outlived an importer that could not delete it.
     """
-    global _seen
-    with _seen_lock:
-        if version_id is None or (_seen is not None and version_id <= _seen):
+    state = _seen.get()
+    with state.lock:
+        if version_id is None or (state.version is not None and version_id <= state.version):
             return
-        count = evict(version_id - 1 if _seen is None else _seen, version_id)
+        count = evict(version_id - 1 if state.version is None else state.version, version_id)
         if count:
             logger.info("padrón version %s: %s corrected answers evicted from this process's cache", version_id, count)
-        _seen = version_id
+        state.version = version_id
 
 
 def generation() -> int | None:
     """The padrón version this process has seen: a lookup that read a record under another one
     must not cache it (its eviction may have passed already)."""
-    return _seen
+    return _seen.get().version
 
 
 def forget() -> None:
     """Forget the version this process saw (tests)."""
-    global _seen
-    with _seen_lock:
-        _seen = None
+    _seen.drop()

@@ -5,7 +5,8 @@ a file in the temporary folder named after the database file's resolved path, so
 process using that file (whatever path it was given) takes the same lock and no other database
 shares it (the OS drops it if the process dies). SQLite in memory: only this process can see that
 database, so the lock is this process's own (another process's database of the same NAME, such as
-another checkout's test database, is another database); it goes with the process too.
+another checkout's test database, is another database); it goes with the process too. Those
+locks are a piece of this process's state (sunat.process): a forked child starts with none held.
 """
 
 import contextlib
@@ -18,12 +19,24 @@ from pathlib import Path
 
 from django.db import connection
 
+from sunat import process
 from sunat.registers.sources import PadronError
 
 _ADVISORY_LOCK = 0x50414452  # "PADR"
 
-_process_locks: dict[str, threading.Lock] = {}
-_process_locks_guard = threading.Lock()
+
+
+class _ProcessLocks:
+    def __init__(self):
+        self.locks: dict[str, threading.Lock] = {}
+        self.guard = threading.Lock()
+
+    def get(self, key: str) -> threading.Lock:
+        with self.guard:
+            return self.locks.setdefault(key, threading.Lock())
+
+
+_process_locks = process.lazy("in-memory SQLite task locks", _ProcessLocks)
 
 
 def exclusive(number: int, name: str, busy: str):
@@ -70,8 +83,7 @@ def file_lock(path: Path, busy: str):
 
 @contextlib.contextmanager
 def process_lock(key: str, busy: str):
-    with _process_locks_guard:
-        lock = _process_locks.setdefault(key, threading.Lock())
+    lock = _process_locks.get().get(key)
     if not lock.acquire(blocking=False):
         raise PadronError(busy)
     try:

@@ -4,7 +4,8 @@ A search on millions of rows can cost seconds of database time (a text that matc
 of the register, a deep page), and a flood of them slows every other search. So: texts made
 only of legal forms and common words are refused, no page reaches past the first
 PADRON_SEARCH_MAX_RESULTS hits, each query runs under PADRON_SEARCH_TIMEOUT (PostgreSQL's
-statement_timeout), and a process runs at most PADRON_SEARCH_CONCURRENCY at once.
+statement_timeout), and a process runs at most PADRON_SEARCH_CONCURRENCY at once (its slots: a
+piece of this process's state, sunat.process, made anew when the setting changes).
 """
 
 import re
@@ -16,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Length
 
+from sunat import process
 from sunat.models import PadronEntry
 from sunat.registers.queries import as_answer, current_version_date
 
@@ -53,9 +55,8 @@ class SearchPage:
     has_more: bool
 
 
-_running = threading.BoundedSemaphore(1)
-_running_size = 1
-_running_lock = threading.Lock()
+_running = process.lazy("search slots", lambda: threading.BoundedSemaphore(settings.PADRON_SEARCH_CONCURRENCY),
+                        settings=["PADRON_SEARCH_CONCURRENCY"])
 
 
 def checked_query(text: str) -> str:
@@ -90,12 +91,13 @@ def search(text: str, page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> Search
     text = checked_query(text)
     checked_page(page, per_page)
     offset = (page - 1) * per_page
-    if not _slots().acquire(timeout=settings.PADRON_SEARCH_TIMEOUT):
+    slots = _slots()  # released to the semaphore it was taken from, even if the setting changes meanwhile
+    if not slots.acquire(timeout=settings.PADRON_SEARCH_TIMEOUT):
         raise SearchUnavailable("too many searches running in this process")
     try:
         entries = _run(text, offset, per_page + 1)
     finally:
-        _slots().release()
+        slots.release()
     updated = current_version_date()
     return SearchPage(
         results=[as_answer(entry, updated) for entry in entries[:per_page]],
@@ -104,14 +106,8 @@ def search(text: str, page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> Search
 
 
 def _slots() -> threading.BoundedSemaphore:
-    """The process's search slots, resized when the setting changes (tests override it)."""
-    global _running, _running_size
-    size = settings.PADRON_SEARCH_CONCURRENCY
-    if size != _running_size:
-        with _running_lock:
-            if size != _running_size:
-                _running, _running_size = threading.BoundedSemaphore(size), size
-    return _running
+    """The process's search slots."""
+    return _running.get()
 
 
 def _run(text: str, offset: int, limit: int) -> list[PadronEntry]:

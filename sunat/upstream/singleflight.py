@@ -8,6 +8,8 @@ lease is gone without either.
 The lease lasts LEASE seconds and this process renews it every LEASE / 3 while its holder
 works, so that a worker killed while it leads delays that key by seconds, not by a lookup's
 whole timeout. Its value names the process that holds it (`<pid>:<random>`), for operators.
+The renewer is a piece of this process's state (sunat.process): a forked child renews none of its
+parent's leases, with a thread of its own.
 """
 
 import logging
@@ -19,7 +21,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-from sunat import caching, exceptions
+from sunat import caching, exceptions, process
 from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
@@ -71,13 +73,15 @@ class _Renewer:
         self._locks: set = set()
         self._lock = threading.Lock()
         self._thread = None
-        self._pid = None
+
+    def after_fork(self) -> None:
+        # The parent's leases and thread are not this process's; its lock may be held by that thread.
+        self.__init__()
 
     def add(self, lock) -> None:
         with self._lock:
             self._locks.add(lock)
-            if self._thread is None or self._pid != os.getpid():  # none yet, or forked from a parent's
-                self._pid = os.getpid()
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="sunat-flight-lease", daemon=True)
                 self._thread.start()
 
@@ -99,6 +103,7 @@ class _Renewer:
 
 
 _renewer = _Renewer()
+process.register("flight lease renewer", after_fork=_renewer.after_fork)
 
 
 def _held(lock) -> bool:

@@ -11,7 +11,8 @@
   nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
   SUNAT_BLOCK_COOLDOWN; then one request (the probe) tries, and its answer closes the circuit.
 
-The cooldowns live in the cache: shared through Redis, per process without it.
+The cooldowns live in the cache: shared through Redis, per process without it. The local pacing's
+last slots are a piece of this process's state (sunat.process): none after a fork, none between tests.
 """
 
 import logging
@@ -23,7 +24,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from sunat import caching
+from sunat import caching, process
 from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
 from sunat.monitoring import metrics
 from sunat.upstream import budget
@@ -52,8 +53,15 @@ return tostring(wait)
 # The most a background request waits for a slot it takes: it leaves slots further ahead to live work.
 IDLE_SLOT = 0.05
 
-_local_lock = threading.Lock()
-_local_last = {False: 0.0, True: 0.0}  # the last slot this process took: live and batch work, background work
+
+
+class _LocalPacing:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.last = {False: 0.0, True: 0.0}  # the last slot this process took: live and batch work, background work
+
+
+_local_pacing = process.lazy("local pacing", _LocalPacing)
 
 
 def wait_for_turn() -> None:
@@ -206,11 +214,12 @@ def _reserve_shared_slot(interval: float, max_wait: float) -> float | None:
 
 
 def _reserve_local_slot(background: bool, interval: float, max_wait: float) -> float:
-    with _local_lock:
+    pacing = _local_pacing.get()
+    with pacing.lock:
         now = time.monotonic()
-        slot = max(now, _local_last[background] + interval)
+        slot = max(now, pacing.last[background] + interval)
         wait = slot - now
         if wait > max_wait:
             return -wait
-        _local_last[background] = slot
+        pacing.last[background] = slot
         return wait

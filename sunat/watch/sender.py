@@ -1,7 +1,11 @@
 """One webhook POST, bounded in every way: to an address of the URL's host checked now and pinned
 (DNS rebinding), TLS verified against the URL's host name, no redirect followed, ATTEMPT_SECONDS
 for all of it (connect, TLS, request, the answer's headers and its first READ_LIMIT bytes) however
-slowly the receiver trickles, and nothing more of the answer read."""
+slowly the receiver trickles, and nothing more of the answer read.
+
+The TLS contexts (one per CA bundle) are a piece of this process's state (sunat.process): made
+anew after a fork, between tests and when WEBHOOK_CA_BUNDLE changes (a test's bundle file may be
+rewritten in place)."""
 
 import contextlib
 import http.client
@@ -14,12 +18,14 @@ from urllib.parse import urlsplit
 import certifi
 from django.conf import settings
 
+from sunat import process
 from sunat.watch import webhooks
 
 ATTEMPT_SECONDS = 10.0
 CONNECT_SECONDS = 3.0
 READ_LIMIT = 4096
-_contexts: dict[str, ssl.SSLContext] = {}
+_contexts: process.Lazy[dict[str, ssl.SSLContext]] = process.lazy("webhook TLS contexts", dict,
+                                                                   settings=["WEBHOOK_CA_BUNDLE"])
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
@@ -71,9 +77,10 @@ def _connect(addresses: list[str], port: int, deadline: float) -> socket.socket:
 def _tls() -> ssl.SSLContext:
     """Verifying certificates against WEBHOOK_CA_BUNDLE (a closed network's own CA), else certifi's."""
     bundle = settings.WEBHOOK_CA_BUNDLE or certifi.where()
-    if bundle not in _contexts:
-        _contexts[bundle] = ssl.create_default_context(cafile=bundle)
-    return _contexts[bundle]
+    contexts = _contexts.get()
+    if bundle not in contexts:
+        contexts[bundle] = ssl.create_default_context(cafile=bundle)
+    return contexts[bundle]
 
 
 def _abort(sock: socket.socket) -> None:

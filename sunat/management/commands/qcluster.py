@@ -5,6 +5,7 @@ django-q2's main process forks a sentinel, which forks the pusher, the monitor a
 tasks beside the next worker started. On Linux each process of the cluster asks the kernel for
 SIGTERM when its parent dies (PR_SET_PDEATHSIG): the sentinel ends (django-q2 leaves SIGTERM at its
 default there), then its children do. A task cut short so is run again after Q_CLUSTER's `retry`.
+The request is made just after each fork, as a piece of the process's state (sunat.process).
 """
 
 import ctypes
@@ -14,24 +15,20 @@ import sys
 
 from django_q.management.commands.qcluster import Command as QclusterCommand
 
+from sunat import process
+
 _PR_SET_PDEATHSIG = 1
-_forking_parent = None
 
 
 class Command(QclusterCommand):
     def handle(self, *args, **options):
         if sys.platform.startswith("linux"):
-            os.register_at_fork(before=_remember_parent, after_in_child=_die_with_parent)
+            process.register("qcluster: end with the parent", after_fork=_die_with_parent)
         super().handle(*args, **options)
-
-
-def _remember_parent() -> None:
-    global _forking_parent
-    _forking_parent = os.getpid()
 
 
 def _die_with_parent() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != _forking_parent:  # the parent died before the request: nobody will signal
+    if os.getppid() != process.forked_from():  # the parent died before the request: nobody will signal
         os._exit(1)

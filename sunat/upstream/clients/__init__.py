@@ -1,12 +1,14 @@
-"""The SUNAT client the service uses (SUNAT_CLIENT), built once per process from settings."""
+"""The SUNAT client the service uses (SUNAT_CLIENT), built once per process from settings.
 
-from functools import lru_cache
+It is a piece of this process's state (sunat.process): a forked child builds its own (the parent's
+sessions and browser are the parent's: forgotten, not closed), and it is closed and built anew
+between tests and when a SUNAT_*, CHROME* or SELENIUM_* setting changes (tests point it elsewhere).
+"""
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
+from sunat import process
 from sunat.upstream.clients.base import SECTIONS, Section, SunatClient
 
 __all__ = ["SECTIONS", "Section", "SunatClient", "get_client"]
@@ -14,8 +16,7 @@ __all__ = ["SECTIONS", "Section", "SunatClient", "get_client"]
 CLIENTS = ("auto", "http", "selenium")
 
 
-@lru_cache(maxsize=1)
-def get_client() -> SunatClient:
+def _build() -> SunatClient:
     if settings.SUNAT_CLIENT == "auto":
         from sunat.upstream.clients.auto import AutoClient
 
@@ -31,10 +32,9 @@ def get_client() -> SunatClient:
     raise ImproperlyConfigured(f"SUNAT_CLIENT must be one of {', '.join(CLIENTS)}, not {settings.SUNAT_CLIENT!r}")
 
 
-@receiver(setting_changed)
-def _rebuild_client(*, setting, **kwargs):
-    # Tests (and override_settings) point SUNAT_* elsewhere; the next lookup builds a new client.
-    if setting.startswith(("SUNAT_", "CHROME", "SELENIUM_")):
-        if get_client.cache_info().currsize:
-            get_client().close()
-        get_client.cache_clear()
+_client = process.lazy("SUNAT client", _build, reset=lambda client: client.close(),
+                       settings=["SUNAT_*", "CHROME*", "SELENIUM_*"])
+
+
+def get_client() -> SunatClient:
+    return _client.get()

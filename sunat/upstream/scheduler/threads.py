@@ -22,7 +22,6 @@ threads may wait at once, so the other GUNICORN_THREADS always answer hits.
 import contextlib
 import logging
 import math
-import os
 import threading
 import time
 from collections import Counter
@@ -40,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 class Scheduler:
     def __init__(self, threads: int):
-        self.pid = os.getpid()
         self._lock = threading.Lock()
         self._work_ready = threading.Condition(self._lock)
         self._queue = FairQueue()
