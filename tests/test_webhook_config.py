@@ -1,11 +1,17 @@
-"""A key's webhook (PUT/GET/DELETE /api/webhook): the secret shown once, and only URLs the service
-may POST to: https, every address of the host public, unless WEBHOOK_ALLOW_PRIVATE."""
+"""A key's webhook (PUT/GET/DELETE /api/webhook): the secret shown once, only URLs the service
+may POST to (https, every address of the host public, unless WEBHOOK_ALLOW_PRIVATE), and the
+event kinds it wants, among those declared (sunat.models.event_kinds)."""
 
 import pytest
+from django.db import transaction
 
+from sunat.api.openapi.paths_watch import event_kind
+from sunat.changes import events
 from sunat.keys import services as api_keys
-from sunat.models import Webhook
+from sunat.models import ChangeEvent, Notification, Webhook
+from sunat.models.event_kinds import EVENT_KINDS, RUC_CAMBIO, EventKind
 from sunat.watch import webhooks
+from tests.padron_files import COMPANY
 from tests.test_watch_api import auth, conforms
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,3 +117,46 @@ def test_with_webhook_allow_private_a_loopback_http_receiver_is_accepted(client,
 
     assert put(client, key, {"url": "http://127.0.0.1:9/avisos"}).status_code == 201
     assert webhooks.check_url("http://localhost:9/") != []
+
+
+@pytest.fixture
+def second_kind(monkeypatch):
+    """A kind the way a later issue adds one: one declaration in EVENT_KINDS (for this test)."""
+    kind = EventKind(name="ruc.prueba", description="Un tipo de prueba.")
+    monkeypatch.setitem(EVENT_KINDS, kind.name, kind)
+    return kind
+
+
+def test_a_declared_kind_can_be_chosen_and_is_the_default_with_the_others(client, key, second_kind):
+    every = put(client, key, {"url": PUBLIC})
+    chosen = put(client, key, {"url": PUBLIC, "eventos": ["ruc.prueba"]})
+    unknown = put(client, key, {"url": PUBLIC, "eventos": ["ruc.borrado"]})
+
+    assert every.json()["eventos"] == ["ruc.cambio", "ruc.prueba"]
+    assert chosen.status_code == 200 and chosen.json()["eventos"] == ["ruc.prueba"]
+    assert unknown.json()["detail"] == "eventos debe ser una lista con algunos de: ruc.cambio, ruc.prueba."
+
+
+def test_an_event_of_a_kind_is_posted_only_where_the_webhook_chose_it(client, key, second_kind):
+    client.put(f"/api/vigilancia/{COMPANY}", **auth(key))
+    put(client, key, {"url": PUBLIC, "eventos": ["ruc.prueba"]})
+    change = [{"campo": "estado", "antes": "ACTIVO", "despues": "BAJA DE OFICIO"}]
+
+    with transaction.atomic():
+        usual = events.record(COMPANY, change, ChangeEvent.SUNAT)
+        new = events.record(COMPANY, change, ChangeEvent.SUNAT, kind=second_kind)
+    feed = client.get("/api/cambios", **auth(key)).json()["cambios"]
+
+    assert (usual.kind, new.kind) == (RUC_CAMBIO.name, "ruc.prueba")
+    assert Notification.objects.get(event=usual).delivery == Notification.NONE
+    assert Notification.objects.get(event=new).delivery == Notification.PENDING
+    assert [entry["tipo"] for entry in feed] == ["ruc.cambio", "ruc.prueba"]
+
+
+def test_the_document_lists_every_kind_with_what_it_means(second_kind):
+    assert event_kind() == {"enum": ["ruc.cambio", "ruc.prueba"],
+                            "description": f"ruc.cambio: {RUC_CAMBIO.description} ruc.prueba: Un tipo de prueba."}
+
+
+def test_a_single_kind_is_a_const_as_the_document_always_said():
+    assert event_kind() == {"const": "ruc.cambio"}

@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.keys.middleware import unauthorized
+from sunat.models.event_kinds import RUC_CAMBIO
 from sunat.responses import json_error, json_response, method_not_allowed
 from sunat.validators import InvalidRuc
 from sunat.watch import feed, webhooks
@@ -117,7 +118,7 @@ def webhook(request, key_id):
             return json_error(404, "sin_webhook", "Esta clave no tiene webhook.")
         return json_response({"url": None})
     try:
-        body = json_body(request, '{"url": "https://...", "eventos": ["ruc.cambio"]}')
+        body = json_body(request, f'{{"url": "https://...", "eventos": ["{RUC_CAMBIO.name}"]}}')
     except InvalidBody as exc:
         return json_error(400, "json_invalido", str(exc))
     if not isinstance(body, dict) or not isinstance(body.get("rotarSecreto", False), bool):

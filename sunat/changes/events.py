@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sunat import tasks
 from sunat.models import ChangeEvent, Notification, Watch, Webhook
+from sunat.models.event_kinds import RUC_CAMBIO, EventKind
 
 # What a change is, on a RUC's answer (the issue's list; sections come later).
 WATCHED_FIELDS = ("razonSocial", "estado", "condicion", "direccion", "ubigeo",
@@ -34,28 +35,30 @@ def differences(before: dict, after: dict) -> list[dict]:
             for field in WATCHED_FIELDS if field in before and field in after and before[field] != after[field]]
 
 
-def record(ruc: str, changes: list[dict], source: str) -> ChangeEvent | None:
-    """The event of `changes` to `ruc`, noticed to each key watching it now; None (nothing written)
-    when nothing changed or nobody watches it. Call it inside the transaction that stores the change."""
+def record(ruc: str, changes: list[dict], source: str, kind: EventKind = RUC_CAMBIO) -> ChangeEvent | None:
+    """The event (of `kind`, one of EVENT_KINDS) of `changes` to `ruc`, noticed to each key watching
+    it now; None (nothing written) when nothing changed or nobody watches it. Call it inside the
+    transaction that stores the change."""
     if not changes:
         return None
     keys = list(live_watches().filter(ruc=ruc).values_list("key_id", flat=True))
     if not keys:
         return None
-    event = ChangeEvent.objects.create(ruc=ruc, changes=changes, source=source)
+    event = ChangeEvent.objects.create(ruc=ruc, kind=kind.name, changes=changes, source=source)
     _notify([(key_id, event) for key_id in keys])
     return event
 
 
-def record_many(per_ruc: dict[str, list[dict]], source: str) -> int:
-    """An event per RUC of `per_ruc` and a notice per watching key; how many events. The importer
-    writes them last in its transaction, just before the commit: a feed reader paging by id never
-    sees later ids committed while earlier ones wait in a long transaction."""
+def record_many(per_ruc: dict[str, list[dict]], source: str, kind: EventKind = RUC_CAMBIO) -> int:
+    """An event (of `kind`) per RUC of `per_ruc` and a notice per watching key; how many events. The
+    importer writes them last in its transaction, just before the commit: a feed reader paging by id
+    never sees later ids committed while earlier ones wait in a long transaction."""
     if not per_ruc:
         return 0
     now = timezone.now()
     events = ChangeEvent.objects.bulk_create([
-        ChangeEvent(ruc=ruc, changes=changes, source=source, detected_at=now) for ruc, changes in per_ruc.items()])
+        ChangeEvent(ruc=ruc, kind=kind.name, changes=changes, source=source, detected_at=now)
+        for ruc, changes in per_ruc.items()])
     by_ruc = {event.ruc: event for event in events}
     _notify([(key_id, by_ruc[ruc]) for ruc, key_id in live_watches().filter(ruc__in=list(by_ruc))
              .values_list("ruc", "key_id").iterator()])

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from sunat.clock import api_time
+from sunat.models.event_kinds import RUC_CAMBIO
 
 
 class Watch(models.Model):
@@ -35,7 +36,7 @@ class ChangeEvent(models.Model):
     SUNAT, PADRON, RECHECK = "sunat", "padron", "revision"  # fuente: where the new answer came from
 
     ruc = models.CharField("RUC", max_length=11, db_index=True)
-    kind = models.CharField("tipo", max_length=40, default="ruc.cambio")
+    kind = models.CharField("tipo", max_length=40, default=RUC_CAMBIO.name)  # an EVENT_KINDS name
     changes = models.JSONField("cambios")  # [{"campo", "antes", "despues"}]
     source = models.CharField("fuente", max_length=20)
     detected_at = models.DateTimeField("detectado en", default=timezone.now, db_index=True)  # retention
@@ -86,7 +87,7 @@ class Webhook(models.Model):
 
     key = models.OneToOneField("sunat.ApiKey", models.CASCADE, related_name="webhook", verbose_name="clave")
     url = models.URLField("URL", max_length=2000)
-    event_types = models.JSONField("tipos de evento", default=list)
+    event_types = models.JSONField("tipos de evento", default=list)  # the EVENT_KINDS names it is POSTed
     # The HMAC key of X-Firma: the receiver holds it too, so it is kept as it is; shown once.
     secret = models.CharField("secreto", max_length=64, editable=False)
     created_at = models.DateTimeField("creado en", default=timezone.now)

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import transaction
 
 from sunat.models import Webhook
+from sunat.models.event_kinds import EVENT_KINDS
 
-EVENT_TYPES = ("ruc.cambio",)  # ChangeEvent.kind
 MAX_URL_LENGTH = 2000
 DNS_SECONDS = 5.0
 # getaddrinfo has no timeout, so it runs here. A thread per delivery a run has out at once, and a few
@@ -81,13 +81,14 @@ def _public(address: str) -> bool:
 
 
 def configure(key_id: int, url: str, event_types, rotate: bool = False) -> tuple[Webhook, str | None, bool]:
-    """Set the key's webhook: (it, its secret when new or rotated — shown this once —, whether it is new).
-    Setting it again enables a webhook a 410 disabled."""
+    """Set the key's webhook, for `event_types` (names of EVENT_KINDS; None: every one): (it, its secret
+    when new or rotated — shown this once —, whether it is new). Setting it again enables a webhook
+    a 410 disabled."""
     check_url(url)
     if event_types is None:
-        event_types = list(EVENT_TYPES)
-    if not isinstance(event_types, list) or not event_types or not set(event_types) <= set(EVENT_TYPES):
-        raise InvalidWebhook(f"eventos debe ser una lista con algunos de: {', '.join(EVENT_TYPES)}.")
+        event_types = list(EVENT_KINDS)
+    if not isinstance(event_types, list) or not event_types or not set(event_types) <= set(EVENT_KINDS):
+        raise InvalidWebhook(f"eventos debe ser una lista con algunos de: {', '.join(EVENT_KINDS)}.")
     with transaction.atomic():
         webhook = Webhook.objects.select_for_update().filter(key_id=key_id).first()
         created = webhook is None

@@ -4,10 +4,10 @@ from sunat.api.openapi.responses import RATE_LIMIT, error, header_refs, json_con
 from sunat.api.watch import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from sunat.changes.events import WATCHED_FIELDS, WATCHED_SECTIONS
 from sunat.jsonschema import nullable, obj, ref, text
+from sunat.models.event_kinds import EVENT_KINDS
 from sunat.upstream.sections import SECTIONS
 from sunat.watch.feed import MAX_PAGE as MAX_FEED_PAGE
 from sunat.watch.services import BATCH_LIMIT
-from sunat.watch.webhooks import EVENT_TYPES
 
 _KEY_ONLY = [{"claveApi": []}]  # a watch list is a key's, whatever API_KEYS_REQUIRED says
 _NEEDS_KEY = error("Falta la clave de API o no es válida. Códigos: api_key_requerida (la vigilancia siempre la "
@@ -35,6 +35,15 @@ _LIMIT = error("La clave ya vigila tantos RUC como su límite (WATCH_LIMIT_PER_K
 _BAD_RUC = error(f"Códigos: ruc_invalido (no es un RUC válido), {too_many_fields()}.")
 _NOT_WATCHED = error("Esta clave no vigila ese RUC. Código: no_vigilado.")
 _NO_WEBHOOK = error("Esta clave no tiene webhook. Código: sin_webhook.")
+
+
+def event_kind() -> dict:
+    """An event's "tipo": one of EVENT_KINDS. A single kind is a bare const, as the document has always
+    said; several are listed with what each means."""
+    if len(EVENT_KINDS) == 1:
+        return {"const": next(iter(EVENT_KINDS))}
+    return {"enum": list(EVENT_KINDS),
+            "description": " ".join(f"{kind.name}: {kind.description}" for kind in EVENT_KINDS.values())}
 
 
 def watch_paths() -> dict:
@@ -81,7 +90,7 @@ def watch_paths() -> dict:
                               f"{too_many_fields()}.")},
                 requestBody={"required": True, "content": {"application/json": {"schema": obj({
                     "url": text("URL https del receptor.", format="uri", maxLength=2000),
-                    "eventos": {"type": "array", "items": {"enum": list(EVENT_TYPES)}, "minItems": 1,
+                    "eventos": {"type": "array", "items": {"enum": list(EVENT_KINDS)}, "minItems": 1,
                                 "description": "Los tipos de evento que quiere (todos si falta)."},
                     "rotarSecreto": {"type": "boolean", "description": "Un secreto nuevo (el anterior deja de valer)."},
                 }, "El webhook.", required=["url"])}}}),
@@ -133,7 +142,7 @@ def watch_schemas() -> dict:
         }, "Qué pasó con cada RUC del lote."),
         "Cambio": obj({
             "id": text("Identificador del cambio (evt_...): el mismo en el webhook y aquí."),
-            "tipo": {"const": "ruc.cambio"},
+            "tipo": event_kind(),
             "ruc": watched["ruc"],
             "cambios": {"type": "array", "minItems": 1, "items": obj({
                 "campo": {"enum": [*WATCHED_FIELDS, *(SECTIONS[name].key for name in WATCHED_SECTIONS)]},
@@ -147,7 +156,7 @@ def watch_schemas() -> dict:
         }, "Un cambio de un RUC vigilado."),
         "Webhook": obj({
             "url": text("URL del receptor."),
-            "eventos": {"type": "array", "items": {"enum": list(EVENT_TYPES)}},
+            "eventos": {"type": "array", "items": {"enum": list(EVENT_KINDS)}},
             "activo": {"type": "boolean", "description": "false desde que el receptor respondió 410."},
             "desactivadoPor": nullable("string", "Por qué se desactivó."),
             "secreto": text("El secreto de X-Firma (HMAC-SHA256): solo al crearlo o rotarlo."),
