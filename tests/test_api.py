@@ -14,6 +14,7 @@ from sunat import tasks
 from sunat.lookups import services
 from sunat.models import RucRecord
 from sunat.upstream import scheduler, throttle
+from sunat.upstream.sections import ttl_of
 from tests.queued_tasks import queued, run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
@@ -243,7 +244,7 @@ def test_record_older_than_ttl_is_served_stale_while_one_background_refresh_runs
     wait_until(lambda: scheduler.get().stats()["running"] == 0 and not any(scheduler.get().stats()["queued"].values()),
                10, "the background refresh is done")
     assert sunat_requests(replica) == 2  # the first lookup, then exactly one refresh
-    assert RucRecord.objects.get(ruc=COMPANY).seconds_left() > 0
+    assert RucRecord.objects.get(ruc=COMPANY).seconds_left(ttl_of(None)) > 0
     assert client.get(f"/api/ruc/{COMPANY}")["X-Cache"] == "HIT"
 
 

@@ -8,7 +8,7 @@ import pytest
 from devtools.replica import make_ruc
 from devtools.replica.subpages import PAGES
 from sunat.lookups.pages import SECTION_PAGES
-from sunat.upstream.sections import SECTIONS
+from sunat.upstream.sections import SECTIONS, ttl_of
 
 pytestmark = pytest.mark.django_db(transaction=True)  # SUNAT is asked from the scheduler's threads
 
@@ -152,10 +152,21 @@ def test_one_failing_section_does_not_fail_the_others(client, replica, settings)
 
 
 def test_every_section_has_a_ttl_and_debts_expire_first(settings):
-    ttl = settings.RUC_SECTION_TTL
-    assert set(ttl) == set(SECTION_PAGES)
+    ttl = {name: ttl_of(name) for name in SECTION_PAGES}
     assert ttl["deuda-coactiva"] == ttl["omisiones"] == 24 * 3600
-    assert ttl["representantes"] == settings.RUC_CACHE_TTL
+    assert ttl["representantes"] == ttl["historico"] == settings.RUC_CACHE_TTL
+
+
+def test_an_operator_overrides_a_sections_ttl_and_a_misspelt_one_fails_the_check(settings):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.RUC_SECTION_TTL = {"omisiones": 3600, "historico": 60}
+    assert (ttl_of("omisiones"), ttl_of("historico"), ttl_of("deuda-coactiva")) == (3600, 60, 24 * 3600)
+
+    settings.RUC_SECTION_TTL = {"omision": 3600}
+    with pytest.raises(SystemCheckError, match="RUC_SECTION_TTL_OMISION no corresponde a ninguna sección"):
+        call_command("check")
 
 
 def test_a_section_older_than_its_own_ttl_is_stale_and_one_within_it_is_fresh(client, replica):

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
 import ipaddress
+import os
 from pathlib import Path
 
 import environ
@@ -120,21 +121,15 @@ RUC_NOT_FOUND_TTL = env.int("RUC_NOT_FOUND_TTL", default=3600)
 # With Redis: seconds each process keeps what it read, to skip the round trip for popular
 # RUCs (an eviction in another process reaches this one within that time). 0: off.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=5)
-# Seconds each SUNAT section is served without asking again (RUC_SECTION_TTL_<NAME>). Debts and
-# omissions change from one day to the next and a purchasing department checks them before paying:
-# a day. The rest (representatives, establishments, history, ...) change rarely: RUC_CACHE_TTL.
-_DAY = 24 * 3600
+# Seconds each SUNAT section is served without asking again: its declaration says (sunat.upstream.parser:
+# debts and omissions a day, as they change from one day to the next and a purchasing department checks
+# them before paying; the rest RUC_CACHE_TTL). RUC_SECTION_TTL_<NAME> overrides it, NAME the section's
+# name in capitals with "_" for "-" (RUC_SECTION_TTL_DEUDA_COACTIVA). Keyed by the section's name; one
+# naming no section fails `manage.py check` (sunat.upstream.checks).
+_SECTION_TTL_PREFIX = "RUC_SECTION_TTL_"
 RUC_SECTION_TTL = {
-    "historico": env.int("RUC_SECTION_TTL_HISTORICO", default=RUC_CACHE_TTL),
-    "deuda-coactiva": env.int("RUC_SECTION_TTL_DEUDA_COACTIVA", default=_DAY),
-    "omisiones": env.int("RUC_SECTION_TTL_OMISIONES", default=_DAY),
-    "trabajadores": env.int("RUC_SECTION_TTL_TRABAJADORES", default=RUC_CACHE_TTL),
-    "actas-probatorias": env.int("RUC_SECTION_TTL_ACTAS_PROBATORIAS", default=RUC_CACHE_TTL),
-    "facturas-fisicas": env.int("RUC_SECTION_TTL_FACTURAS_FISICAS", default=RUC_CACHE_TTL),
-    "reactiva-peru": env.int("RUC_SECTION_TTL_REACTIVA_PERU", default=RUC_CACHE_TTL),
-    "programa-covid19": env.int("RUC_SECTION_TTL_PROGRAMA_COVID19", default=RUC_CACHE_TTL),
-    "representantes": env.int("RUC_SECTION_TTL_REPRESENTANTES", default=RUC_CACHE_TTL),
-    "establecimientos": env.int("RUC_SECTION_TTL_ESTABLECIMIENTOS", default=RUC_CACHE_TTL),
+    variable.removeprefix(_SECTION_TTL_PREFIX).lower().replace("_", "-"): env.int(variable)
+    for variable in sorted(os.environ) if variable.startswith(_SECTION_TTL_PREFIX)
 }
 
 # An import of the Padrón Reducido with this share fewer rows than the version in use is refused

@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.timesince import timesince
 
+from sunat.upstream.sections import ttl_of
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows the service writes itself (imports, lookups, deliveries): listed and shown, never added,
@@ -53,7 +55,7 @@ def age(moment) -> str:
 def freshness(record) -> str:
     """A stored answer's age, marked "(vencida)" once older than its TTL."""
     text = age(record.fetched_at)
-    return format_html('<span class="vencida">{} (vencida)</span>', text) if record.seconds_left() <= 0 else text
+    return format_html('<span class="vencida">{} (vencida)</span>', text) if record.seconds_left(ttl_of(record.section)) <= 0 else text
 
 
 def json_block(data) -> str:

@@ -12,6 +12,7 @@ from sunat.registers.corrections import UPDATED_FIELD
 from sunat.registers.queries import establishments_answer, padron_answer
 from sunat.upstream.clients import SECTIONS, Section, get_client
 from sunat.upstream.parser import FIELDS
+from sunat.upstream.sections import ttl_of
 
 _TRAILER = ("fuente", "actualizadoEn")  # what the lookup adds to SUNAT's data
 
@@ -31,6 +32,11 @@ class Page:
     @property
     def is_ficha(self) -> bool:
         return self.name is None
+
+    @property
+    def ttl(self) -> int:
+        """Seconds its answer is served without asking SUNAT again."""
+        return ttl_of(self.name)
 
 
 def _stored(data: dict, fetched_at) -> dict:

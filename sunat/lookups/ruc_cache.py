@@ -11,8 +11,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 
 from sunat import caching
-from sunat.models.lookups import ttl_of
-from sunat.upstream.sections import SECTIONS
+from sunat.upstream.sections import SECTIONS, ttl_of
 
 logger = logging.getLogger(__name__)
 

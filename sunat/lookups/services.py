@@ -146,11 +146,11 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
     generation = corrections.generation()
     record = _stored_record(ruc, page)
     stored = _in_api_order(record.data, page) if record is not None else None
-    if record is not None and record.seconds_left() > 0:
+    if record is not None and record.seconds_left(page.ttl) > 0:
         # Another process (or an earlier cache) fetched it; share it through the cache, unless a
         # new padrón was seen meanwhile: its eviction may have passed what was read before it.
         if corrections.generation() == generation:
-            ruc_cache.put(ruc, stored, timeout=record.seconds_left(), section=page.name)
+            ruc_cache.put(ruc, stored, timeout=record.seconds_left(page.ttl), section=page.name)
         return Lookup(stored, HIT)
     if record is not None and not fresh:
         _refresh_in_background(ruc, page, razon_social)
@@ -234,7 +234,7 @@ def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float)
     if time.time() - queued_at > REFRESH_MAX_WAIT:
         return "caducada"
     record = _stored_record(ruc, page)
-    if record is not None and record.seconds_left() > 0:
+    if record is not None and record.seconds_left(page.ttl) > 0:
         return "innecesaria"
     future = _start_fetch(ruc, page, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
     future.add_done_callback(lambda done: done.exception() and logger.warning(

@@ -2,16 +2,8 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-
-def ttl_of(section: str | None) -> int:
-    """Seconds a lookup's answer is fresh: RUC_CACHE_TTL for the ficha, RUC_SECTION_TTL for a section."""
-    if section is None:
-        return settings.RUC_CACHE_TTL
-    return settings.RUC_SECTION_TTL.get(section, settings.RUC_CACHE_TTL)
 
 
 class StoredLookup(models.Model):
@@ -28,13 +20,10 @@ class StoredLookup(models.Model):
 
     section = None  # a section's name (RucSectionRecord); the ficha has none
 
-    @property
-    def expires_at(self):
-        return self.fetched_at + timedelta(seconds=ttl_of(self.section))
-
-    def seconds_left(self) -> int:
-        """Seconds until the record is older than its TTL (ttl_of; 0 or less: stale)."""
-        return int((self.expires_at - timezone.now()).total_seconds())
+    def seconds_left(self, ttl: int) -> int:
+        """Seconds until the record is older than `ttl`, its page's (sunat.upstream.sections.ttl_of, which
+        the lookup and the admin read); 0 or less: stale."""
+        return int((self.fetched_at + timedelta(seconds=ttl) - timezone.now()).total_seconds())
 
 
 class RucRecord(StoredLookup):

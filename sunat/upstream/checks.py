@@ -1,9 +1,12 @@
-"""`manage.py check`: the upstream limits must fit the proxy and the server around them."""
+"""`manage.py check`: the upstream limits must fit the proxy and the server around them, and each
+section's TTL override must name a section."""
 
 import os
 
 from django.conf import settings
 from django.core import checks
+
+from sunat.upstream.sections import SECTIONS, ttl_variable
 
 _MARGIN = 5  # seconds between our deadline and nginx's, for the answer to travel back
 
@@ -29,3 +32,13 @@ def upstream_limits(app_configs, **kwargs):
                 f"{name} ({getattr(settings, name):g} s) supera SUNAT_DEADLINE ({settings.SUNAT_DEADLINE:g} s): "
                 f"{what} responde igual al vencer SUNAT_DEADLINE.", id="sunat.W003"))
     return problems
+
+
+@checks.register()
+def section_ttls(app_configs, **kwargs):
+    """A RUC_SECTION_TTL_<NAME> that names no section (a typo) would change nothing, unnoticed."""
+    known = ", ".join(ttl_variable(name) for name in SECTIONS)
+    return [checks.Error(
+        f"{ttl_variable(name)} no corresponde a ninguna sección: no cambiaría nada.",
+        hint=f"Las secciones se ajustan con {known}.", id="sunat.E001",
+    ) for name in settings.RUC_SECTION_TTL if name not in SECTIONS]

@@ -9,7 +9,7 @@ import re
 
 from sunat.jsonschema import DATE_TEXT, nullable, obj
 from sunat.upstream.parser.common import parse_date, parse_html
-from sunat.upstream.parser.section import Section, list_of
+from sunat.upstream.parser.section import DAY, Section, list_of
 from sunat.upstream.parser.tables import require_no_information, section_rows, section_value
 
 # Columns, recognized by the words of their header (see REPRESENTANTE_COLUMNS).
@@ -63,4 +63,5 @@ SECTION = Section(
     value_schema=list_of("OmisionTributaria", _DESCRIPTION),
     description=_DESCRIPTION,
     empty=list,
+    ttl=DAY,  # omissions change from one day to the next and are checked before paying a supplier
 )

@@ -24,6 +24,12 @@ class Section:
     description: str
     # The value when the ficha offers no such page (no button): nothing to ask SUNAT.
     empty: Callable[[], object] = field(default=list)
+    # Seconds its answer is served without asking SUNAT again; None: RUC_CACHE_TTL, like the ficha.
+    # The operator's RUC_SECTION_TTL_<NAME> overrides it (sunat.upstream.sections.ttl_of).
+    ttl: int | None = None
+
+
+DAY = 24 * 3600  # seconds: the ttl of what changes from one day to the next
 
 
 def list_of(item_schema_name: str, description: str) -> dict:
