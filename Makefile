@@ -61,7 +61,7 @@ lint: venv
 # For your own loop: SQLite and LocMem, no Chromium, no other program, nothing slow (pytest --fast,
 # tests/conftest.py: a test of this tier that starts a program fails). Under two minutes.
 test-fast: venv
-	$(PY) -m pytest --fast -q
+	$(PY) -m pytest --fast -q -n auto
 
 test-sqlite: venv system-deps
 	$(PY) -m pytest
