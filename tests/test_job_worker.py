@@ -15,7 +15,7 @@ from devtools import deployments
 from devtools.deployments import job_worker, kill_worker, manage
 from devtools.servers import gunicorn_server, wait_until
 from devtools.webhook_receiver import Receiver
-from tests.padron_files import COMPANY, HANDMADE, later, write_rows
+from tests.support.padron_files import COMPANY, HANDMADE, later, write_rows
 
 # Its own SQLite file and processes: run once, in the first pass of make test.
 pytestmark = [pytest.mark.standalone, pytest.mark.servers]
@@ -114,7 +114,7 @@ def test_kill_9_of_the_worker_s_main_process_leaves_no_process_of_it(tmp_path):
 
 def test_the_worker_runs_the_daily_sync_of_sunats_files_when_it_is_due(tmp_path):
     from devtools.replica import ReplicaServer
-    from tests.test_sync import FILES, write_file
+    from tests.registers.test_sync import FILES, write_file
 
     files = tmp_path / "files"
     files.mkdir()

@@ -1,16 +1,16 @@
 import re
-from pathlib import Path
 
 import pytest
 
 from sunat import ubigeo
 from sunat.ubigeo import District, district, ubigeo_for
 from sunat.upstream.parser import parse_ruc_page
+from tests.support.paths import REPLICA_PAGES
 
 # Plain functions over a file in the package: no database, no cache.
 pytestmark = pytest.mark.standalone
 
-PAGES = Path(__file__).resolve().parent.parent / "devtools" / "replica" / "pages"
+PAGES = REPLICA_PAGES
 
 
 # The list -------------------------------------------------------------------
