@@ -52,7 +52,7 @@ def test_the_service_registers_each_piece_with_the_scheduler_first():
     assert names[0] == "scheduler"
     assert {"usage tally", "unsaved answers", "SUNAT client", "local copies of Redis reads",
             "register snapshots", "padron version seen", "search slots", "webhook TLS contexts",
-            "local pacing", "flight lease renewer"} <= set(names)
+            "local pacing", "flight lease renewer", "webhook DNS resolver"} <= set(names)
 
 
 def test_a_test_leaves_no_counts_behind():

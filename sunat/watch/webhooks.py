@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
+from sunat import process
 from sunat.models import Webhook
 from sunat.models.event_kinds import EVENT_KINDS
 
@@ -22,7 +23,14 @@ MAX_URL_LENGTH = 2000
 DNS_SECONDS = 5.0
 # getaddrinfo has no timeout, so it runs here. A thread per delivery a run has out at once, and a few
 # for PUT /api/webhook: a host whose DNS hangs holds one thread for a while, never another key's turn.
-_RESOLVER = ThreadPoolExecutor(max_workers=settings.WEBHOOK_CONCURRENCY + 4, thread_name_prefix="webhook-dns")
+# A piece of this process's state (sunat.process): a forked child would count its parent's threads
+# as its own and wait on them forever, so it makes its own.
+_resolver = process.lazy(
+    "webhook DNS resolver",
+    lambda: ThreadPoolExecutor(max_workers=settings.WEBHOOK_CONCURRENCY + 4, thread_name_prefix="webhook-dns"),
+    stop=lambda pool: pool.shutdown(wait=False, cancel_futures=True),
+    reset=lambda pool: pool.shutdown(wait=False, cancel_futures=True),
+    settings=["WEBHOOK_CONCURRENCY"])
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
@@ -46,7 +54,7 @@ def check_url(url: str) -> list[str]:
         raise InvalidWebhook("url debe ser https.")
     if not parts.hostname or parts.username or parts.password or parts.fragment:
         raise InvalidWebhook("url debe tener un host, sin usuario, contraseña ni fragmento (#).")
-    future = _RESOLVER.submit(socket.getaddrinfo, parts.hostname, port, type=socket.SOCK_STREAM)
+    future = _resolver.get().submit(socket.getaddrinfo, parts.hostname, port, type=socket.SOCK_STREAM)
     try:
         found = future.result(timeout=DNS_SECONDS)
     except (socket.gaierror, UnicodeError):
