@@ -3,7 +3,8 @@ REM Levanta el stack de producción SIN Redis (db, web, nginx) con Docker Compos
 REM   1. que web queda sano (responde /health),
 REM   2. la configuración de caché sin Redis (test-cache-config.py dentro de web),
 REM   3. /health a través de nginx (200 con "status"),
-REM   4. una consulta RUC a través de nginx (con X-Forwarded-Proto: https, como el TLS de delante).
+REM   4. una consulta RUC a través de nginx (con X-Forwarded-Proto: https, como el TLS de delante),
+REM      con una clave de API creada para la prueba y revocada al terminar (API_KEYS_REQUIRED=True).
 REM Usa "docker compose" (Compose v2, el de Docker Desktop) si está disponible; si no, "docker-compose" (v1).
 REM Necesita curl.exe (incluido en Windows 10 y posteriores).
 REM Uso: test-sin-redis.bat    El stack queda levantado; para detenerlo: docker compose -f docker-compose.prod.yml down
@@ -147,8 +148,17 @@ type "%SALIDA%"
 echo.
 echo OK: /health a través de nginx responde 200
 
+echo Creando una clave de API para la prueba (API_KEYS_REQUIRED=True)...
+%DC% exec -T web python manage.py create_api_key test-sin-redis > "%SALIDA%" 2>nul
+if errorlevel 1 (
+    set "MENSAJE=no se pudo crear la clave de API; vea: %DC% logs web"
+    goto :fallo
+)
+set "CLAVE="
+set /p CLAVE=<"%SALIDA%"
+
 echo Consultando el RUC %RUC% a través de nginx...
-curl -sS -o "%SALIDA%" -w "%%{http_code}" -H "Host: !HOST_HEADER!" -H "X-Forwarded-Proto: https" "%BASE_URL%/api/ruc/%RUC%" > "%SALIDA%.codigo"
+curl -sS -o "%SALIDA%" -w "%%{http_code}" -H "Host: !HOST_HEADER!" -H "X-Forwarded-Proto: https" -H "Authorization: Bearer !CLAVE!" "%BASE_URL%/api/ruc/%RUC%" > "%SALIDA%.codigo"
 if errorlevel 1 (
     set "MENSAJE=nginx no respondió a la consulta del RUC %RUC%."
     goto :fallo
@@ -186,6 +196,8 @@ call :limpiar
 endlocal & exit /b 1
 
 :limpiar
+REM La clave de la prueba no queda activa.
+if defined CLAVE %DC% exec -T web python manage.py shell -c "from sunat.keys import services; from sunat.models import ApiKey; [services.revoke(k) for k in ApiKey.objects.filter(name='test-sin-redis', revoked_at=None)]" >nul 2>&1
 del /q "%SALIDA%" "%SALIDA%.codigo" >nul 2>&1
 if defined CP_ORIGINAL chcp !CP_ORIGINAL! >nul
 goto :eof

@@ -3,7 +3,8 @@
 #   1. web queda sano (responde /health),
 #   2. la configuración de caché funciona sin Redis (test-cache-config.py dentro de web),
 #   3. nginx responde /health con 200,
-#   4. una consulta RUC pasa por nginx (con X-Forwarded-Proto: https, como el TLS de delante).
+#   4. una consulta RUC pasa por nginx (con X-Forwarded-Proto: https, como el TLS de delante), con
+#      una clave de API creada para la prueba y revocada al terminar (API_KEYS_REQUIRED=True).
 # Uso: ./test-sin-redis.sh
 #   El stack queda levantado; para detenerlo: docker-compose -f docker-compose.prod.yml down
 # Variables opcionales: BASE_URL (http://localhost), ESPERA_MAX (segundos, 180), RUC (20131312955).
@@ -118,9 +119,20 @@ grep -q '"status"' "$salida" || { cat "$salida"; echo; error "/health a través 
 cat "$salida"; echo
 ok "/health a través de nginx responde 200"
 
+echo "Creando una clave de API para la prueba..."
+clave="$("${COMPOSE[@]}" exec -T web python manage.py create_api_key test-sin-redis 2>/dev/null | tr -d '\r')" \
+    || error "no se pudo crear la clave de API (vea: ${COMPOSE[*]} logs web)."
+revocar_clave() {
+    "${COMPOSE[@]}" exec -T web python manage.py shell -c "from sunat.keys import services; \
+from sunat.models import ApiKey; [services.revoke(k) for k in ApiKey.objects.filter(name='test-sin-redis', revoked_at=None)]" \
+        >/dev/null 2>&1 || echo "AVISO: revoque en el admin la clave «test-sin-redis»." >&2
+    rm -f "$salida"
+}
+trap revocar_clave EXIT
+
 echo "Consultando el RUC ${RUC} a través de nginx..."
 codigo="$(curl -sS -o "$salida" -w '%{http_code}' -H "Host: ${HOST_HEADER}" -H "X-Forwarded-Proto: https" \
-    "${BASE_URL}/api/ruc/${RUC}")" || error "nginx no respondió a la consulta del RUC ${RUC}."
+    -H "Authorization: Bearer ${clave}" "${BASE_URL}/api/ruc/${RUC}")" || error "nginx no respondió a la consulta del RUC ${RUC}."
 if [ "$codigo" != "200" ]; then
     cat "$salida"; echo
     error "la consulta del RUC ${RUC} a través de nginx respondió ${codigo}, no 200 (¿SUNAT disponible? vea: ${COMPOSE[*]} logs web)."

@@ -20,6 +20,8 @@ def production_env(database_url: str, **extra) -> dict:
         "DATABASE_URL": database_url,
         "USE_REDIS": "False",
         "DJANGO_SECURE_SSL_REDIRECT": "False",
+        # Anonymous lookups, as the tests and benchmarks make them (production requires keys by default).
+        "API_KEYS_REQUIRED": "False",
         **extra,
     }
 

@@ -33,6 +33,8 @@ if {env("POSTGRES_PASSWORD", default=""), DATABASES["default"].get("PASSWORD", "
     )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A deployment is not an open API unless its operator says so.
+API_KEYS_REQUIRED = env.bool("API_KEYS_REQUIRED", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 # Behind nginx (and usually a TLS terminator in front of it). nginx passes on the

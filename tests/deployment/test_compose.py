@@ -233,6 +233,7 @@ def test_web_migrates_and_collects_static_before_starting_gunicorn(config):
     migrate = next(i for i, step in enumerate(steps) if "migrate" in step)
     collectstatic = next(i for i, step in enumerate(steps) if "collectstatic" in step)
     assert migrate < collectstatic < len(steps) - 1
+    assert steps[-2] == "python manage.py setup_status"  # the log says what the first run still lacks
     assert steps[-1] == "exec gunicorn -c config/gunicorn.py config.wsgi"
 
 
@@ -310,6 +311,7 @@ def test_env_production_defines_every_variable_config_reads():
 def test_env_production_runs_without_redis_and_names_the_redis_service():
     values = read_env_file()
 
+    assert values["API_KEYS_REQUIRED"] == "True"  # a deployment that follows it is no open API
     assert values["USE_REDIS"] == "False"
     assert values["REDIS_URL"] == "redis://redis:6379/0"
     assert values["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
