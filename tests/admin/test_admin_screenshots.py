@@ -1,17 +1,13 @@
 """The admin's pages for operators in a real headless Chromium at 1280×900: each page has what
 issue 19 named, nothing is pushed off-screen, and a screenshot of each is taken (into
-ADMIN_SCREENSHOTS_DIR when set, as `make screenshots` does, else into the test's own directory)."""
+SCREENSHOTS_DIR when set, as `make screenshots` does, else into the test's own directory)."""
 
-import os
 import struct
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -19,6 +15,7 @@ from sunat.keys import services as api_keys
 from sunat.models import RucSectionRecord
 from sunat.monitoring import tally
 from sunat.registers.importer import import_padron
+from tests.support.browser import chromium, screenshots_dir
 from tests.support.padron_files import COMPANY, HANDMADE, write_rows
 from tests.watch.test_watch_api import auth
 
@@ -30,27 +27,13 @@ PASSWORD = "operador-de-prueba-1"
 
 @pytest.fixture
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = settings.CHROME_BINARY
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-extensions", "--hide-scrollbars",
-                 "--force-device-scale-factor=1", "--lang=es-PE"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=settings.CHROMEDRIVER_PATH))
-    try:
-        driver.set_window_size(WIDTH, HEIGHT)
-        inner = driver.execute_script("return [window.innerWidth, window.innerHeight]")
-        driver.set_window_size(WIDTH + WIDTH - inner[0], HEIGHT + HEIGHT - inner[1])  # the viewport, exactly
+    with chromium(WIDTH, HEIGHT) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
 def screenshots(tmp_path) -> Path:
-    directory = Path(os.environ.get("ADMIN_SCREENSHOTS_DIR") or tmp_path)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+    return screenshots_dir(tmp_path)
 
 
 @pytest.fixture

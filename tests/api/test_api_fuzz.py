@@ -402,7 +402,7 @@ def test_invalid_rucs_regressions(client, replica, stored, path, echoed):
 
 
 @pytest.mark.parametrize("path", ["/api/ruc/a/b/c", "/api/ruc/1%2F2", "/api/ruc/%2F%2F", "/health/", "/api/ruc/x/otros",
-                                  "/", "/%FF"])
+                                  "/%FF", "/inicio"])
 def test_unknown_paths_are_a_json_404(client, replica, path):
     response = client.get(path)
     body = assert_api_answer(response)
