@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-REPLICA_PORT ?= 8001
 
 .PHONY: run demo test test-fast lint test-sqlite test-postgres-redis venv system-deps migrate clean bench bench-deps bench-padron screenshots
 
@@ -26,11 +25,12 @@ run: migrate
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# The same, against the bundled SUNAT replica: lookups work offline.
-demo: migrate
-	@$(PY) -m devtools.replica --port $(REPLICA_PORT) --latency 0.3 & replica=$$!; \
-	trap 'kill $$replica 2>/dev/null' EXIT INT TERM; \
-	SUNAT_BASE_URL=http://127.0.0.1:$(REPLICA_PORT)/cl-ti-itmrconsruc/ $(PY) manage.py runserver 127.0.0.1:8000
+# Everything, offline, against the bundled SUNAT replica (devtools/demo.py): a sample of every
+# register imported, the job queue's worker and schedules, an administrator and an API key printed,
+# webhooks allowed to loopback (this machine only). Its data lives in .demo/; ports: DEMO_PORT=8000,
+# REPLICA_PORT=8001 (make demo DEMO_PORT=9000).
+demo: venv
+	@$(PY) -m devtools.demo
 
 # Servers the tests start on loopback: installed from Debian's packages when missing.
 system-deps:

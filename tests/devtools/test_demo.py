@@ -1,0 +1,84 @@
+"""make demo, as a newcomer meets it: everything starts, an administrator and a key are printed, and
+the README's walkthrough, pasted into a shell, goes from a lookup to a signed webhook that the
+receiver the repository ships accepts."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from devtools import demo
+from devtools.servers import Output, ServerFailed, free_port, wait_until
+from tests.support.paths import PROJECT_ROOT
+
+pytestmark = [pytest.mark.standalone, pytest.mark.servers, pytest.mark.slow]
+
+MARKER = "<!-- demo-walkthrough"
+
+
+def walkthrough() -> str:
+    """The shell block the README's demo walkthrough asks to paste."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return readme.split(MARKER, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.fixture
+def running_demo(tmp_path):
+    ports = {"DEMO_PORT": str(free_port()), "REPLICA_PORT": str(free_port())}
+    env = {**os.environ, **ports, "DEMO_DIR": str(tmp_path / "demo")}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "devtools.demo"], cwd=PROJECT_ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    output = Output(log)
+
+    def printed():
+        if process.poll() is not None:
+            raise ServerFailed(f"make demo exited with {process.returncode}", output)
+        return re.search(r"CLAVE=(rk_\S+)", log.read_text(errors="replace"))
+
+    try:
+        key = wait_until(printed, 180, "make demo's key").group(1)
+        yield {"env": env, "key": key, "log": log, "output": output, **ports}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # as Ctrl-C in its terminal reaches the whole group
+        process.wait(30)
+
+
+def test_the_demo_prints_an_administrator_and_a_key_that_work(running_demo):
+    text = running_demo["log"].read_text(errors="replace")
+    password = re.search(r"usuario demo +contraseña (\S+)", text).group(1)
+
+    base = f"http://127.0.0.1:{running_demo['DEMO_PORT']}"
+    session = requests.Session()
+    login = session.get(f"{base}/admin/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    admin = session.post(f"{base}/admin/login/?next=/admin/", timeout=10, headers={"Referer": f"{base}/admin/login/"},
+                         data={"username": "demo", "password": password, "csrfmiddlewaretoken": token})
+    watched = requests.get(f"{base}/api/vigilancia", timeout=10, headers={"Authorization": f"Bearer {running_demo['key']}"})
+
+    assert admin.status_code == 200 and "/admin/login/" not in admin.url
+    assert watched.status_code == 200
+    for register in ("padron", "agentes-retencion", "buenos-contribuyentes", "establecimientos-anexos"):
+        assert f"({register}): importado" in text, register
+
+
+def test_the_readme_walkthrough_ends_with_a_signed_webhook(running_demo):
+    script = walkthrough()
+    assert demo.demo_ruc() in script  # the README watches the RUC the demo's padrón has
+    receiver = free_port()
+    script = (script.replace("CLAVE=rk_...", f"CLAVE={running_demo['key']}")
+              .replace("127.0.0.1:8000", f"127.0.0.1:{running_demo['DEMO_PORT']}")
+              .replace("127.0.0.1:8002", f"127.0.0.1:{receiver}").replace("--puerto 8002", f"--puerto {receiver}")
+              .replace(".venv/bin/python", sys.executable))
+
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=PROJECT_ROOT, env=running_demo["env"],
+                            capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{running_demo['output'].tail()}"
+    assert f'"ruc": "{demo.demo_ruc()}"' in result.stdout
+    assert f"firma válida · ruc.cambio {demo.demo_ruc()} (padron): condicion: HABIDO → NO HABIDO" in result.stdout
