@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DatabaseError
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_q.models import Failure, OrmQ
 from prometheus_client.core import GaugeMetricFamily
@@ -57,11 +57,22 @@ def waiting_tasks(limit: int) -> list[tuple[str, datetime]]:
     return [(row.name() or row.func(), row.lock) for row in rows]
 
 
+RETRYING = "reintentando"  # outbox()'s pending notices whose last attempt failed
+
+
 def outbox() -> dict[str, int]:
-    """Webhook notices still to deliver ("pendiente") and given up on ("fallido")."""
-    counts = dict(Notification.objects.filter(delivery__in=[Notification.PENDING, Notification.FAILED])
-                  .values_list("delivery").annotate(count=Count("id")).values_list("delivery", "count"))
-    return {state: counts.get(state, 0) for state in (Notification.PENDING, Notification.FAILED)}
+    """Webhook notices still to deliver ("pendiente"), those of them whose last attempt failed
+    ("reintentando": a receiver down, an answer not 2xx) and those given up on ("fallido"). A revoked
+    key's pending notices are left out: nothing sends them, nor deletes them. One query."""
+    rows = (Notification.objects
+            .filter(Q(delivery=Notification.FAILED) | Q(delivery=Notification.PENDING, key__revoked_at__isnull=True))
+            .values("delivery").annotate(count=Count("id"), retrying=Count("id", filter=~Q(last_error=""))))
+    counts = {Notification.PENDING: 0, RETRYING: 0, Notification.FAILED: 0}
+    for row in rows:
+        counts[row["delivery"]] = row["count"]
+        if row["delivery"] == Notification.PENDING:
+            counts[RETRYING] = row["retrying"]
+    return counts
 
 
 class StateCollector:
@@ -96,11 +107,17 @@ def _registers():
                                 labels=["register"])
     imported = GaugeMetricFamily("consulta_ruc_register_last_import_timestamp_seconds",
                                  "Cuándo terminó la última importación (hora Unix).", labels=["register"])
-    for name, version in last_imports().items():
+    # Every register, so that an alert sees one never imported (it has no timestamp above).
+    ever = GaugeMetricFamily("consulta_ruc_register_imported",
+                             "1 si el registro se importó alguna vez, 0 si nunca.", labels=["register"])
+    versions = last_imports()
+    for name in REGISTERS:
+        ever.add_metric([name], int(name in versions))
+    for name, version in versions.items():
         rows.add_metric([name], version.rows)
         seconds.add_metric([name], version.seconds)
         imported.add_metric([name], version.imported_at.timestamp())
-    yield from (rows, seconds, imported)
+    yield from (rows, seconds, imported, ever)
 
 
 def _queue():
@@ -117,11 +134,14 @@ def _queue():
 
 
 def _outbox():
+    counts = outbox()
     notices = GaugeMetricFamily("consulta_ruc_webhook_notices", "Avisos de webhook por entregar o fallidos.",
                                 labels=["state"])
-    for state, count in outbox().items():
-        notices.add_metric([state], count)
+    for state in (Notification.PENDING, Notification.FAILED):
+        notices.add_metric([state], counts[state])
     yield notices
+    yield GaugeMetricFamily("consulta_ruc_webhook_notices_retrying",
+                            "Avisos por entregar cuyo último intento falló (se reintentan).", value=counts[RETRYING])
 
 
 def _sunat_flows():

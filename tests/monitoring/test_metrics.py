@@ -101,6 +101,39 @@ def test_state_is_read_at_scrape_time(client, settings):
     assert ("consulta_ruc_webhook_notices", (("state", "pendiente"),)) in samples
 
 
+def test_what_the_alerts_watch_is_read_at_scrape_time(client):
+    """The queue's oldest job, the registers never imported, the notices failing (deploy/prometheus/alerts.yml)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+    from django_q.tasks import async_task
+
+    from sunat.models import ChangeEvent, Notification, PadronVersion
+    from sunat.registers.files import REGISTERS
+
+    async_task("math.floor", 1.5)
+    OrmQ.objects.update(lock=timezone.now() - timedelta(minutes=10))
+    PadronVersion.objects.create(register="padron", source="padron_reducido_ruc.zip", rows=3, seconds=0.5)
+    key, _ = api_keys.create_key("Con webhook")
+    revoked, _ = api_keys.create_key("Revocada")
+    event = ChangeEvent.objects.create(ruc=COMPANY, changes=[], source="sunat")
+    for owner, delivery, last_error in [
+            (key, Notification.PENDING, ""), (key, Notification.PENDING, "respondió HTTP 500"),
+            (key, Notification.FAILED, "sin respuesta; venció WEBHOOK_MAX_AGE"), (key, Notification.DELIVERED, ""),
+            (revoked, Notification.PENDING, "respondió HTTP 500")]:  # never sent once its key is revoked
+        Notification.objects.create(key=owner, event=event, delivery=delivery, last_error=last_error)
+    api_keys.revoke(revoked)
+    samples = scrape(client)
+
+    assert 600 <= value(samples, "consulta_ruc_queue_oldest_job_age_seconds") < 660
+    assert {labels[0][1]: count for (name, labels), count in samples.items()
+            if name == "consulta_ruc_register_imported"} == {name: int(name == "padron") for name in REGISTERS}
+    assert value(samples, "consulta_ruc_webhook_notices", state="pendiente") == 2
+    assert value(samples, "consulta_ruc_webhook_notices", state="fallido") == 1
+    assert value(samples, "consulta_ruc_webhook_notices_retrying") == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_s_size_is_observed(client, replica):
     before = scrape(client)
