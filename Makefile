@@ -32,7 +32,8 @@ run: migrate
 demo: venv
 	@$(PY) -m devtools.demo
 
-# Servers the tests start on loopback: installed from Debian's packages when missing.
+# Servers the tests start on loopback, and promtool (Debian's prometheus package: the alert rules'
+# tests): installed from Debian's packages when missing.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -42,6 +43,7 @@ system-deps:
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "Installing:$$missing"; \
