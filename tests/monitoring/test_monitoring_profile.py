@@ -1,10 +1,12 @@
 """The "monitoring" profile of docker-compose.prod.yml (Prometheus and Grafana, provisioned from
 deploy/) and its dashboard: the compose file validates with it, nothing else needs it, Prometheus
-scrapes the service from the one network METRICS_ALLOWED_IPS lets in, and every query of the
-dashboard names only metrics the service exports."""
+scrapes the service from the one network METRICS_ALLOWED_IPS lets in and loads the alert rules, and
+the dashboard reads only what the service exports: single numbers with thresholds first, latency
+per route, one unit per panel."""
 
 import ipaddress
 import json
+import math
 import re
 
 import pytest
@@ -12,6 +14,7 @@ import yaml
 
 from devtools.servers import PROJECT_ROOT
 from tests.deployment.test_compose import compose_config, mounts, read_env_file, services_started
+from tests.monitoring.promql import grouping_labels, selectors, unexported
 
 DEPLOY = PROJECT_ROOT / "deploy"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "consulta-ruc.json"
@@ -39,7 +42,12 @@ def test_prometheus_scrapes_the_service_from_the_network_metrics_are_open_to(con
     prometheus_yml = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     (job,) = prometheus_yml["scrape_configs"]
     assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["web:8000"]
-    assert any(target == "/etc/prometheus/prometheus.yml" and ro for _, target, ro in mounts(services["prometheus"]))
+    # The alert rules, mounted beside the config that names them (a path relative to it).
+    assert prometheus_yml["rule_files"] == ["alerts.yml"]
+    prometheus_mounts = {target: (source, ro) for source, target, ro in mounts(services["prometheus"])}
+    for name in ("prometheus.yml", "alerts.yml"):
+        source, read_only = prometheus_mounts[f"/etc/prometheus/{name}"]
+        assert source.endswith(f"deploy/prometheus/{name}") and read_only, name
 
     subnet = ipaddress.ip_network(config_with_monitoring["networks"]["metrics"]["ipam"]["config"][0]["subnet"])
     allowed = [ipaddress.ip_network(entry, strict=False) for entry in read_env_file()["METRICS_ALLOWED_IPS"].split(",")]
@@ -64,33 +72,104 @@ def test_grafana_is_provisioned_from_the_repository_and_only_on_loopback(config_
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
 
 
-def exported_names(text_families: dict) -> set[str]:
-    """Every series name a query may use: gauges as they are, counters with _total, histograms'
-    _bucket, _count and _sum."""
-    names = set()
-    for family, kind in text_families.items():
-        names |= {"counter": {f"{family}_total"}, "histogram": {f"{family}_bucket", f"{family}_count", f"{family}_sum"},
-                  "gauge": {family}}.get(kind, {family})
-    return names
+def panels() -> list[dict]:
+    return json.loads(DASHBOARD.read_text())["panels"]
 
 
-@pytest.mark.django_db
-def test_every_query_of_the_dashboard_uses_only_metrics_the_service_exports(client):
-    from prometheus_client.parser import text_string_to_metric_families
+def queries(panel: dict) -> list[str]:
+    return [target["expr"] for target in panel["targets"]]
 
-    text = client.get("/metrics").content.decode()
-    families = {family.name: family.type for family in text_string_to_metric_families(text)}
-    exported = exported_names(families)
-    dashboard = json.loads(DASHBOARD.read_text())
-    queries = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
 
-    used = {name for query in queries for name in re.findall(r"\bconsulta_ruc_[a-z_]+", query)}
-    assert len(queries) >= 15 and used
-    assert used - exported == set()
-    # And the dashboard shows what the issue asked for: hits, SUNAT, pacing, cooldown, circuit,
-    # quotas, batches, imports, the queue.
-    for family in ("consulta_ruc_http_request_duration_seconds", "consulta_ruc_sunat_requests", "consulta_ruc_sunat_pacing_wait_seconds",
-                   "consulta_ruc_sunat_cooldown_seconds", "consulta_ruc_redis_circuit_open",
-                   "consulta_ruc_quota_rejections", "consulta_ruc_batch_size",
-                   "consulta_ruc_register_last_import_timestamp_seconds", "consulta_ruc_queue_jobs"):
+def test_every_query_of_the_dashboard_reads_only_what_the_service_exports(scraped):
+    problems = {f"{panel['title']} {target['refId']}": unexported(target["expr"], scraped)
+                for panel in panels() for target in panel["targets"]}
+    assert len(problems) >= 15
+    assert {where: found for where, found in problems.items() if found} == {}
+    # And the dashboard shows what the issues asked for: hits, SUNAT, pacing, cooldown, circuit,
+    # quotas, batches, imports, the queue, the notices.
+    used = {selector.name for panel in panels() for query in queries(panel) for selector in selectors(query)}
+    for family in ("consulta_ruc_http_request_duration_seconds", "consulta_ruc_sunat_requests",
+                   "consulta_ruc_sunat_pacing_wait_seconds", "consulta_ruc_sunat_cooldown_seconds",
+                   "consulta_ruc_redis_circuit_open", "consulta_ruc_quota_rejections", "consulta_ruc_batch_size",
+                   "consulta_ruc_register_last_import_timestamp_seconds", "consulta_ruc_register_imported",
+                   "consulta_ruc_queue_jobs", "consulta_ruc_queue_oldest_job_age_seconds",
+                   "consulta_ruc_webhook_notices", "consulta_ruc_webhook_notices_retrying"):
         assert any(name.startswith(family) for name in used), family
+
+
+# The single numbers an operator reads first: (title, a selector its query reads, what it turns
+# red at, the alert sharing that threshold or None).
+STATS = [
+    ("Aciertos de caché (1 h)", 'consulta_ruc_http_request_duration_seconds_count{', None, None),
+    ("Éxito de SUNAT (15 min)", 'consulta_ruc_sunat_requests_total{outcome=~"ok|not_found"}', None, None),
+    ("Tarea más antigua en la cola", "consulta_ruc_queue_oldest_job_age_seconds", 300, "QueueStuck"),
+    ("Avisos de webhook pendientes", 'consulta_ruc_webhook_notices{state="pendiente"}', None, None),
+    ("Registro más desactualizado", "consulta_ruc_register_last_import_timestamp_seconds", 36 * 3600,
+     "RegisterStale"),
+]
+
+
+def test_the_first_rows_are_single_numbers_with_thresholds_explained():
+    stats = {panel["title"]: panel for panel in panels() if panel["type"] == "stat"}
+    assert all(panel["gridPos"]["y"] < 10 for panel in stats.values())
+    alerts = {rule["alert"]: rule["expr"] for group in yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text())[
+        "groups"] for rule in group["rules"]}
+    for title, reads, red_at, alert in STATS:
+        panel = stats[title]
+        assert reads in " ".join(queries(panel)), title
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[0]["value"] is None and [step["value"] for step in steps[1:]] == sorted(
+            step["value"] for step in steps[1:]), title
+        # Green, amber, red, whichever way round (a ratio is red low, an age red high).
+        assert [step["color"] for step in steps] in (["green", "orange", "red"], ["red", "orange", "green"]), title
+        assert panel["fieldConfig"]["defaults"]["color"]["mode"] == "thresholds"
+        # The why of each colour, in Spanish, for the operator.
+        assert all(word in panel["description"] for word in ("Verde", "Ámbar", "Rojo")), title
+        if red_at is not None:
+            assert steps[-1] == {"color": "red", "value": red_at}, title
+            # ... which is where its alert fires: "> 300", "> 36 * 3600".
+            factors = re.fullmatch(r"(?s).*>\s*([\d\s*]+)", alerts[alert].strip()).group(1).split("*")
+            assert math.prod(int(factor) for factor in factors) == red_at, alert
+    for panel in stats.values():
+        assert panel["description"] and len(panel["fieldConfig"]["defaults"]["thresholds"]["steps"]) >= 2
+
+
+def test_latency_is_per_route_and_routes_are_names_never_paths(scraped):
+    latency = [query for panel in panels() for query in queries(panel)
+               if "histogram_quantile" in query and "consulta_ruc_http_request_duration_seconds_bucket" in query]
+    assert {re.search(r"histogram_quantile\(([\d.]+)", query).group(1) for query in latency} == {"0.5", "0.99"}
+    assert all("endpoint" in grouping_labels(query) for query in latency)
+    # The label is the URL pattern's name: a handful of values whatever the RUCs asked for.
+    routes = {sample["endpoint"] for sample in scraped["consulta_ruc_http_request_duration_seconds_count"]}
+    assert {"ruc-detail", "ruc-batch", "other", "metrics"} <= routes
+    assert not any("/" in route or re.search(r"\d{11}", route) for route in routes)
+
+
+def unit_of(query: str) -> str:
+    """The unit a query's numbers are in, from what it reads."""
+    if " / " in query:
+        return "percentunit"
+    if "histogram_quantile" in query:
+        return "s" if "_seconds_bucket" in query else "short"
+    if "rate(" in query:
+        return "reqps"
+    return "s" if re.search(r"_seconds\b", query) else "short"
+
+
+def test_each_panel_has_one_unit_and_its_queries_are_in_it():
+    for panel in panels():
+        unit = panel["fieldConfig"]["defaults"]["unit"]
+        assert {unit_of(query) for query in queries(panel)} == {unit}, panel["title"]
+        assert not any(item["id"] == "unit" for override in panel["fieldConfig"]["overrides"]
+                       for item in override["properties"]), panel["title"]
+
+
+def test_panels_fit_the_width_and_do_not_overlap():
+    taken = set()
+    for panel in panels():
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        cells = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"]) for y in range(grid["y"], grid["y"] + grid["h"])}
+        assert not cells & taken, panel["title"]
+        taken |= cells
+    assert len({panel["id"] for panel in panels()}) == len(panels())
