@@ -63,6 +63,12 @@ def ruc_batch(request):
         return json_error(400, "json_invalido", str(exc))
     if not isinstance(body, dict) or "rucs" not in body:
         return json_error(400, "parametro_invalido", 'El cuerpo debe ser un objeto con el campo "rucs".')
+    rucs = body["rucs"]
+    if isinstance(rucs, list):  # what the schema says of the list; lookup_many checks the rest
+        if not all(isinstance(item, str) for item in rucs):
+            return json_error(400, "parametro_invalido", 'Cada elemento de "rucs" debe ser un texto (un RUC).')
+        if len(rucs) > batch.MAX_RUCS:  # repeated or not: past the limit, nothing is read
+            return json_error(400, "demasiados_rucs", f"Se admiten hasta {batch.MAX_RUCS} RUC por lote.")
     key = getattr(request, "api_key", None)
 
     def charge(count):
@@ -72,7 +78,7 @@ def ruc_batch(request):
             request.api_key_usage = api_keys.charge(key, count - 1)  # the middleware's headers say so
 
     try:
-        result = batch.lookup_many(body["rucs"], timeout=settings.LOTE_TIMEOUT, charge=charge)
+        result = batch.lookup_many(rucs, timeout=settings.LOTE_TIMEOUT, charge=charge)
     except batch.InvalidBatch as exc:
         return json_error(400, exc.code, exc.detail)
     except api_keys.QuotaExceeded as exc:

@@ -277,6 +277,15 @@ def test_endpoint_never_hangs_past_lote_timeout(client, replica, settings):
     ('{"rucs": []}', "parametro_invalido"),
     ("\xff\xfe", "json_invalido"),
     ("[" * 100_000 + "]" * 100_000, "json_invalido"),  # json.loads' RecursionError: a 500 once
+    # Items that are not strings, as the schema says (they were answered 200, each a ruc_invalido).
+    ('{"rucs": [20573215045]}', "parametro_invalido"),
+    ('{"rucs": ["20573215045", null]}', "parametro_invalido"),
+    ('{"rucs": [{}]}', "parametro_invalido"),
+    ('{"rucs": [["20573215045"]]}', "parametro_invalido"),
+    ('{"rucs": [true]}', "parametro_invalido"),
+    ('{"rucs": [' + "0," * 200_000 + '"20573215045"]}', "parametro_invalido"),
+    # More than 100 items, even when they fold into fewer RUCs: the schema's maxItems.
+    ('{"rucs": [' + '"20573215045",' * 100 + '"20573215045"]}', "demasiados_rucs"),
 ])
 def test_endpoint_refuses_a_body_that_is_not_a_batch_with_400_json(client, replica, body, code):
     response = client.generic("POST", "/api/ruc/lote", body.encode("latin-1"), content_type="application/json")

@@ -16,10 +16,8 @@ from devtools.replica import make_ruc
 from sunat import urls
 from sunat.api import openapi
 from sunat.keys import services as api_keys
-from sunat.registers.importer import import_padron
 from sunat.upstream.clients import SECTIONS
 from sunat.upstream.parser import FIELDS
-from tests.support.padron_files import HANDMADE, write_rows
 
 APP = get_wsgi_application()
 # Loaded the way a client would: from the running app's /api/schema (Schemathesis' test client
@@ -219,14 +217,6 @@ def test_schema_and_docs_are_open_when_api_keys_are_required(client, settings):
 
 
 # --- What the API answers -----------------------------------------------------------------------
-
-@pytest.fixture
-def api(replica, settings, tmp_path):
-    """The app as the fuzzer sees it: SUNAT's replica unpaced, and a small padrón imported."""
-    settings.SUNAT_MIN_INTERVAL = 0
-    import_padron(write_rows(tmp_path / "padron.zip", HANDMADE))
-    return replica
-
 
 @pytest.mark.django_db(transaction=True)  # batch lookups run in threads
 @SCHEMA.parametrize()

@@ -108,8 +108,8 @@ def ruc_paths() -> dict:
             "200": {"description": "El resultado de cada RUC.", "headers": header_refs(*RATE_LIMIT),
                     "content": json_content("RespuestaLote")},
             "400": error("Solicitud inválida. Códigos: json_invalido (el cuerpo no es JSON), parametro_invalido "
-                         "(el cuerpo no es un objeto con una lista rucs no vacía), demasiados_rucs (más de "
-                         f"{MAX_RUCS} RUC distintos), solicitud_invalida (cuerpo de más de "
+                         "(el cuerpo no es un objeto con una lista rucs no vacía de textos), demasiados_rucs (más de "
+                         f"{MAX_RUCS} elementos), solicitud_invalida (cuerpo de más de "
                          f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."),
             "401": response_ref("NoAutorizado"),
             "405": response_ref("MetodoNoPermitido"),

@@ -12,8 +12,7 @@ from sunat.watch.services import BATCH_LIMIT
 _KEY_ONLY = [{"claveApi": []}]  # a watch list is a key's, whatever API_KEYS_REQUIRED says
 _NEEDS_KEY = error("Falta la clave de API o no es válida. Códigos: api_key_requerida (la vigilancia siempre la "
                    "necesita), api_key_invalida.", "WWW-Authenticate")
-_RUC = {"name": "ruc", "in": "path", "required": True, "description": "RUC de 11 dígitos.",
-        "schema": {"type": "string"}, "examples": {"empresa": {"value": "20100070970"}}}
+_RUC = {"$ref": "#/components/parameters/ruc"}  # the one definition every operation on a RUC uses
 _TIME = "UTC, AAAA-MM-DDTHH:MM:SSZ"
 
 
@@ -35,6 +34,11 @@ _LIMIT = error("La clave ya vigila tantos RUC como su límite (WATCH_LIMIT_PER_K
 _BAD_RUC = error(f"Códigos: ruc_invalido (no es un RUC válido), {too_many_fields()}.")
 _NOT_WATCHED = error("Esta clave no vigila ese RUC. Código: no_vigilado.")
 _NO_WEBHOOK = error("Esta clave no tiene webhook. Código: sin_webhook.")
+
+
+def _open(body: dict) -> dict:
+    """A request body whose other fields are ignored (as the views do), said so."""
+    return {**body, "additionalProperties": True, "description": f"{body['description']} Otros campos se ignoran."}
 
 
 def event_kind() -> dict:
@@ -75,9 +79,9 @@ def watch_paths() -> dict:
             _ok("Qué RUC quedaron vigilados.", "ResultadoLoteVigilancia"),
             {"400": error("Códigos: json_invalido, parametro_invalido (no es {\"rucs\": [...]}), "
                           f"lote_demasiado_grande (más de {BATCH_LIMIT}), {too_many_fields()}."), "409": _LIMIT},
-            requestBody={"required": True, "content": {"application/json": {"schema": obj(
+            requestBody={"required": True, "content": {"application/json": {"schema": _open(obj(
                 {"rucs": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": BATCH_LIMIT}},
-                "Los RUC a vigilar.")}}})},
+                "Los RUC a vigilar."))}}})},
         "/api/webhook": {
             "put": _operation(
                 "configurar_webhook", "Configurar el webhook", "Dónde enviar (POST, JSON firmado) los cambios de los RUC "
@@ -88,12 +92,12 @@ def watch_paths() -> dict:
                 {"400": error("Códigos: json_invalido, parametro_invalido, webhook_invalido (la URL no es https, no "
                               f"resuelve, o resuelve a una dirección no pública; eventos desconocidos), "
                               f"{too_many_fields()}.")},
-                requestBody={"required": True, "content": {"application/json": {"schema": obj({
+                requestBody={"required": True, "content": {"application/json": {"schema": _open(obj({
                     "url": text("URL https del receptor.", format="uri", maxLength=2000),
                     "eventos": {"type": "array", "items": {"enum": list(EVENT_KINDS)}, "minItems": 1,
                                 "description": "Los tipos de evento que quiere (todos si falta)."},
                     "rotarSecreto": {"type": "boolean", "description": "Un secreto nuevo (el anterior deja de valer)."},
-                }, "El webhook.", required=["url"])}}}),
+                }, "El webhook.", required=["url"]))}}}),
             "get": _operation("consultar_webhook", "El webhook", "El webhook de la clave, sin su secreto.",
                               _ok("El webhook.", "Webhook"),
                               {"400": error(f"Código: {too_many_fields()}."), "404": _NO_WEBHOOK}),

@@ -4,15 +4,47 @@ from django.conf import settings
 
 from sunat.jsonschema import ref
 from sunat.upstream.clients import SECTIONS
+from sunat.validators import RUC_PREFIXES
+
+# What sunat.validators.validate_ruc checks, said where a client generator can read it: the digits and
+# the prefix as a pattern, the check digit (no pattern can say it) in words and as the format "ruc".
+RUC_PATTERN = f"^({'|'.join(RUC_PREFIXES)})[0-9]{{9}}$"
+CHECK_DIGIT_TEXT = (
+    "El último dígito es el verificador: 11 menos el resto de dividir entre 11 la suma de los 10 primeros "
+    "dígitos multiplicados por 5, 4, 3, 2, 7, 6, 5, 4, 3, 2 (si resulta 10 es 0; si resulta 11, 1)."
+)
+
+
+def _blank_class() -> str:
+    """A character class of what str.strip() removes, spelled out: \\s differs between Python and ECMA-262."""
+    codes = [code for code in range(0x3000 + 1) if chr(code).isspace()]  # U+3000 is the last one
+    ranges, start = [], codes[0]
+    for previous, code in zip(codes, [*codes[1:], None], strict=True):
+        if code != previous + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous != start else ""))
+            start = code
+    return f"[{''.join(ranges)}]"
+
+
+# ?secciones=: names separated by commas; blanks around a name and empty items are ignored, at least one name.
+_SECTION, _BLANKS = f"({'|'.join(SECTIONS)})", f"{_blank_class()}*"
+SECTIONS_PATTERN = f"^({_BLANKS},)*{_BLANKS}{_SECTION}{_BLANKS}(,{_BLANKS}({_SECTION}{_BLANKS})?)*$"
+
+
+def any_case(*words: str) -> str:
+    """A pattern for one of `words` in any case, or nothing: what a view that lower-cases the value accepts."""
+    spelled = ("".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in word) for word in words)
+    return f"^({'|'.join(spelled)})?$"
 
 
 def parameter_components() -> dict:
     return {
         "ruc": {
             "name": "ruc", "in": "path", "required": True,
-            "description": "RUC de 11 dígitos ASCII que empieza con 10, 15, 16, 17 o 20 y tiene el dígito "
-                           "verificador correcto; si no, 400 ruc_invalido sin consultar a SUNAT.",
-            "schema": {"type": "string", "pattern": "^[0-9]{11}$"},
+            "description": f"RUC de 11 dígitos ASCII que empieza con {', '.join(RUC_PREFIXES[:-1])} o "
+                           f"{RUC_PREFIXES[-1]}. {CHECK_DIGIT_TEXT} Si no, 400 ruc_invalido sin consultar a SUNAT. "
+                           "El formato «ruc» es este: patrón y dígito verificador.",
+            "schema": {"type": "string", "pattern": RUC_PATTERN, "format": "ruc"},
             "examples": {"empresa": {"value": "20573215045"}, "persona": {"value": "10123456781"},
                          "inexistente": {"value": "20000000001"}},
         },
@@ -24,10 +56,16 @@ def parameter_components() -> dict:
         },
         "fresh": {
             "name": "fresh", "in": "query", "required": False,
-            "description": "1 o true: esperar la respuesta de SUNAT en vez de servir una respuesta vencida (STALE). "
-                           "0, false o vacío: el comportamiento normal. Cualquier otro valor: 400 "
-                           "parametro_invalido. No distingue mayúsculas.",
-            "schema": {"type": "string", "enum": ["1", "0", "true", "false"]},
+            "description": "1 o true: consultar a SUNAT ahora, aunque la respuesta guardada esté vigente (X-Cache "
+                           "MISS). Para no cansar a SUNAT, a lo más una vez por minuto por RUC (y por sección) "
+                           "para cada clave de API (sin clave, para cada dirección), y nunca si la respuesta "
+                           "guardada es de SUNAT de hace menos de un minuto: entonces se responde la guardada "
+                           "(HIT), y la cabecera X-Fresh-Disponible-En dice en cuántos segundos se podrá pedir de "
+                           "nuevo. Cuenta contra la cuota de la clave como cualquier consulta. Si SUNAT falla, se "
+                           "responde la guardada (STALE). 0, false o vacío: el comportamiento normal. Otro valor: "
+                           "400 parametro_invalido. No distingue mayúsculas.",
+            "schema": {"type": "string", "pattern": any_case("1", "0", "true", "false")},
+            "examples": {"consultar a SUNAT ahora": {"value": "1"}},
         },
         "fuente": {
             "name": "fuente", "in": "query", "required": False,
@@ -35,13 +73,15 @@ def parameter_components() -> dict:
                            "(404 ruc_no_encontrado_en_padron si no lo tiene; nunca consulta a SUNAT). Sin el "
                            "parámetro: el padrón responde cuando no hay una respuesta de SUNAT guardada. Otro "
                            "valor: 400 parametro_invalido. No distingue mayúsculas.",
-            "schema": {"type": "string", "enum": ["sunat", "padron"]},
+            "schema": {"type": "string", "pattern": any_case("sunat", "padron")},
+            "examples": {"ficha de SUNAT": {"value": "sunat"}, "padrón": {"value": "padron"}},
         },
         "secciones": {
             "name": "secciones", "in": "query", "required": False,
             "description": "Las secciones a incluir, separadas por comas (sin el parámetro: todas): "
-                           f"{', '.join(SECTIONS)}. Una que no existe, o ninguna: 400 parametro_invalido.",
-            "schema": {"type": "string"},
+                           f"{', '.join(SECTIONS)}. Se ignoran los espacios alrededor de cada una y los elementos "
+                           "vacíos. Una que no existe, o ninguna: 400 parametro_invalido.",
+            "schema": {"type": "string", "pattern": SECTIONS_PATTERN},
             "examples": {"para facturar": {"value": "establecimientos,deuda-coactiva"}},
         },
     }

@@ -8,11 +8,12 @@ def service_schemas() -> dict:
     return {
         "SolicitudLote": {
             "type": "object",
-            "description": f"Hasta {MAX_RUCS} RUC distintos (los repetidos se cuentan una vez).",
+            "description": f"Hasta {MAX_RUCS} RUC; los repetidos se responden (y se cuentan) una vez.",
             "properties": {"rucs": {"type": "array", "minItems": 1, "maxItems": MAX_RUCS,
                                     "items": {"type": "string"},
-                                    "description": "Los RUC a consultar. Un elemento que no es texto se responde "
-                                                   "como ruc_invalido."}},
+                                    "description": "Los RUC a consultar, cada uno un texto (si uno no lo es: 400 "
+                                                   "parametro_invalido). Un texto que no es un RUC válido se "
+                                                   "responde como ruc_invalido en su resultado."}},
             "required": ["rucs"],
             "examples": [{"rucs": ["20573215045", "20100070970"]}],
         },

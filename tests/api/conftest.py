@@ -1,0 +1,27 @@
+"""What the API's tests share: the app as the OpenAPI tests see it, and what a RUC is to Schemathesis."""
+
+import pytest
+import schemathesis
+from hypothesis import strategies as st
+
+from sunat.registers.importer import import_padron
+from sunat.validators import RUC_PREFIXES, ruc_check_digit
+from tests.support.padron_files import HANDMADE, write_rows
+
+
+def _ruc(prefix: str, digits: str) -> str:
+    return f"{prefix}{digits}{ruc_check_digit(prefix + digits)}"
+
+
+# The document's format "ruc" (its pattern, and the check digit no pattern can say): Schemathesis draws
+# valid RUCs from it, as a client that read the description would send.
+schemathesis.openapi.format("ruc", st.builds(_ruc, st.sampled_from(RUC_PREFIXES), st.text("0123456789", min_size=8,
+                                                                                             max_size=8)))
+
+
+@pytest.fixture
+def api(replica, settings, tmp_path):
+    """The app as the fuzzer sees it: SUNAT's replica unpaced, and a small padrón imported."""
+    settings.SUNAT_MIN_INTERVAL = 0
+    import_padron(write_rows(tmp_path / "padron.zip", HANDMADE))
+    return replica
