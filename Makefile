@@ -43,6 +43,8 @@ system-deps:
 	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v php >/dev/null || missing="$$missing php-cli"; \
 	command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -79,7 +81,7 @@ clean:
 screenshots: venv system-deps
 	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/admin/test_admin_screenshots.py tests/home
 
-# Benchmarks (figures for the README and the issue notes; never asserted by tests).
+# Benchmarks (figures for docs/performance.md and the issue notes; never asserted by tests).
 bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.clients
 	$(PY) -m devtools.bench.flows

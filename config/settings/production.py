@@ -48,7 +48,7 @@ SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # One hour to start: a first deploy with a broken certificate must not lock browsers out for a
-# year. Raise it (a year, 31536000) once https works everywhere, as the README says.
+# year. Raise it (a year, 31536000) once https works everywhere, as docs/deployment.md says.
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)

@@ -1,4 +1,4 @@
-"""Benchmarks run by `make bench`; figures for the README and the issue notes, never asserted."""
+"""Benchmarks run by `make bench`; figures for docs/performance.md and the issue notes, never asserted."""
 
 import json
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Read by `manage.py setup_status`, which the web container runs at each start, so that its log says
 what is missing (no administrator, no key while keys are required, a register never imported, no
-check of SUNAT's flows yet), each with the command that does it. The sequence is the README's first run.
+check of SUNAT's flows yet), each with the command that does it. The sequence is docs/deployment.md's first run.
 """
 
 from dataclasses import dataclass

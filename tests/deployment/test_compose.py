@@ -6,7 +6,6 @@ services `up` starts is worked out here with the Compose rule: a service with `p
 starts only when one of them is enabled (or it is named on the command line).
 """
 
-import contextlib
 import ipaddress
 import os
 import re
@@ -369,61 +368,3 @@ def test_web_believes_x_real_ip_only_from_the_address_compose_gives_nginx(config
 
     assert nginx_address in subnet
     assert believed == [ipaddress.ip_network(f"{nginx_address}/32")]  # nginx alone: no other container
-
-
-def readme_table_variables() -> dict:
-    """The README's Configuration table: each variable (or `PREFIX_<...>` pattern) with its default
-    cell and how many variables its row names."""
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    table = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    found = {}
-    for line in table.splitlines():
-        if line.startswith("| `"):
-            cells = [cell.strip() for cell in line.split("|")[1:-1]]
-            names = re.findall(r"`([A-Z][A-Z0-9_]*(?:<[^>]+>)?)`", cells[0])
-            for name in names:
-                found[name] = (cells[1], len(names))
-    return found
-
-
-def test_the_readme_table_names_every_variable_config_reads_and_no_other():
-    table = readme_table_variables()
-    patterns = [name.split("<")[0] for name in table if "<" in name]
-    read = variables_read_by_config()
-
-    missing = {name: where for name, where in read.items()
-               if name not in table and not any(name.startswith(prefix) for prefix in patterns)}
-    assert missing == {}, f"add these to README.md's Configuration table: {missing}"
-    # What the table names that config/ does not read is nginx's or compose's (.env.production's).
-    unknown = {name for name in table if "<" not in name and name not in read} - set(read_env_file())
-    assert unknown == set(), f"README.md's table names settings nothing reads: {unknown}"
-
-
-SIMPLE_DEFAULT = re.compile(r"""env(?:\.(int|float|bool|str))?\(\s*["']([A-Z][A-Z0-9_]*)["']\s*,\s*default\s*=\s*"""
-                            r"""("[^"]*"|'[^']*'|-?[0-9.]+|True|False)\s*\)""")
-# What a deployment runs (test.py, local.py and bench.py change defaults for their own use).
-DEPLOYED_SETTINGS = ("settings/base.py", "settings/monitoring.py", "settings/production.py", "gunicorn.py")
-
-
-def test_the_readme_table_gives_the_defaults_the_settings_have():
-    table = readme_table_variables()
-    checked, wrong = 0, {}
-    for name_in_config in DEPLOYED_SETTINGS:
-        source = (PROJECT_ROOT / "config" / name_in_config).read_text(encoding="utf-8")
-        for kind, name, literal in SIMPLE_DEFAULT.findall(source):
-            cell, names_in_row = table.get(name, ("", 0))
-            shown = re.findall(r"`([^`]*)`", cell)
-            if names_in_row != 1 or not shown:
-                continue  # a row of several variables, or a default the table says in words
-            value = literal.strip("\"'")
-            checked += 1
-            # Any value the cell shows ("`True` local, `False` production"); an empty default is derived
-            # from another setting or off, which the cell says in words.
-            same = value in shown or value == "" or (kind in ("int", "float") and shown[0].replace(",", "") == value)
-            if not same and kind in ("int", "float"):
-                with contextlib.suppress(ValueError):
-                    same = float(shown[0]) == float(value)
-            if not same:
-                wrong[name] = (value, shown[0])
-    assert checked > 45, checked  # the scan itself works
-    assert wrong == {}, f"README.md's table says another default (code, README): {wrong}"

@@ -1,6 +1,7 @@
-"""make demo, as a newcomer meets it: everything starts, an administrator and a key are printed, and
-the README's walkthrough, pasted into a shell, goes from a lookup to a signed webhook that the
-receiver the repository ships accepts."""
+"""make demo, as a newcomer meets it: everything starts, an administrator and a key are printed, the
+README's walkthrough, pasted into a shell, goes from a lookup to a signed webhook that the receiver
+the repository ships accepts, and the client code of examples/ (Python, JavaScript, PHP) answers
+and fails as it says."""
 
 import os
 import re
@@ -13,6 +14,7 @@ import requests
 
 from devtools import demo
 from devtools.servers import Output, ServerFailed, free_port, wait_until
+from sunat.home.views import EXAMPLE_RUC
 from tests.support.paths import PROJECT_ROOT
 
 pytestmark = [pytest.mark.standalone, pytest.mark.servers, pytest.mark.slow]
@@ -26,8 +28,9 @@ def walkthrough() -> str:
     return readme.split(MARKER, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
 
 
-@pytest.fixture
-def running_demo(tmp_path):
+@pytest.fixture(scope="module")
+def running_demo(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("demo")
     ports = {"DEMO_PORT": str(free_port()), "REPLICA_PORT": str(free_port())}
     env = {**os.environ, **ports, "DEMO_DIR": str(tmp_path / "demo")}
     log = tmp_path / "demo.log"
@@ -82,3 +85,26 @@ def test_the_readme_walkthrough_ends_with_a_signed_webhook(running_demo):
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{running_demo['output'].tail()}"
     assert f'"ruc": "{demo.demo_ruc()}"' in result.stdout
     assert f"firma válida · ruc.cambio {demo.demo_ruc()} (padron): condicion: HABIDO → NO HABIDO" in result.stdout
+
+
+CLIENTS = {"python": ["python3", "examples/python/consulta.py"], "javascript": ["node", "examples/javascript/consulta.mjs"],
+           "php": ["php", "examples/php/consulta.php"]}
+
+
+@pytest.mark.parametrize("language", CLIENTS)
+def test_the_client_examples_look_up_a_ruc_and_report_each_error(running_demo, language):
+    def run(ruc: str, key: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "CONSULTA_RUC_URL": f"http://127.0.0.1:{running_demo['DEMO_PORT']}",
+               "CONSULTA_RUC_CLAVE": key}
+        return subprocess.run([*CLIENTS[language], ruc], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    found = run(EXAMPLE_RUC, running_demo["key"])  # from the replica: the walkthrough changes the demo's RUC
+    invalid = run("20131312956", running_demo["key"])
+    refused = run(EXAMPLE_RUC, "rk_00000000_clave-que-no-existe")
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[1] == "estado: ACTIVO · condición: HABIDO"
+    assert found.stdout.startswith(f"{EXAMPLE_RUC} ") and "fuente: sunat" in found.stdout
+    assert invalid.returncode == 1 and "No se pudo consultar: 400 ruc_invalido: El dígito verificador" in invalid.stderr
+    assert refused.returncode == 1 and "No se pudo consultar: 401 api_key_invalida" in refused.stderr

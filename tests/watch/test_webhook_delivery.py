@@ -197,12 +197,12 @@ def test_a_key_without_webhook_gets_the_feed_only(client, old_padron, tmp_path):
     assert client.get("/api/cambios", **auth(plain)).json()["cambios"][0]["ruc"] == COMPANY
 
 
-def test_the_readme_s_python_verification_accepts_a_delivery_and_refuses_a_forgery(old_padron, watcher, receiver,
-                                                                                   tmp_path):
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    code = readme.split("**Webhook deliveries.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+def test_the_documented_python_verification_accepts_a_delivery_and_refuses_a_forgery(old_padron, watcher, receiver,
+                                                                                      tmp_path):
+    guide = (PROJECT_ROOT / "docs" / "api.md").read_text()
+    code = guide.split("**Webhook deliveries.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {}
-    exec(code, namespace)  # noqa: S102 - the README's own snippet, run as a receiver would
+    exec(code, namespace)  # noqa: S102 - the guide's own snippet, run as a receiver would
     change_padron(tmp_path, "day1.zip", **{COMPANY: "NO HABIDO"})
     delivery.deliver_due()
     (request,) = receiver.received

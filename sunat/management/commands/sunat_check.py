@@ -32,7 +32,7 @@ class Command(BaseCommand):
         self.stderr.write(self.style.ERROR(
             "Ninguna forma de consulta funciona desde esta máquina. Las consultas nuevas responderán 503 "
             "(sunat_no_disponible); el padrón importado sigue respondiendo los datos básicos (?fuente=padron). "
-            "Vea el README: «Cuando sunat_check dice que nada funciona»."))
+            "Vea docs/architecture.md: «When `sunat_check` says nothing works»."))
         raise SystemExit(1)
 
 
