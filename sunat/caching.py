@@ -65,6 +65,11 @@ def flight_error(key: str) -> str:
     return f"sunat:flight-error:{key}"
 
 
+def fresh_turn(client: str, ruc: str, section: str | None = None) -> str:
+    """Present for a minute after `client` made SUNAT answer a RUC's page again (?fresh=1, sunat.lookups.fresh)."""
+    return f"sunat:fresh:{client}:{ruc}:{section}" if section else f"sunat:fresh:{client}:{ruc}"
+
+
 def api_key_row(prefix: str) -> str:
     """What a request needs of an API key, found by its prefix (sunat.keys.services)."""
     return f"sunat:apikey:{prefix}"

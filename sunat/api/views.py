@@ -149,6 +149,8 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwar
         return json_error(error.status, error.code, error.detail, dni=dni, ruc=ruc, retry_after=error.retry_after)
     response = json_response(present(result.data) if present else result.data)
     response["X-Cache"] = result.cache_status
+    if result.fresh_in is not None:
+        response["X-Fresh-Disponible-En"] = str(result.fresh_in)
     return response
 
 

@@ -3,7 +3,7 @@
 import logging
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,6 +13,7 @@ from django.utils import timezone
 from sunat import caching, tasks
 from sunat.clock import api_time
 from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
+from sunat.lookups import fresh as forcing
 from sunat.lookups import ruc_cache, unsaved
 from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
@@ -43,6 +44,8 @@ SOURCES = (ANY_SOURCE, SUNAT, PADRON)
 class Lookup:
     data: dict
     cache_status: str  # HIT, MISS or STALE: the X-Cache header
+    # Asked with `fresh`: seconds until SUNAT may be asked again for it (X-Fresh-Disponible-En).
+    fresh_in: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ def lookup_ruc(ruc: str, fresh: bool = False, source: str = ANY_SOURCE) -> Looku
     """SUNAT's data for a RUC, as cheaply as it can be had.
 
     An entry older than RUC_CACHE_TTL is served at once as STALE while one refresh runs in
-    the background, unless `fresh` asks to wait for SUNAT. With nothing stored, the imported
+    the background. `fresh` asks SUNAT now, whatever is held, when sunat.lookups.fresh allows
+    it (else what is held, with the seconds until it does). With nothing stored, the imported
     padrón answers (fuente "padron") before SUNAT is asked; `source` SUNAT skips it, PADRON
     asks nothing else. Raises InvalidRuc, RucNotFound (NotInPadron), or SunatError when
     SUNAT fails and nothing is stored.
@@ -136,32 +140,51 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
             padron: bool = False, priority: int = LIVE) -> Lookup | Pending:
     annotations.check()
     cached = ruc_cache.get(ruc, page.name)
-    if ruc_cache.is_not_found(cached):
-        raise RucNotFound(ruc)
     if cached is not None:
-        if page.is_ficha and not ficha.is_current(cached):  # cached by an older version
+        not_found = ruc_cache.is_not_found(cached)
+        if not not_found and page.is_ficha and not ficha.is_current(cached):  # cached by an older version
             cached = _in_api_order(cached, page)
-        return Lookup(cached, HIT)
+        held = None if not_found else cached
+        wait = forcing.wait(ruc, page.name, forcing.fetched_at(held)) if fresh else None
+        if wait == 0:
+            return _forced(ruc, page, razon_social, held)
+        if not_found:
+            raise RucNotFound(ruc)
+        return Lookup(cached, HIT, wait)
 
     generation = corrections.generation()
     record = _stored_record(ruc, page)
     stored = _in_api_order(record.data, page) if record is not None else None
+    from_register = None
+    if padron and record is None and page.from_register is not None:
+        from_register = _from_register(ruc, page)
+    fetched = record.fetched_at.timestamp() if record is not None else None
+    held = record is not None or from_register is not None
+    wait = forcing.wait(ruc, page.name, fetched) if fresh and held else None
+    if wait == 0:
+        return _forced(ruc, page, razon_social, stored)
     if record is not None and record.seconds_left(page.ttl) > 0:
         # Another process (or an earlier cache) fetched it; share it through the cache, unless a
         # new padrón was seen meanwhile: its eviction may have passed what was read before it.
         if corrections.generation() == generation:
             ruc_cache.put(ruc, stored, timeout=record.seconds_left(page.ttl), section=page.name)
-        return Lookup(stored, HIT)
-    if record is not None and not fresh:
+        return Lookup(stored, HIT, wait)
+    if record is not None:
         _refresh_in_background(ruc, page, razon_social)
-        return Lookup(stored, STALE)
-    if padron and record is None and not fresh and page.from_register is not None:
-        answer = _from_register(ruc, page)
-        if answer is not None:
-            return Lookup(answer, HIT)
-    if priority == LIVE:
-        return _sunat_or_stored(lambda: _fetch_once(ruc, page, razon_social), stored, ruc)
+        return Lookup(stored, STALE, wait)
+    if from_register is not None:
+        return Lookup(from_register, HIT, wait)
+    if priority == LIVE:  # nothing held: asked with fresh or not, SUNAT it is
+        return _forced(ruc, page, razon_social, None) if fresh else _sunat_or_stored(
+            lambda: _fetch_once(ruc, page, razon_social), None, ruc)
     return Pending(ruc, _start_fetch(ruc, page, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
+
+
+def _forced(ruc: str, page: Page, razon_social: str, held: dict | None) -> Lookup:
+    """Ask SUNAT now for an answer held (?fresh=1, sunat.lookups.fresh allowing it): MISS, or what is held
+    as STALE when SUNAT fails."""
+    result = _sunat_or_stored(lambda: _fetch_once(ruc, page, razon_social), held, ruc)
+    return replace(result, fresh_in=forcing.FRESH_INTERVAL)
 
 
 def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from sunat.jsonschema import ref
+from sunat.lookups.fresh import FRESH_INTERVAL
 from sunat.upstream.clients import SECTIONS
 from sunat.validators import RUC_PREFIXES
 
@@ -97,6 +98,10 @@ def header_components() -> dict:
                           {"type": "string", "enum": ["HIT", "MISS", "STALE"]}, required=True),
         "Retry-After": header("Segundos sugeridos antes de reintentar.", {"type": "integer", "minimum": 0},
                               required=True),
+        "X-Fresh-Disponible-En": header(
+            f"Solo con fresh=1: en cuántos segundos se podrá volver a consultar a SUNAT por esta respuesta "
+            f"({FRESH_INTERVAL} si se le consultó ahora). Mientras tanto, fresh=1 responde lo guardado.",
+            {"type": "integer", "minimum": 1, "maximum": FRESH_INTERVAL}),
         "X-RateLimit-Remaining-Minute": header("Solicitudes que le quedan a la clave en este minuto (solo con "
                                                "clave de API).", {"type": "integer", "minimum": 0}),
         "X-RateLimit-Remaining-Day": header("Solicitudes que le quedan a la clave hoy, día de Lima (solo con "
