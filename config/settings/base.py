@@ -17,7 +17,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First: its templates/admin/ override the admin's own (base_site.html), and its `qcluster`
+    # command django_q's (processes that end with their parent).
+    "sunat",
+    "sunat.apps.ServiceAdminConfig",  # django.contrib.admin, with the service's own admin.site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -25,8 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # the admin login's lockout; see "Admin lockout" below
-    # Before django_q: its `qcluster` command is sunat's (processes that end with their parent).
-    "sunat",
     "django_q",  # the durable task queue; see Q_CLUSTER below
 ]
 
@@ -274,6 +275,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es-pe"
+FORMAT_MODULE_PATH = ["config.formats"]  # short dates in the admin (config/formats/es)
 # Spanish for what django-axes and django-q2 show in the admin (neither ships it).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Lima"

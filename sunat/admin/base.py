@@ -17,7 +17,8 @@ from sunat.upstream.sections import ttl_of
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows the service writes itself (imports, lookups, deliveries): listed and shown, never added,
-    changed or deleted here."""
+    changed or deleted here. Each says what fills its list while it is empty (empty_hint, shown by
+    templates/admin/change_list.html)."""
 
     def has_add_permission(self, request):
         return False

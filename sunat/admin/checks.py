@@ -9,6 +9,8 @@ from sunat.models import SunatCheck
 
 @admin.register(SunatCheck)
 class SunatCheckAdmin(ReadOnlyAdmin):
+    empty_hint = ("Aún no se probó SUNAT desde aquí: python manage.py sunat_check (el worker lo hace cada "
+                  "SUNAT_CANARY_MINUTES).")
     list_display = ["checked_at", "ruc", "aceptadas", "resultados"]
     date_hierarchy = "checked_at"
     fields = ["checked_at", "ruc", "resultados"]

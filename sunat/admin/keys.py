@@ -67,6 +67,7 @@ class RotateForm(forms.Form):
 class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
     """Keys are created here (shown once, stored hashed), rotated and revoked here; each shows its use.
     Never deleted: revoking keeps its watches and history, and the key stays refused."""
+    empty_hint = "No hay claves de API: cree una con «Añadir clave de API» o python manage.py create_api_key <nombre>."
 
     list_display = ("name", "shown_prefix", "state", "quota_minute", "quota_day", "used_today", "last_used_at")
     list_filter = (StateFilter, "created_at")
@@ -88,7 +89,9 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
     def get_urls(self):
         rotate = path("<path:object_id>/rotar/", self.admin_site.admin_view(self.rotate_view),
                       name="sunat_apikey_rotate")
-        return [rotate, *super().get_urls()]
+        revoke = path("<path:object_id>/revocar/", self.admin_site.admin_view(self.revoke_view),
+                      name="sunat_apikey_revoke")
+        return [rotate, revoke, *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -122,6 +125,14 @@ class ApiKeyAdmin(FeminineMessages, admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "title": f"Rotar la clave {key}", "opts": self.opts,
                    "key": key, "form": form}
         return TemplateResponse(request, ROTATE_TEMPLATE, context)
+
+    def revoke_view(self, request, object_id):
+        """The key's own "Revocar": the action's confirmation page for this key, then back to it."""
+        key = get_object_or_404(ApiKey, pk=object_id if str(object_id).isdigit() else None)
+        if not self.has_change_permission(request, key):
+            raise PermissionDenied
+        answer = self.revoke(request, ApiKey.objects.filter(pk=key.pk))
+        return answer or HttpResponseRedirect(reverse("admin:sunat_apikey_change", args=[key.pk]))
 
     def _shown_once(self, request, key, plain, title, rotated=False):
         context = {**self.admin_site.each_context(request), "title": title, "opts": self.opts, "key": key,

@@ -18,6 +18,7 @@ from sunat.admin.base import ReadOnlyAdmin, age, freshness, json_block
 from sunat.exceptions import RucNotFound, SunatError
 from sunat.lookups import ruc_cache, services
 from sunat.models import ChangeEvent, RucHits, RucRecord, RucSectionRecord
+from sunat.monitoring import tally
 
 # The fuente filter's values, shown only when some record has them.
 SOURCES = {
@@ -73,6 +74,7 @@ def _days(seconds: int) -> str:
 
 @admin.register(RucRecord)
 class RucRecordAdmin(ReadOnlyAdmin):
+    empty_hint = "Aún no hay consultas guardadas: se guardan al responder GET /api/ruc/<ruc> con lo que dice SUNAT."
     list_display = ("ruc", "razon_social", "estado", "condicion", "fetched_at", "shown_age", "hits", "in_cache")
     list_filter = (FreshnessFilter, SourceFilter, "estado", "condicion")
     search_fields = ("=ruc", "razon_social")
@@ -119,7 +121,8 @@ class RucRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="consultas", ordering="hit_count")
     def hits(self, obj):
-        return obj.hit_count or 0
+        # Those written, and this process's not written yet (another worker's arrive within TALLY_FLUSH_SECONDS).
+        return (obj.hit_count or 0) + tally.unwritten_hits(obj.ruc)
 
     @admin.display(boolean=True, description="en caché")
     def in_cache(self, obj):
@@ -176,6 +179,7 @@ class RucRecordAdmin(ReadOnlyAdmin):
 @admin.register(RucSectionRecord)
 class RucSectionRecordAdmin(ReadOnlyAdmin):
     """The stored sections (representantes, deuda coactiva...), each with its RUC's lookup."""
+    empty_hint = "Aún no hay secciones guardadas: se guardan al consultar /api/ruc/<ruc>/<sección> o /completo."
 
     list_display = ("ruc", "section", "fetched_at", "shown_age", "lookup")
     list_filter = ("section",)

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
+from django.utils.html import format_html
 
 from sunat.admin.base import EstimatedCountPaginator, ReadOnlyAdmin
 from sunat.models import (
@@ -26,9 +27,12 @@ NAME_MATCHES = 1000  # the most rows a name search lists
 @admin.register(PadronVersion)
 class PadronVersionAdmin(admin.ModelAdmin):
     """The imports of SUNAT's files (manage.py import_padron); each register's latest is in use."""
+    empty_hint = ("Ningún registro importado todavía: python manage.py sync_sunat_files los descarga de SUNAT y los "
+                  "importa (import_padron <archivo>, uno a uno); el worker lo hace cada día a SUNAT_SYNC_TIME.")
 
-    list_display = ("register", "imported_at", "file_date", "rows", "change_count", "corrected_lookups", "seconds",
-                    "source", "in_use")
+    # The import's duration is on its page: nine columns pushed the list past 1280 px.
+    list_display = ("register", "imported_at", "file_date", "rows", "change_count", "corrected_lookups", "source_file",
+                    "in_use")
     list_filter = ("register",)
     date_hierarchy = "imported_at"
     fields = ("register", "imported_at", "file_date", "rows", "change_count", "corrected_lookups", "seconds", "source")
@@ -48,10 +52,17 @@ class PadronVersionAdmin(admin.ModelAdmin):
     def in_use(self, obj):
         return obj.id == obj.latest_id
 
+    @admin.display(description="origen", ordering="source")
+    def source_file(self, obj):
+        """The file's name; its whole path or URL (a long one pushed the list past 1280 px) on hover and on its page."""
+        return format_html('<span title="{}">{}</span>', obj.source, obj.source.rstrip("/").rsplit("/", 1)[-1])
+
 
 @admin.register(RegisterChange)
 class RegisterChangeAdmin(ReadOnlyAdmin):
     """Each RUC's estado or condición that an import of the Padrón Reducido changed."""
+    empty_hint = ("Sin cambios todavía: aparecen cuando un padrón importado cambia el estado o la condición de un RUC "
+                  "respecto del anterior.")
 
     list_display = ("ruc", "field", "before", "after", "register_date", "version")
     list_filter = ("field",)
@@ -62,6 +73,7 @@ class RegisterChangeAdmin(ReadOnlyAdmin):
 
 class RegisterMemberAdmin(ReadOnlyAdmin):
     """A register's RUCs as imported (manage.py import_padron --registro ...)."""
+    empty_hint = "Este registro no se importó todavía: python manage.py sync_sunat_files (el worker lo hace cada día)."
 
     list_display = ("ruc", "razon_social", "desde", "resolucion")
     search_fields = ("ruc", "razon_social")
@@ -74,6 +86,8 @@ for _model in (AgenteRetencion, AgentePercepcion, AgentePercepcionVentaInterna, 
 @admin.register(EstablecimientoAnexo)
 class EstablecimientoAnexoAdmin(ReadOnlyAdmin):
     """The establishments' register as imported: several rows per RUC."""
+    empty_hint = ("Los establecimientos anexos no se importaron todavía: python manage.py sync_sunat_files --only "
+                  "establecimientos-anexos.")
 
     list_display = ("ruc", "ubigeo", "tipo_via", "nombre_via", "numero", "kilometro", "tipo_zona")
     search_fields = ("=ruc",)
@@ -85,6 +99,8 @@ class EstablecimientoAnexoAdmin(ReadOnlyAdmin):
 class PadronEntryAdmin(ReadOnlyAdmin):
     """The Padrón Reducido as imported (about 18 million rows): found by RUC (its primary key) or by
     name (the trigram index on PostgreSQL), counted by estimate, never filtered by a scan."""
+    empty_hint = ("El Padrón Reducido no se importó todavía: python manage.py sync_sunat_files (o import_padron "
+                  "<archivo>).")
 
     list_display = ("ruc", "razon_social", "estado", "condicion", "ubigeo")
     search_fields = ("ruc", "razon_social")  # what the search box says it searches; get_search_results runs it

@@ -15,6 +15,7 @@ RECENT = 20  # deliveries shown on a webhook's page
 
 @admin.register(Watch)
 class WatchAdmin(ReadOnlyAdmin):
+    empty_hint = "Ninguna clave vigila RUC: se vigilan con PUT /api/vigilancia/<ruc> y una clave de API."
     list_display = ("ruc", "key", "created_at", "checked_at")
     list_filter = ("key",)
     search_fields = ("=ruc",)
@@ -24,6 +25,8 @@ class WatchAdmin(ReadOnlyAdmin):
 
 @admin.register(ChangeEvent)
 class ChangeEventAdmin(ReadOnlyAdmin):
+    empty_hint = ("Sin cambios de RUC vigilados todavía: se registran al notar un cambio (consulta, padrón importado o "
+                  "revisión programada).")
     list_display = ("id", "ruc", "changed_fields", "source", "detected_at")
     list_filter = ("source",)
     search_fields = ("=ruc",)
@@ -38,6 +41,7 @@ class ChangeEventAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     """Each key's notice of each change, and its webhook delivery: state, attempts, last answer, next try."""
+    empty_hint = "Sin avisos: se crean cuando cambia un RUC que vigila una clave con webhook (PUT /api/webhook)."
 
     list_display = ("id", "key", "ruc", "delivery", "attempts", "last_status", "next_attempt_at", "delivered_at",
                     "last_error")
@@ -72,6 +76,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 @admin.register(Webhook)
 class WebhookAdmin(ReadOnlyAdmin):
     """A key's webhook (set through PUT /api/webhook; its secret is never shown here) and its recent deliveries."""
+    empty_hint = "Ninguna clave tiene webhook: cada una lo configura con PUT /api/webhook."
 
     list_display = ("key", "url", "active", "disabled_reason", "created_at")
     list_select_related = ("key",)

@@ -79,6 +79,13 @@ def hour_event(field: str) -> None:
     _ensure_flusher()
 
 
+def unwritten_hits(ruc: str) -> int:
+    """The hits of `ruc` this process counted and has not written yet (they reach the table within
+    TALLY_FLUSH_SECONDS): the admin adds them, so that a RUC fetched a moment ago does not show 0."""
+    with _tally.lock:
+        return _tally.ruc_hits.get(ruc, 0)
+
+
 def discard():
     """Forget what this process counted since the last flush, and return it."""
     return _tally.take()

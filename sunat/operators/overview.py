@@ -11,6 +11,7 @@ from sunat import caching
 from sunat.models import ServiceHour
 from sunat.monitoring.tally import HOUR_FIELDS
 from sunat.operators import state
+from sunat.registers.files import REGISTERS
 from sunat.upstream import status as sunat_status
 from sunat.upstream import throttle
 
@@ -41,6 +42,7 @@ def period(label: str, hours: int) -> Period:
 def summary() -> dict:
     """Everything the overview page shows."""
     sunat, reasons = sunat_status.report()
+    imports = state.last_imports()
     return {
         "periods": [period("Esta hora", 1), period("Últimas 24 horas", 24)],
         "cooldown": throttle.blocked_for(),
@@ -49,7 +51,7 @@ def summary() -> dict:
         "circuit_open": caching.circuit_open(),
         "sunat": sunat,
         "sunat_reasons": reasons,
-        "imports": state.last_imports(),
+        "imports": [(register, imports.get(name)) for name, register in REGISTERS.items()],
         "queue": state.queue(),
         "waiting_tasks": state.waiting_tasks(5),
         "outbox": state.outbox(),

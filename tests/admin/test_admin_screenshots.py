@@ -6,6 +6,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from selenium.webdriver.common.by import By
@@ -60,18 +61,9 @@ def log_in(browser, base_url):
     assert browser.find_element(By.ID, "site-name").text == "Consulta RUC"
 
 
-def check_page(browser, url: str, name: str, directory: Path, *selectors: str, texts=()) -> None:
-    browser.get(url)
-    path = directory / f"{name}.png"
-    assert browser.save_screenshot(str(path))  # first: a page that fails the checks is there to see
-    for selector in selectors:
-        assert browser.find_elements(By.CSS_SELECTOR, selector), f"{name}: no {selector}"
-    body = browser.find_element(By.TAG_NAME, "body").text
-    for expected in texts:
-        assert expected in body, f"{name}: no {expected!r}"
-    assert "Django" not in browser.title and "Consulta RUC" in browser.title
-    # Nothing wider than the window, and no list scrolled sideways inside its box (the admin's
-    # .results): no column pushed off-screen.
+def assert_fits(browser, name: str) -> None:
+    """Nothing wider than the window, and no list scrolled sideways inside its box (the admin's
+    .results): no column pushed off-screen."""
     widest, hidden = browser.execute_script("""
         var right = document.documentElement.scrollWidth, hidden = [];
         document.querySelectorAll('table th, table td').forEach(function (cell) {
@@ -83,6 +75,19 @@ def check_page(browser, url: str, name: str, directory: Path, *selectors: str, t
         return [right, hidden];""")
     assert widest <= WIDTH, f"{name}: {widest}px wide at {WIDTH}px"
     assert hidden == [], f"{name}: a list scrolls sideways: {hidden}"
+
+
+def check_page(browser, url: str, name: str, directory: Path, *selectors: str, texts=()) -> None:
+    browser.get(url)
+    path = directory / f"{name}.png"
+    assert browser.save_screenshot(str(path))  # first: a page that fails the checks is there to see
+    for selector in selectors:
+        assert browser.find_elements(By.CSS_SELECTOR, selector), f"{name}: no {selector}"
+    body = browser.find_element(By.TAG_NAME, "body").text
+    for expected in texts:
+        assert expected in body, f"{name}: no {expected!r}"
+    assert "Django" not in browser.title and "Consulta RUC" in browser.title
+    assert_fits(browser, name)
     width, height = struct.unpack(">II", path.read_bytes()[16:24])  # the PNG's IHDR
     assert (width, height) == (WIDTH, HEIGHT)
 
@@ -112,3 +117,14 @@ def test_every_operator_page_is_readable_at_1280_by_900(browser, live_server, op
     for name, path, selectors, texts in pages:
         check_page(browser, base + path, name, screenshots, *selectors, texts=texts)
     assert sorted(p.name for p in screenshots.glob("*.png")) == [f"{name}.png" for name, *_ in pages]
+
+
+def test_every_list_of_the_admin_fits_1280_pixels(browser, live_server, operated):
+    """Every model's list, with rows in it (the screenshots above are a few of them)."""
+    base = live_server.url
+    log_in(browser, base)
+    for model in admin.site._registry:
+        name = f"{model._meta.app_label}_{model._meta.model_name}"
+        browser.get(base + reverse(f"admin:{name}_changelist"))
+        assert "Consulta RUC" in browser.title, name
+        assert_fits(browser, name)
