@@ -40,6 +40,11 @@ class PadronEntry(AddressParts):
         verbose_name = "contribuyente del padrón"
         verbose_name_plural = "padrón reducido"
 
+    @property
+    def current_at(self):
+        """When this version was last known to be SUNAT's current one: its import, or a later sync's check."""
+        return max(self.imported_at, self.checked_at or self.imported_at)
+
     def __str__(self):
         return f"{self.ruc} - {self.razon_social}"
 
@@ -53,6 +58,9 @@ class PadronVersion(models.Model):
     file_date = models.DateTimeField("fecha del archivo", null=True)
     rows = models.PositiveBigIntegerField("filas")
     imported_at = models.DateTimeField("importado en", default=timezone.now, db_index=True)
+    # The last sync that found SUNAT's file still this one (sunat.registers.sync: a 304): with
+    # imported_at, when the register was last known to be SUNAT's current one.
+    checked_at = models.DateTimeField("comprobado en", null=True, blank=True)
     seconds = models.FloatField("duración (s)")
     # The download's HTTP validators (sunat.registers.sources.Validators, read back by
     # sunat.registers.sync): the next sync skips the URL while it serves the same file. Empty for a
@@ -71,6 +79,11 @@ class PadronVersion(models.Model):
         verbose_name_plural = "versiones de los padrones"
         ordering = ["-imported_at"]
         get_latest_by = "imported_at"
+
+    @property
+    def current_at(self):
+        """When this version was last known to be SUNAT's current one: its import, or a later sync's check."""
+        return max(self.imported_at, self.checked_at or self.imported_at)
 
     def __str__(self):
         return f"{self.imported_at:%Y-%m-%d %H:%M} ({self.rows} filas)"

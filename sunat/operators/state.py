@@ -107,6 +107,10 @@ def _registers():
                                 labels=["register"])
     imported = GaugeMetricFamily("consulta_ruc_register_last_import_timestamp_seconds",
                                  "Cuándo terminó la última importación (hora Unix).", labels=["register"])
+    current = GaugeMetricFamily("consulta_ruc_register_current_timestamp_seconds",
+                                "Cuándo se supo por última vez que el registro es el vigente de SUNAT: su importación, "
+                                "o una sincronización posterior que halló el archivo sin cambios (hora Unix).",
+                                labels=["register"])
     # Every register, so that an alert sees one never imported (it has no timestamp above).
     ever = GaugeMetricFamily("consulta_ruc_register_imported",
                              "1 si el registro se importó alguna vez, 0 si nunca.", labels=["register"])
@@ -117,7 +121,8 @@ def _registers():
         rows.add_metric([name], version.rows)
         seconds.add_metric([name], version.seconds)
         imported.add_metric([name], version.imported_at.timestamp())
-    yield from (rows, seconds, imported, ever)
+        current.add_metric([name], version.current_at.timestamp())
+    yield from (rows, seconds, imported, current, ever)
 
 
 def _queue():

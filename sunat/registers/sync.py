@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from sunat.models import PadronVersion
 from sunat.registers import changes, locks
@@ -88,6 +89,8 @@ def sync_register(register: Register, force: bool = False, progress: ProgressCal
         version = import_padron(url, progress=progress, force=force, register=register, unless=unless)
     except NotModified:
         logger.info("%s unchanged at %s", register.name, url)
+        # The version in use is still SUNAT's: said so, or a register SUNAT leaves unchanged looks stale.
+        PadronVersion.objects.filter(pk=in_use.pk).update(checked_at=timezone.now())
         return SyncResult(register, UNCHANGED, version=in_use)
     except PadronError as exc:
         logger.warning("%s not imported from %s: %s", register.name, url, exc)

@@ -91,7 +91,7 @@ def test_every_query_of_the_dashboard_reads_only_what_the_service_exports(scrape
     for family in ("consulta_ruc_http_request_duration_seconds", "consulta_ruc_sunat_requests",
                    "consulta_ruc_sunat_pacing_wait_seconds", "consulta_ruc_sunat_cooldown_seconds",
                    "consulta_ruc_redis_circuit_open", "consulta_ruc_quota_rejections", "consulta_ruc_batch_size",
-                   "consulta_ruc_register_last_import_timestamp_seconds", "consulta_ruc_register_imported",
+                   "consulta_ruc_register_current_timestamp_seconds", "consulta_ruc_register_imported",
                    "consulta_ruc_queue_jobs", "consulta_ruc_queue_oldest_job_age_seconds",
                    "consulta_ruc_webhook_notices", "consulta_ruc_webhook_notices_retrying"):
         assert any(name.startswith(family) for name in used), family
@@ -104,7 +104,7 @@ STATS = [
     ("Éxito de SUNAT (15 min)", 'consulta_ruc_sunat_requests_total{outcome=~"ok|not_found"}', None, None),
     ("Tarea más antigua en la cola", "consulta_ruc_queue_oldest_job_age_seconds", 300, "QueueStuck"),
     ("Avisos de webhook pendientes", 'consulta_ruc_webhook_notices{state="pendiente"}', None, None),
-    ("Registro más desactualizado", "consulta_ruc_register_last_import_timestamp_seconds", 36 * 3600,
+    ("Registro más desactualizado", "consulta_ruc_register_current_timestamp_seconds", 36 * 3600,
      "RegisterStale"),
 ]
 

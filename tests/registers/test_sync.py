@@ -129,8 +129,9 @@ def test_the_first_sync_imports_every_file_and_says_so_in_a_line_each(sunat, fil
         " 0 consultas guardadas corregidas.")
 
 
-def test_a_second_sync_skips_every_unchanged_file(sunat):
+def test_a_second_sync_skips_every_unchanged_file_and_says_it_is_still_current(sunat):
     sync()
+    imported = {version.register: version.imported_at for version in PadronVersion.objects.all()}
 
     lines = sync()
 
@@ -138,6 +139,8 @@ def test_a_second_sync_skips_every_unchanged_file(sunat):
     assert lines == [f"{register.title} ({name}): sin cambios desde el {since:%Y-%m-%d %H:%M} (hora de Lima)."
                      for name, register in REGISTERS.items()]
     assert PadronVersion.objects.count() == len(FILES)
+    for version in PadronVersion.objects.all():  # the metrics and RegisterStale read current_at
+        assert version.checked_at > imported[version.register] and version.current_at == version.checked_at
 
 
 class IgnoresConditions(QuietHandler):
