@@ -70,20 +70,22 @@ def ruc_batch(request):
         if len(rucs) > batch.MAX_RUCS:  # repeated or not: past the limit, nothing is read
             return json_error(400, "demasiados_rucs", f"Se admiten hasta {batch.MAX_RUCS} RUC por lote.")
     key = getattr(request, "api_key", None)
+    distinct = []
 
     def charge(count):
+        distinct.append(count)
         metrics.BATCH_SIZE.observe(count)  # the distinct RUCs of a valid batch
-        # The middleware counted the request as one; a batch costs one per distinct RUC.
-        if key is not None and count > 1:
-            request.api_key_usage = api_keys.charge(key, count - 1)  # the middleware's headers say so
+        used = api_keys.charge_batch(key, count) if key is not None else None
+        if used is not None:
+            request.api_key_usage = used  # what the middleware's headers say
 
     try:
         result = batch.lookup_many(rucs, timeout=settings.LOTE_TIMEOUT, charge=charge)
     except batch.InvalidBatch as exc:
         return json_error(400, exc.code, exc.detail)
     except api_keys.QuotaExceeded as exc:
-        api_keys.refund(key)  # the one the middleware counted: a refused batch costs nothing
-        return quota_exceeded(exc, "El lote excede", key)
+        request.api_key_usage = exc.usage
+        return quota_exceeded(exc, key, batch=distinct[0])
     return json_response(result)
 
 

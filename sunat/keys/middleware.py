@@ -1,9 +1,11 @@
-"""API keys at the door of every API path: 401 for a missing or unknown key, 429 over quota."""
+"""API keys at the door of every API path: 401 for a missing or unknown key, 429 over quota, and on
+every answer to a key what its quotas are and what is left of them (X-RateLimit-*)."""
 
 import re
 
 from django.conf import settings
 
+from sunat import caching
 from sunat.keys import services as api_keys
 from sunat.monitoring import metrics
 from sunat.responses import json_error
@@ -34,13 +36,11 @@ class ApiKeyMiddleware:
         try:
             used = api_keys.charge(key)
         except api_keys.QuotaExceeded as exc:
-            return quota_exceeded(exc, "Se agotó", key)
+            return quota_exceeded(exc, key)
         request.api_key = key
         response = self.get_response(request)
-        used = getattr(request, "api_key_usage", used)  # a batch counted its items after this point
-        response["X-RateLimit-Remaining-Minute"] = str(max(0, used.minute_left))
-        response["X-RateLimit-Remaining-Day"] = str(max(0, used.day_left))
-        return response
+        # A batch counted its items after this point, or gave back this request's count.
+        return with_rate_limits(response, getattr(request, "api_key_usage", used))
 
 
 def unauthorized(code: str, detail: str):
@@ -50,10 +50,34 @@ def unauthorized(code: str, detail: str):
     return response
 
 
-def quota_exceeded(exc: api_keys.QuotaExceeded, what: str, key: api_keys.KeyInUse):
-    """The API's 429 for a key over quota; `what` says how (it was spent, or a batch exceeds it)."""
+def with_rate_limits(response, used: api_keys.Usage):
+    """The key's limits (those this process applies), what is left of them, and the seconds until each
+    starts again: X-RateLimit-{Limit,Remaining,Reset}-{Minute,Day}."""
+    for period, limit, left, reset in (("Minute", used.minute_limit, used.minute_left, api_keys.minute_reset()),
+                                       ("Day", used.day_limit, used.day_left, api_keys.day_reset())):
+        response[f"X-RateLimit-Limit-{period}"] = str(limit)
+        response[f"X-RateLimit-Remaining-{period}"] = str(max(0, left))
+        response[f"X-RateLimit-Reset-{period}"] = str(reset)
+    return response
+
+
+def quota_exceeded(exc: api_keys.QuotaExceeded, key: api_keys.KeyInUse, batch: int | None = None):
+    """The API's 429 for a key over quota: which quota (minute or day), when it starts again, and what is
+    left; `batch`: the RUCs of a batch the quota cannot cover, when that is why."""
     metrics.QUOTA_REJECTIONS.labels(f"rk_{key.prefix}").inc()
-    detail = f"{what} la cuota de {exc.limit} solicitudes por {exc.period} de esta clave."
-    if not exc.shared:
-        detail += " Mientras el caché compartido no responde, cada proceso del servicio admite solo su parte de la cuota."
-    return json_error(429, "cuota_excedida", detail, retry_after=exc.retry_after)
+    minute = exc.period == api_keys.MINUTE
+    quota = f"la cuota {'por minuto' if minute else 'diaria'} de esta clave ({exc.limit} solicitudes por {exc.period})"
+    if batch is None:
+        detail = f"Se agotó {quota}."
+    else:
+        left = max(0, exc.usage.minute_left if minute else exc.usage.day_left)
+        detail = f"El lote de {batch} RUC excede {quota}: quedan {left}. Envíe un lote más pequeño o espere."
+    detail += f" Se renueva en {exc.retry_after} s{'' if minute else ', a medianoche en Lima'}."
+    applied = exc.usage.minute_limit if minute else exc.usage.day_limit
+    if not exc.shared and caching.uses_redis():
+        detail += (f" Mientras el caché compartido no responde, cada proceso del servicio admite solo su parte de "
+                   f"la cuota ({applied}).")
+    elif not exc.shared and applied < exc.limit:
+        detail += (f" Este servicio no comparte los contadores entre sus {settings.WEB_PROCESSES} procesos: cada "
+                   f"uno admite su parte de la cuota ({applied}).")
+    return with_rate_limits(json_error(429, "cuota_excedida", detail, retry_after=exc.retry_after), exc.usage)

@@ -22,7 +22,7 @@ import logging
 import math
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,13 +48,17 @@ class InvalidApiKey(Exception):
     """The Authorization header holds no key we issued, or a revoked one."""
 
 
+MINUTE, DAY = "minuto", "día"  # a quota's period, as said to the user
+
+
 class QuotaExceeded(Exception):
-    def __init__(self, period: str, limit: int, retry_after: int, shared: bool = True):
+    def __init__(self, period: str, limit: int, retry_after: int, shared: bool = True, usage: "Usage | None" = None):
         super().__init__(f"{limit} per {period}")
-        self.period = period  # "minuto" or "día": said to the user
+        self.period = period  # MINUTE or DAY
         self.limit = limit  # the key's quota
         self.retry_after = retry_after
         self.shared = shared  # False: this process's share of it was spent (counters not shared)
+        self.usage = usage  # what the key has spent and may still spend, this request not counted
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,17 @@ class KeyInUse:
 class Usage:
     minute: int
     day: int
-    # Set by charge(): what the key may still spend under the limits this process applies.
+    # Set by charge(): the limits this process applies (the key's quotas, or this process's share of
+    # them when the counters are not shared), and what the key may still spend under them.
     minute_left: int = 0
     day_left: int = 0
+    minute_limit: int = 0
+    day_limit: int = 0
+
+    def refunded(self, units: int) -> "Usage":
+        """The usage once `units` counted requests are given back (refund())."""
+        return replace(self, minute=self.minute - units, day=self.day - units,
+                       minute_left=self.minute_left + units, day_left=self.day_left + units)
 
 
 def create_key(name: str, **fields) -> tuple[ApiKey, str]:
@@ -143,14 +155,36 @@ def charge(key: KeyInUse, units: int = 1) -> Usage:
     per_minute, per_day = key.per_minute, key.per_day
     if not shared:
         per_minute, per_day = _process_share(per_minute), _process_share(per_day)
+    used = Usage(minute=minute, day=day, minute_left=per_minute - minute, day_left=per_day - day,
+                 minute_limit=per_minute, day_limit=per_day)
     if minute > per_minute or day > per_day:
         _uncount(minute_key, day_key, units)
+        used = used.refunded(units)
         if minute > per_minute:
-            raise QuotaExceeded("minuto", key.per_minute, retry_after=60 - int(now % 60), shared=shared)
-        raise QuotaExceeded("día", key.per_day, retry_after=_seconds_to_midnight(), shared=shared)
+            raise QuotaExceeded(MINUTE, key.per_minute, minute_reset(now), shared=shared, usage=used)
+        raise QuotaExceeded(DAY, key.per_day, day_reset(), shared=shared, usage=used)
     if minute == units:  # the key's first request this minute: worth one write
         ApiKey.objects.filter(pk=key.id).update(last_used_at=timezone.now())
-    return Usage(minute=minute, day=day, minute_left=per_minute - minute, day_left=per_day - day)
+    return used
+
+
+def charge_batch(key: KeyInUse, rucs: int) -> Usage | None:
+    """A batch costs one request per distinct RUC, and the door counted one: count the rest (None: nothing
+    more to count). Over quota, give the door's one back too and raise QuotaExceeded: a refused batch
+    costs nothing."""
+    if rucs <= 1:
+        return None
+    try:
+        return charge(key, rucs - 1)
+    except QuotaExceeded as exc:
+        refund(key)
+        exc.usage = exc.usage.refunded(1)
+        raise
+
+
+def minute_reset(now: float | None = None) -> int:
+    """Seconds until this minute's counter starts again (1-60)."""
+    return 60 - int((time.time() if now is None else now) % 60)
 
 
 def _process_share(limit: int) -> int:
@@ -206,7 +240,8 @@ def _add(key: str, units: int, timeout: int) -> int:
         return max(units, 0)
 
 
-def _seconds_to_midnight() -> int:
+def day_reset() -> int:
+    """Seconds until today's counter starts again, at midnight in Lima."""
     now = timezone.localtime()
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
     return max(1, int((midnight - now).total_seconds()))

@@ -114,8 +114,8 @@ def ruc_paths() -> dict:
                          f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."),
             "401": response_ref("NoAutorizado"),
             "405": response_ref("MetodoNoPermitido"),
-            "429": error("La cuota de la clave no alcanza para el lote (o ya se agotó). Código: cuota_excedida.",
-                         "Retry-After"),
+            "429": error("La cuota de la clave no alcanza para el lote (o ya se agotó); detail dice cuál, por "
+                         "minuto o diaria, y cuánto queda. Código: cuota_excedida.", "Retry-After", *RATE_LIMIT),
         },
     }}
     paths["/api/dni/{dni}"] = {"get": _lookup_operation(

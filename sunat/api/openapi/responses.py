@@ -102,20 +102,38 @@ def header_components() -> dict:
             f"Solo con fresh=1: en cuántos segundos se podrá volver a consultar a SUNAT por esta respuesta "
             f"({FRESH_INTERVAL} si se le consultó ahora). Mientras tanto, fresh=1 responde lo guardado.",
             {"type": "integer", "minimum": 1, "maximum": FRESH_INTERVAL}),
-        "X-RateLimit-Remaining-Minute": header("Solicitudes que le quedan a la clave en este minuto (solo con "
-                                               "clave de API).", {"type": "integer", "minimum": 0}),
-        "X-RateLimit-Remaining-Day": header("Solicitudes que le quedan a la clave hoy, día de Lima (solo con "
-                                            "clave de API).", {"type": "integer", "minimum": 0}),
+        **_rate_limit_headers(header),
         "WWW-Authenticate": header('Bearer realm="api"', {"type": "string"}, required=True),
         "Allow": header("Los métodos que admite la ruta.", {"type": "string"}, required=True),
     }
+
+
+def _rate_limit_headers(header) -> dict:
+    """X-RateLimit-{Limit,Remaining,Reset}-{Minute,Day}: on every answer to a request with an API key."""
+    headers = {}
+    for period, quota, reset in (("Minute", "por minuto", "el minuto siguiente"),
+                                 ("Day", "por día (día de Lima)", "la medianoche en Lima")):
+        headers |= {
+            f"X-RateLimit-Limit-{period}": header(
+                f"La cuota {quota} que se le aplica a la clave (solo con clave de API). Sin caché compartido "
+                "entre los procesos del servicio, la parte de la cuota de cada proceso.",
+                {"type": "integer", "minimum": 0}),
+            f"X-RateLimit-Remaining-{period}": header(
+                f"Solicitudes que le quedan a la clave de su cuota {quota} (solo con clave de API).",
+                {"type": "integer", "minimum": 0}),
+            f"X-RateLimit-Reset-{period}": header(
+                f"Segundos hasta {reset}, cuando esa cuota vuelve a empezar (solo con clave de API).",
+                {"type": "integer", "minimum": 1}),
+        }
+    return headers
 
 
 def header_refs(*names: str) -> dict:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-RATE_LIMIT = ("X-RateLimit-Remaining-Minute", "X-RateLimit-Remaining-Day")
+RATE_LIMIT = tuple(f"X-RateLimit-{what}-{period}" for period in ("Minute", "Day")
+                   for what in ("Limit", "Remaining", "Reset"))
 
 
 def json_content(schema_name: str) -> dict:
@@ -140,8 +158,10 @@ def response_components() -> dict:
             "Método no admitido por la ruta. Código: metodo_no_permitido; la cabecera Allow dice qué métodos "
             "admite.", "Allow"),
         "CuotaExcedida": error(
-            "La clave de API agotó su cuota por minuto o por día. Código: cuota_excedida; Retry-After dice "
-            "cuántos segundos faltan para el siguiente minuto o para la medianoche de Lima.", "Retry-After"),
+            "La clave de API agotó su cuota por minuto o su cuota diaria; detail dice cuál. Código: "
+            "cuota_excedida; Retry-After dice cuántos segundos faltan para el minuto siguiente o para la "
+            "medianoche en Lima, y las cabeceras X-RateLimit-* cuánto queda de cada cuota.", "Retry-After",
+            *RATE_LIMIT),
         "SunatNoDisponible": error(
             "SUNAT no está disponible y no hay respuesta guardada. Códigos: sunat_no_disponible (firewall, "
             "página de error o sin conexión), sunat_ocupado (el servicio ya tiene en espera tantas consultas a "
