@@ -164,8 +164,10 @@ def response_components() -> dict:
             *RATE_LIMIT),
         "SunatNoDisponible": error(
             "SUNAT no está disponible y no hay respuesta guardada. Códigos: sunat_no_disponible (firewall, "
-            "página de error o sin conexión), sunat_ocupado (el servicio ya tiene en espera tantas consultas a "
-            "SUNAT como admite, o este cliente su parte de ellas: se responde al instante).", "Retry-After"),
+            "página de error o sin conexión; mientras el servicio está pausado, tras el rechazo del firewall de "
+            "SUNAT o varias consultas sin respuesta, detail lo dice con los segundos que faltan, «pausado N s», y "
+            "Retry-After es N), sunat_ocupado (el servicio ya tiene en espera tantas consultas a SUNAT como "
+            "admite, o este cliente su parte de ellas: se responde al instante).", "Retry-After"),
         "SunatTimeout": error(
             "SUNAT no respondió dentro del plazo de la consulta (SUNAT_DEADLINE, que cubre esperas, intentos y "
             "reintentos) y no hay respuesta guardada. Código: sunat_timeout.", "Retry-After"),
