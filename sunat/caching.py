@@ -31,6 +31,8 @@ PACE = "sunat:upstream:last-request"
 BLOCKED_UNTIL = "sunat:upstream:blocked-until"
 FAILING = "sunat:upstream:failing"  # {"until": epoch seconds, "failures": n in a row}
 PROBE = "sunat:upstream:probe"  # held by the one request that tries after a backoff
+# SUNAT's failures in a row, for /health (sunat.upstream.status): {"since", "last", "count", "kind"}.
+SUNAT_FAILURES = "sunat:upstream:failures"
 
 # Which way of asking SUNAT works (sunat.upstream.flows.choice).
 FLOW = "sunat:upstream:flow"  # {"flow", "since", "checked", "answered"}: the flow in use

@@ -171,3 +171,27 @@ def test_the_worker_refreshes_a_stale_answer_the_web_served(tmp_path):
                 wait_until(lambda: fetched_at() != before, timeout=30, what="the worker's refresh")
                 wait_until(lambda: queued() == 0, timeout=10, what="the job to end")
             assert sunat.stats()["queries"] == 2
+
+
+def test_the_worker_beats_and_health_says_when_it_last_did(tmp_path):
+    """The heartbeat schedule runs on a real worker, its result is kept although Q_CLUSTER keeps no other
+    success, and /health shows it; once the worker has been silent over five minutes, /health says so."""
+    env = deployments.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                                     SUNAT_CANARY_MINUTES="0")  # no check of the real SUNAT from here
+    for command in (("migrate", "--noinput"), ("sync_schedules",)):
+        assert manage(env, *command).returncode == 0
+    with gunicorn_server(env, workers=1) as web:
+        def health() -> dict:
+            return requests.get(f"{web.url}/health", timeout=10).json()
+
+        assert health()["worker"] == {"expected": True, "lastHeartbeat": None}
+        with job_worker(env, tmp_path / "worker.log"):
+            wait_until(lambda: health()["worker"]["lastHeartbeat"] is not None, timeout=60, interval=1,
+                       what="the worker's first heartbeat")
+        assert health()["status"] == "ok"
+
+        with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # the worker stopped six minutes ago
+            db.execute("UPDATE django_q_task SET stopped = datetime('now', '-6 minutes') WHERE func = ?",
+                       ("sunat.tasks.heartbeat",))
+        body = health()
+        assert body["status"] == "degraded" and [r["code"] for r in body["reasons"]] == ["worker_sin_latido"]

@@ -3,13 +3,12 @@
 import logging
 
 from django.conf import settings
-from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from sunat import caching
+from sunat.api import health as health_report
 from sunat.api import openapi
 from sunat.api.params import InvalidBody, json_body, positive_int
 from sunat.keys import services as api_keys
@@ -20,8 +19,6 @@ from sunat.monitoring import metrics
 from sunat.registers import annotations
 from sunat.registers import search as padron_search
 from sunat.responses import json_error, json_response, method_not_allowed, require_get
-from sunat.upstream import scheduler, throttle
-from sunat.upstream import status as sunat_status
 from sunat.validators import InvalidDni, ruc_for_dni
 
 logger = logging.getLogger(__name__)
@@ -159,43 +156,8 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwar
 @never_cache
 @require_get
 def health(request):
-    database_ok = _database_answers()
-    cache_ok = caching.probe() and not caching.circuit_open()
-    sunat, reasons = sunat_status.report()
-    if not cache_ok:
-        reasons.insert(0, {"code": "cache_no_disponible", "detail": "El caché no responde: se responde con un caché "
-                                                                    "en memoria de cada proceso y la base de datos."})
-    if not database_ok:
-        status = "error"
-    elif reasons:
-        status = "degraded"
-    else:
-        status = "ok"
-    cache_info = {"backend": caching.backend_name(), "ok": cache_ok}
-    circuit_status = getattr(caches["default"], "circuit_status", None)
-    if circuit_status is not None:
-        circuit = circuit_status()
-        # While Redis is out, lookups run on an in-process memory cache and the database.
-        cache_info["circuit"] = {"state": circuit["state"], "since": circuit["since"]}
-    body = {
-        "status": status,
-        "cache": cache_info,
-        "database": {"vendor": connection.vendor, "ok": database_ok},
-        "upstream": {**scheduler.get().stats(), "pausedFor": round(throttle.paused_for(), 1)},
-        "sunat": sunat,
-    }
-    if reasons:
-        body["reasons"] = reasons
-    return json_response(body, status=200 if database_ok else 503)
-
-
-def _database_answers() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except DatabaseError:
-        return False
+    body, status = health_report.report()
+    return json_response(body, status=status)
 
 
 @require_get

@@ -19,6 +19,7 @@ from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
 from sunat.registers import annotations, corrections
 from sunat.upstream import scheduler, singleflight
+from sunat.upstream import status as sunat_status
 from sunat.upstream.parser import ficha
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
@@ -276,8 +277,13 @@ def _fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SU
     try:
         data = page.fetch(ruc, razon_social)
     except RucNotFound:
+        sunat_status.answered()
         ruc_cache.put_not_found(ruc)
         raise
+    except SunatError as exc:
+        sunat_status.failed(exc)  # /health: failures in a row
+        raise
+    sunat_status.answered()
     data["fuente"] = "sunat"
     data["actualizadoEn"] = api_time(fetched_at)
     _store(ruc, page, data, fetched_at, source)

@@ -44,11 +44,13 @@ def service_paths() -> dict:
     paths["/health"] = {"get": {
         "operationId": "salud",
         "summary": "Estado del servicio",
-        "description": "Comprueba la base de datos y el caché (una escritura y lectura reales). Sin clave de API.",
+        "description": "Comprueba la base de datos y el caché (una escritura y lectura reales), dice cómo va la "
+                       "consulta a SUNAT (pausada, fallando) y cuándo latió por última vez el worker de la cola de "
+                       "tareas. Sin clave de API.",
         "tags": ["Servicio"],
         "security": [],
         "responses": {
-            "200": {"description": "La base de datos responde (status ok, o degraded si el caché no).",
+            "200": {"description": "La base de datos responde (status ok, o degraded con sus motivos).",
                     "content": json_content("Salud")},
             "405": response_ref("MetodoNoPermitido"),
             "503": {"description": "La base de datos no responde (status error).", "content": json_content("Salud")},

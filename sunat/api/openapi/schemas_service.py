@@ -2,6 +2,8 @@
 
 from sunat.jsonschema import count, nullable, obj, ref, text
 from sunat.lookups.batch import MAX_RUCS, PENDING_RETRY_AFTER
+from sunat.tasks import WORKER_LATE_AFTER
+from sunat.upstream.status import FAILING_AFTER
 
 
 def service_schemas() -> dict:
@@ -61,8 +63,11 @@ def service_schemas() -> dict:
         }, "Una página de resultados de la búsqueda por nombre."),
         "Salud": obj({
             "status": {"enum": ["ok", "degraded", "error"],
-                       "description": "ok; degraded si el caché no responde, si SUNAT rechaza todas las formas de consulta "
-                                      "o si no se le consulta por un tiempo (reasons dice por qué); error si la base "
+                       "description": "ok; degraded si el caché no responde, si SUNAT rechaza todas las formas de "
+                                      "consulta, si el servicio está pausado (no le consulta por un tiempo), si las "
+                                      f"últimas {FAILING_AFTER} consultas a SUNAT fallaron, o si hay tareas "
+                                      "programadas y el worker de la cola de tareas no late hace más de "
+                                      f"{WORKER_LATE_AFTER // 60} minutos (reasons dice por qué); error si la base "
                                       "de datos no responde."},
             "cache": obj({
                 "backend": text("redis o locmem."),
@@ -97,11 +102,25 @@ def service_schemas() -> dict:
                               "(manage.py sunat_check, o la tarea cada SUNAT_CANARY_MINUTES): cuándo, y por forma "
                               "su resultado (aceptado, rechazado, falló, sin consultar), detalle y segundos."},
             }, "Cómo se consulta a SUNAT (README: How a lookup reaches SUNAT)."),
+            "worker": {
+                **obj({
+                    "expected": {"type": "boolean", "description": "Si hay tareas programadas (manage.py "
+                                 "sync_schedules): entonces se espera un worker que las ejecute. Sin ellas (un "
+                                 "despliegue sin worker), su silencio no degrada el servicio."},
+                    "lastHeartbeat": nullable("string", "Cuándo latió el worker por última vez: la tarea "
+                                              "latido-del-worker, cada minuto (UTC, AAAA-MM-DDTHH:MM:SSZ); null si "
+                                              "nunca.", format="date-time"),
+                }, "El worker de la cola de tareas (manage.py qcluster)."),
+                "type": ["object", "null"],
+                "description": "El worker de la cola de tareas (manage.py qcluster); null si la base de datos no "
+                               "responde.",
+            },
             "reasons": {"type": "array", "description": "Solo con status degraded: por qué.",
                         "items": obj({"code": {"enum": ["cache_no_disponible", "sunat_sin_flujo", "sunat_bloqueado",
-                                                        "sunat_sin_respuesta"]},
+                                                        "sunat_sin_respuesta", "sunat_con_fallas",
+                                                        "worker_sin_latido"]},
                                       "detail": text("En español.")}, "Un motivo.")},
-        }, "El estado del servicio.", required=["status", "cache", "database", "upstream", "sunat"]),
+        }, "El estado del servicio.", required=["status", "cache", "database", "upstream", "sunat", "worker"]),
         "Error": obj({
             "error": text("Código del error (ver cada respuesta). error_interno (500) es un error del servicio."),
             "detail": text("Mensaje en español, para mostrar al usuario."),
