@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from sunat import caching
+from sunat import caching, tasks
 from sunat.models import ServiceHour
 from sunat.monitoring.tally import HOUR_FIELDS
 from sunat.operators import state
@@ -53,6 +53,7 @@ def summary() -> dict:
         "sunat_reasons": reasons,
         "imports": [(register, imports.get(name)) for name, register in REGISTERS.items()],
         "queue": state.queue(),
+        "worker": tasks.worker_state(),
         "waiting_tasks": state.waiting_tasks(5),
         "outbox": state.outbox(),
         "tally_seconds": settings.TALLY_FLUSH_SECONDS,

@@ -2,6 +2,8 @@
 times are in, a "Revocar" button on a key's page, empty lists that say what fills them, and an
 overview that names the registers never imported."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -86,3 +88,23 @@ def test_a_ruc_fetched_a_moment_ago_counts_its_lookup(admin_client, client, repl
     page = admin_client.get(reverse("admin:sunat_rucrecord_changelist")).content.decode()
 
     assert '<td class="field-hits">1</td>' in page
+
+
+def test_the_overview_says_whether_the_worker_beats(admin_client):
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_q.models import Success
+
+    from sunat import tasks
+
+    alone = admin_client.get(reverse("admin-overview")).content.decode()
+    call_command("sync_schedules")
+    Success.objects.create(id="latido-1", name="latido", func=tasks.HEARTBEAT, started=timezone.now(),
+                           stopped=timezone.now(), success=True)
+    beating = admin_client.get(reverse("admin-overview")).content.decode()
+    Success.objects.filter(func=tasks.HEARTBEAT).update(stopped=timezone.now() - timedelta(minutes=10))
+    silent = admin_client.get(reverse("admin-overview")).content.decode()
+
+    assert "ninguno esperado" in alone
+    assert "vivo: último latido hace" in beating
+    assert "sin latido" in silent and "el último, hace 10" in silent
