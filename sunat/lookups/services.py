@@ -160,8 +160,8 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
     if padron and record is None and page.from_register is not None:
         from_register = _from_register(ruc, page)
     fetched = record.fetched_at.timestamp() if record is not None else None
-    held = record is not None or from_register is not None
-    wait = forcing.wait(ruc, page.name, fetched) if fresh and held else None
+    holds = record is not None or from_register is not None
+    wait = forcing.wait(ruc, page.name, fetched) if fresh and holds else None
     if wait == 0:
         return _forced(ruc, page, razon_social, stored)
     if record is not None and record.seconds_left(page.ttl) > 0:
