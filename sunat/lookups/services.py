@@ -8,18 +8,14 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.utils import timezone
 
 from sunat import caching, tasks
-from sunat.clock import api_time
-from sunat.exceptions import NotInPadron, RucNotFound, SunatBusy, SunatError
+from sunat.exceptions import NotInPadron, RucNotFound, SunatError
+from sunat.lookups import fetching, ruc_cache
 from sunat.lookups import fresh as forcing
-from sunat.lookups import ruc_cache, unsaved
 from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
 from sunat.registers import annotations, corrections
-from sunat.upstream import scheduler, singleflight
-from sunat.upstream import status as sunat_status
 from sunat.upstream.parser import ficha
 from sunat.upstream.scheduler import BACKGROUND, BATCH, LIVE
 from sunat.validators import validate_ruc
@@ -121,12 +117,12 @@ def _not_offered(ficha: dict, page: Page) -> dict:
 def begin_recheck(ruc: str, keep_for: float) -> Future:
     """Ask SUNAT for a watched RUC's ficha at BACKGROUND priority (the scheduled re-check); what
     it changes is an event of source "revision"."""
-    return _start_fetch(validate_ruc(ruc), FICHA, "", BACKGROUND, keep_for, source=ChangeEvent.RECHECK)
+    return fetching.start_fetch(validate_ruc(ruc), FICHA, "", BACKGROUND, keep_for, source=ChangeEvent.RECHECK)
 
 
 def refresh(ruc: str) -> dict:
     """Fetch a RUC from SUNAT whatever the cache holds (admin action). Errors propagate."""
-    return _fetch_once(validate_ruc(ruc), FICHA, "")
+    return fetching.fetch_once(validate_ruc(ruc), FICHA, "")
 
 
 def _from_register(ruc: str, page: Page) -> dict | None:
@@ -177,14 +173,14 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
         return Lookup(from_register, HIT, wait)
     if priority == LIVE:  # nothing held: asked with fresh or not, SUNAT it is
         return _forced(ruc, page, razon_social, None) if fresh else _sunat_or_stored(
-            lambda: _fetch_once(ruc, page, razon_social), None, ruc)
-    return Pending(ruc, _start_fetch(ruc, page, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
+            lambda: fetching.fetch_once(ruc, page, razon_social), None, ruc)
+    return Pending(ruc, fetching.start_fetch(ruc, page, razon_social, priority, settings.LOTE_PENDING_TTL), stored)
 
 
 def _forced(ruc: str, page: Page, razon_social: str, held: dict | None) -> Lookup:
     """Ask SUNAT now for an answer held (?fresh=1, sunat.lookups.fresh allowing it): MISS, or what is held
     as STALE when SUNAT fails."""
-    result = _sunat_or_stored(lambda: _fetch_once(ruc, page, razon_social), held, ruc)
+    result = _sunat_or_stored(lambda: fetching.fetch_once(ruc, page, razon_social), held, ruc)
     return replace(result, fresh_in=forcing.FRESH_INTERVAL)
 
 
@@ -199,48 +195,13 @@ def _sunat_or_stored(fetch, stored: dict | None, ruc: str) -> Lookup:
         return Lookup(stored, STALE)
 
 
-def _key(ruc: str, page: Page) -> str:
-    return ruc_cache.ruc_key(ruc, page.name)
-
-
-def _flight(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT):
-    """The upstream job of a lookup: one request per RUC (and page) in the whole deployment.
-    `source`: what a change it finds is an event of (a lookup's refresh, or a re-check)."""
-
-    def stored_result():
-        value = ruc_cache.get(ruc, page.name)
-        if ruc_cache.is_not_found(value):
-            raise RucNotFound(ruc)
-        return value
-
-    return lambda: singleflight.run_once(_key(ruc, page), lambda: _fetch(ruc, page, razon_social, source),
-                                         read_result=stored_result)
-
-
-def _fetch_once(ruc: str, page: Page, razon_social: str) -> dict:
-    """Ask SUNAT through this process's scheduler, waiting in this thread until the request's deadline."""
-    return scheduler.get().run(_key(ruc, page), _flight(ruc, page, razon_social), LIVE)
-
-
-def _start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_for: float,
-                 source: str = ChangeEvent.SUNAT) -> Future:
-    """Queue the SUNAT request without waiting; a full backlog gives a future that failed already."""
-    try:
-        return scheduler.get().start(_key(ruc, page), _flight(ruc, page, razon_social, source), priority,
-                                     keep_for=keep_for)
-    except SunatBusy as exc:
-        future = Future()
-        future.set_exception(exc)
-        return future
-
-
 def _refresh_in_background(ruc: str, page: Page, razon_social: str) -> None:
     """Queue one refresh of a stale answer on the task queue (refresh_stale, in the worker): this
     process's SUNAT threads stay with live lookups and batches."""
-    key = _key(ruc, page)
+    key = fetching.key(ruc, page)
     # While a refresh is queued or runs, or after one failed (or was refused), the stale entry is
     # served for RUC_REFRESH_RETRY without asking again.
-    if not cache.add(_refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
+    if not cache.add(caching.refresh_marker(key), True, timeout=settings.RUC_REFRESH_RETRY):
         return
     try:
         tasks.refresh_soon(ruc, page.name or "", razon_social)
@@ -254,42 +215,16 @@ def refresh_stale(ruc: str, page_name: str, razon_social: str, queued_at: float)
     when it is fresh again (another refresh got there first) or the task waited longer than
     REFRESH_MAX_WAIT (a worker that was down: the next lookup queues it again). What happened."""
     page = SECTION_PAGES[page_name] if page_name else FICHA
-    key = _key(ruc, page)
+    key = fetching.key(ruc, page)
     if time.time() - queued_at > REFRESH_MAX_WAIT:
         return "caducada"
     record = _stored_record(ruc, page)
     if record is not None and record.seconds_left(page.ttl) > 0:
         return "innecesaria"
-    future = _start_fetch(ruc, page, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
+    future = fetching.start_fetch(ruc, page, razon_social, BACKGROUND, keep_for=settings.RUC_REFRESH_RETRY)
     future.add_done_callback(lambda done: done.exception() and logger.warning(
         "background refresh of %s failed: %r", key, done.exception()))
     return "pedida"
-
-
-def _refresh_marker(key: str) -> str:
-    """Present while a refresh of `key` runs or recently failed; removed by a successful fetch."""
-    return caching.refresh_marker(key)
-
-
-def _fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT) -> dict:
-    """Ask SUNAT now, then store the answer in the database and the cache."""
-    fetched_at = timezone.now()
-    try:
-        data = page.fetch(ruc, razon_social)
-    except RucNotFound:
-        sunat_status.answered()
-        ruc_cache.put_not_found(ruc)
-        raise
-    except SunatError as exc:
-        sunat_status.failed(exc)  # /health: failures in a row
-        raise
-    sunat_status.answered()
-    data["fuente"] = "sunat"
-    data["actualizadoEn"] = api_time(fetched_at)
-    _store(ruc, page, data, fetched_at, source)
-    ruc_cache.put(ruc, data, section=page.name)
-    cache.delete(_refresh_marker(_key(ruc, page)))
-    return data
 
 
 def _in_api_order(data: dict, page: Page) -> dict:
@@ -306,11 +241,3 @@ def _stored_record(ruc: str, page: Page) -> StoredLookup | None:
         # The database is a fallback here; a broken one must not stop a lookup.
         logger.exception("could not read the stored record of %s", ruc)
         return None
-
-
-def _store(ruc: str, page: Page, data: dict, fetched_at, source: str) -> None:
-    try:
-        page.save(ruc, data, fetched_at, source)
-    except DatabaseError:
-        logger.warning("could not store the lookup of %s; kept to store later", ruc, exc_info=True)
-        unsaved.keep(ruc, page, data, fetched_at, source)
