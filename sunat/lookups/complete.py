@@ -55,4 +55,4 @@ def lookup_complete(ruc: str, names: list[str], fresh: bool = False, timeout: fl
     sections = {name: entries[name] for name in names}
     answer = {"ficha": annotations.annotate(ficha.data), "secciones": sections,
               "resumen": batch.summary_of(sections.values())}
-    return services.Lookup(answer, ficha.cache_status)
+    return services.Lookup(answer, ficha.cache_status, ficha.fresh_in)  # fresh applies to the ficha

@@ -186,3 +186,14 @@ def test_a_stale_answer_is_forced_once_a_minute_then_served_stale_while_it_refre
     again = fresh(client)
     assert again["X-Cache"] == "STALE" and 0 < int(again[HEADER]) <= FRESH_INTERVAL
     assert sunat_requests(replica) == 2
+
+
+def test_completo_forces_its_ficha_and_says_when_it_may_again(client, replica):
+    client.get(f"/api/ruc/{COMPANY}")
+    age(COMPANY)
+
+    forced = client.get(f"/api/ruc/{COMPANY}/completo", {"fresh": "1", "secciones": "representantes"})
+    again = client.get(f"/api/ruc/{COMPANY}/completo", {"fresh": "1", "secciones": "representantes"})
+
+    assert forced["X-Cache"] == "MISS" and forced[HEADER] == str(FRESH_INTERVAL)
+    assert again["X-Cache"] == "HIT" and 0 < int(again[HEADER]) <= FRESH_INTERVAL

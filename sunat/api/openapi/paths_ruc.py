@@ -89,12 +89,12 @@ def ruc_paths() -> dict:
         "(SUNAT no muestra su botón) se responde vacía sin consultar a SUNAT. Lo que no termina a tiempo "
         "vuelve como «pendiente» y sigue consultándose: pedirlo de nuevo lo encuentra en caché. El error de "
         "una sección no afecta a las demás; un error de la ficha es el de la respuesta. X-Cache es el de la "
-        "ficha, y fresh se aplica a la ficha (sin X-Fresh-Disponible-En). Con clave de API cuenta una solicitud.",
+        "ficha, y fresh (con su X-Fresh-Disponible-En) se aplica a la ficha. Con clave de API cuenta una solicitud.",
         "ruc", "RespuestaCompleta",
         "Solicitud inválida. Códigos: ruc_invalido (no es un RUC válido; SUNAT nunca se consulta), "
         f"parametro_invalido (fresh o secciones con un valor no admitido), {too_many_fields()}.",
         f"No encontrado. Códigos: ruc_no_encontrado (SUNAT no tiene este RUC), {_ROUTE_NOT_FOUND}.",
-        query=("fresh", "secciones"), headers=("X-Cache", *RATE_LIMIT),
+        query=("fresh", "secciones"), headers=("X-Cache", "X-Fresh-Disponible-En", *RATE_LIMIT),
     )}
     paths["/api/ruc/lote"] = {"post": {
         "operationId": "consultar_lote",
