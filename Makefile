@@ -79,7 +79,8 @@ clean:
 # The admin's pages for operators in headless Chromium at 1280x900, into docs/screenshots (the test
 # that takes them also checks each page; make test runs it too, into a temporary directory).
 screenshots: venv system-deps
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/admin/test_admin_screenshots.py tests/home
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/admin/test_admin_screenshots.py tests/home \
+		tests/api/test_api_reference.py
 
 # Benchmarks (figures for docs/performance.md and the issue notes; never asserted by tests).
 bench: venv system-deps bench-deps

@@ -31,4 +31,5 @@ urlpatterns = [
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.
     re_path(r"^api/schema/?$", views.api_schema, name="api-schema"),
     re_path(r"^api/docs/?$", views.api_docs, name="api-docs"),
+    re_path(r"^api/docs/texto/?$", views.api_docs_text, name="api-docs-text"),
 ]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",  # the admin login's lockout; see "Admin lockout" below
     "django_q",  # the durable task queue; see Q_CLUSTER below
+    "drf_spectacular_sidecar",  # Redoc's files for /api/docs (static only)
 ]
 
 MIDDLEWARE = [

@@ -153,6 +153,11 @@ def _lookup_response(request, lookup, ruc, *args, dni=None, present=None, **kwar
     return response
 
 
+# Redoc: its script and styles are ours; it builds its search index in a blob: worker.
+DOCS_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; "
+               "font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
 @never_cache
 @require_get
 def health(request):
@@ -168,6 +173,15 @@ def api_schema(request):
 
 @require_get
 def api_docs(request):
+    """The interactive reference: Redoc on /api/schema, from static files the service serves. Its CSP
+    keeps the browser on this site: Redoc's footer fetches a logo from Redocly's CDN otherwise."""
+    response = render(request, "sunat/api_reference.html")
+    response["Content-Security-Policy"] = DOCS_POLICY
+    return response
+
+
+@require_get
+def api_docs_text(request):
     """The same description as a self-contained HTML page (no JavaScript, no external assets)."""
     return render(request, "sunat/api_docs.html", openapi.docs_context())
 

@@ -12,7 +12,7 @@ from sunat.responses import json_error
 
 # The API; its schema and docs stay open, like /health and the admin.
 API_PATH = re.compile(r"^/(?:api|obtener-ruc)/")
-OPEN_PATHS = re.compile(r"^/api/(?:schema|docs)/?$")
+OPEN_PATHS = re.compile(r"^/api/(?:schema|docs|docs/texto)/?$")
 
 
 class ApiKeyMiddleware:

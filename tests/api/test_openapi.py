@@ -42,6 +42,7 @@ ROUTES = {
     "metrics": "/metrics",
     r"^api/schema/?$": "/api/schema",
     r"^api/docs/?$": "/api/docs",
+    r"^api/docs/texto/?$": "/api/docs/texto",
     r"^api/vigilancia/?$": "/api/vigilancia",
     r"^api/vigilancia/lote/?$": "/api/vigilancia/lote",
     r"^api/vigilancia/(?P<ruc>[^/]*)/?$": "/api/vigilancia/{ruc}",
@@ -106,6 +107,7 @@ ERROR_CODES = {
     ("/metrics", "get"): {"403": ["acceso_denegado"], **NOT_ALLOWED},
     ("/api/schema", "get"): NOT_ALLOWED,
     ("/api/docs", "get"): NOT_ALLOWED,
+    ("/api/docs/texto", "get"): NOT_ALLOWED,
 }
 
 CHECKS = [
@@ -191,7 +193,7 @@ def test_schema_is_served_as_json(client):
 
 @pytest.mark.django_db
 def test_docs_page_is_html_and_shows_every_operation(client):
-    response = client.get("/api/docs")
+    response = client.get("/api/docs/texto")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     html = response.content.decode()
@@ -213,6 +215,7 @@ def test_schema_and_docs_are_open_when_api_keys_are_required(client, settings):
     assert client.get(f"/api/ruc/{COMPANY}").status_code == 401  # the setting is in force
     assert client.get("/api/schema").status_code == 200
     assert client.get("/api/docs").status_code == 200
+    assert client.get("/api/docs/texto").status_code == 200
     assert client.get("/api/schema/").status_code == 200
 
 

@@ -18,6 +18,9 @@ DOCUMENT_WIDTH = """
     });
     return right;"""
 
+# The page's own width: what scrolls sideways as a whole (a code box that scrolls inside itself does not).
+PAGE_WIDTH = "return document.documentElement.scrollWidth;"
+
 
 @contextlib.contextmanager
 def chromium(width: int, height: int):

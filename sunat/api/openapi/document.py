@@ -6,6 +6,7 @@ from sunat.api.openapi.paths_ruc import ruc_paths
 from sunat.api.openapi.paths_service import service_paths
 from sunat.api.openapi.paths_watch import watch_paths, watch_schemas
 from sunat.api.openapi.responses import header_components, parameter_components, response_components
+from sunat.api.openapi.samples import code_samples
 from sunat.api.openapi.schemas_ruc import ruc_schemas
 from sunat.api.openapi.schemas_service import service_schemas
 
@@ -17,16 +18,20 @@ _DESCRIPTION = (
     "Reducido importado, y búsqueda por nombre.\n\n"
     "Todas las respuestas son JSON en UTF-8. Los errores tienen la forma "
     '{"error": código, "detail": "mensaje en español"} y, cuando corresponde, el "ruc" o "dni" consultado.\n\n'
-    "Autenticación: una clave de API en la cabecera Authorization: Bearer <clave>. Es opcional salvo que el "
-    "servicio tenga API_KEYS_REQUIRED activo (entonces toda ruta bajo /api/ y /obtener-ruc/ responde 401 sin "
-    "ella; /health, /api/schema y /api/docs siguen abiertas). Una clave enviada siempre se valida y se cuenta "
-    "contra sus cuotas por minuto y por día."
+    "Autenticación: una clave de API en la cabecera `Authorization: Bearer rk_...`, que da quien opera el "
+    "servicio. Según cómo lo configure, es obligatoria (sin ella, toda ruta bajo /api/ y /obtener-ruc/ responde "
+    "401) u opcional; /health, /api/schema y /api/docs siempre están abiertas. Una clave enviada siempre se "
+    "valida y se cuenta contra sus cuotas por minuto y por día."
 )
 
 
 @cache
 def schema() -> dict:
     """The OpenAPI document (built once; callers must not modify it)."""
+    paths = {**ruc_paths(), **service_paths(), **watch_paths()}
+    for path, item in paths.items():
+        for method, operation in item.items():
+            operation["x-codeSamples"] = code_samples(method, path, operation)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": API_VERSION, "description": _DESCRIPTION},
@@ -38,7 +43,7 @@ def schema() -> dict:
         ],
         # Optional key: anonymous ({}) or bearer, unless API_KEYS_REQUIRED.
         "security": [{}, {"claveApi": []}],
-        "paths": {**ruc_paths(), **service_paths(), **watch_paths()},
+        "paths": paths,
         "components": {
             "schemas": {**ruc_schemas(), **service_schemas(), **watch_schemas()},
             "parameters": parameter_components(),
@@ -46,8 +51,8 @@ def schema() -> dict:
             "responses": response_components(),
             "securitySchemes": {"claveApi": {
                 "type": "http", "scheme": "bearer",
-                "description": "Clave de API rk_<prefijo>_<secreto>, creada en el admin. Opcional salvo "
-                               "API_KEYS_REQUIRED=True.",
+                "description": "Clave de API `rk_..._...`, que da quien opera el servicio; obligatoria u "
+                               "opcional según cómo lo configure.",
             }},
         },
     }

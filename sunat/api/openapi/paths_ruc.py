@@ -84,7 +84,7 @@ def ruc_paths() -> dict:
     paths["/api/ruc/{ruc}/completo"] = {"get": _lookup_operation(
         "consultar_completo", "Todo de un RUC",
         "La ficha RUC de SUNAT (como fuente=sunat) y cada sección que ofrece (o las que nombra secciones), en "
-        "una respuesta, dentro del plazo COMPLETO_TIMEOUT. Cada sección viene del caché, de la consulta "
+        f"una respuesta, dentro de un plazo ({settings.COMPLETO_TIMEOUT:g} s). Cada sección viene del caché, de la consulta "
         "guardada o de SUNAT, con el mismo ritmo que las demás consultas; una sección que la ficha no ofrece "
         "(SUNAT no muestra su botón) se responde vacía sin consultar a SUNAT. Lo que no termina a tiempo "
         "vuelve como «pendiente» y sigue consultándose: pedirlo de nuevo lo encuentra en caché. El error de "
@@ -100,8 +100,8 @@ def ruc_paths() -> dict:
         "operationId": "consultar_lote",
         "summary": "Consultar varios RUC",
         "description": f"Hasta {MAX_RUCS} RUC en una solicitud; cada uno se responde por separado, con su RUC como "
-                       "clave. Los RUC en caché se responden al instante; los demás se consultan dentro del plazo "
-                       "LOTE_TIMEOUT, y lo que no termina a tiempo vuelve como «pendiente» y sigue consultándose. "
+                       "clave. Los RUC en caché se responden al instante; los demás se consultan dentro de "
+                       f"un plazo ({settings.LOTE_TIMEOUT:g} s), y lo que no termina a tiempo vuelve como «pendiente» y sigue consultándose. "
                        "Con clave de API, el lote cuenta una solicitud por RUC distinto.",
         "tags": ["Consultas"],
         "requestBody": {"required": True, "content": json_content("SolicitudLote")},

@@ -82,10 +82,20 @@ def service_paths() -> dict:
             "405": response_ref("MetodoNoPermitido"),
         },
     }}
-    paths["/api/docs"] = {"get": {
-        "operationId": "documentacion",
-        "summary": "Esta documentación en HTML",
-        "description": "La misma descripción, como una página HTML legible sin JavaScript. Sin clave de API.",
+    paths["/api/docs"] = _docs_page("documentacion", "Esta referencia, interactiva",
+                                    "Esta descripción como referencia navegable (Redoc), con ejemplos de código en "
+                                    "curl, Python, JavaScript y PHP. Sin clave de API.")
+    paths["/api/docs/texto"] = _docs_page("documentacion_texto", "Esta documentación, sin JavaScript",
+                                          "La misma descripción, como una página HTML legible sin JavaScript. Sin "
+                                          "clave de API.")
+    return paths
+
+
+def _docs_page(operation_id: str, summary: str, description: str) -> dict:
+    return {"get": {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
         "tags": ["Servicio"],
         "security": [],
         "responses": {
@@ -94,4 +104,3 @@ def service_paths() -> dict:
             "405": response_ref("MetodoNoPermitido"),
         },
     }}
-    return paths

@@ -29,7 +29,7 @@ def _ok(description: str, schema: str, status: str = "200") -> dict:
     return {status: {"description": description, "headers": header_refs(*RATE_LIMIT), "content": json_content(schema)}}
 
 
-_LIMIT = error("La clave ya vigila tantos RUC como su límite (WATCH_LIMIT_PER_KEY, o el puesto en el admin). "
+_LIMIT = error("La clave ya vigila tantos RUC como su límite (el que le dio quien opera el servicio). "
                "Código: limite_de_vigilancia.")
 _BAD_RUC = error(f"Códigos: ruc_invalido (no es un RUC válido), {too_many_fields()}.")
 _NOT_WATCHED = error("Esta clave no vigila ese RUC. Código: no_vigilado.")
@@ -85,8 +85,8 @@ def watch_paths() -> dict:
         "/api/webhook": {
             "put": _operation(
                 "configurar_webhook", "Configurar el webhook", "Dónde enviar (POST, JSON firmado) los cambios de los RUC "
-                "que la clave vigila. La URL debe ser https y su host resolver solo a direcciones públicas (salvo "
-                "WEBHOOK_ALLOW_PRIVATE). El secreto de la firma va en la respuesta solo al crearlo o con "
+                "que la clave vigila. La URL debe ser https y su host resolver solo a direcciones públicas (salvo en "
+                "una red cerrada que el servicio admita). El secreto de la firma va en la respuesta solo al crearlo o con "
                 "rotarSecreto; guárdelo. Configurarlo de nuevo reactiva un webhook desactivado por un 410.",
                 {**_ok("Actualizado.", "Webhook"), **_ok("Creado: la respuesta trae el secreto.", "Webhook", "201")},
                 {"400": error("Códigos: json_invalido, parametro_invalido, webhook_invalido (la URL no es https, no "

@@ -152,7 +152,7 @@ def response_components() -> dict:
     return {
         "NoAutorizado": error(
             "Falta la clave de API o no es válida. Códigos: api_key_requerida (no se envió la cabecera "
-            "Authorization y API_KEYS_REQUIRED está activo), api_key_invalida (la clave no existe, está mal "
+            "Authorization y el servicio exige clave), api_key_invalida (la clave no existe, está mal "
             "formada o fue revocada).", "WWW-Authenticate"),
         "MetodoNoPermitido": error(
             "Método no admitido por la ruta. Código: metodo_no_permitido; la cabecera Allow dice qué métodos "
@@ -169,7 +169,7 @@ def response_components() -> dict:
             "Retry-After es N), sunat_ocupado (el servicio ya tiene en espera tantas consultas a SUNAT como "
             "admite, o este cliente su parte de ellas: se responde al instante).", "Retry-After"),
         "SunatTimeout": error(
-            "SUNAT no respondió dentro del plazo de la consulta (SUNAT_DEADLINE, que cubre esperas, intentos y "
+            f"SUNAT no respondió dentro del plazo de la consulta ({settings.SUNAT_DEADLINE:g} s, que cubren esperas, intentos y "
             "reintentos) y no hay respuesta guardada. Código: sunat_timeout.", "Retry-After"),
     }
 
