@@ -60,16 +60,22 @@ def start_fetch(ruc: str, page: Page, razon_social: str, priority: int, keep_for
 def fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT) -> dict:
     """Ask SUNAT now, then store the answer in the database and the cache."""
     fetched_at = timezone.now()
+    # /health counts the ficha's failures in a row (every new RUC failing): a section's error page
+    # is about that page, and its ficha answered.
+    counted = page.is_ficha
     try:
         data = page.fetch(ruc, razon_social)
     except RucNotFound:
-        sunat_status.answered()
+        if counted:
+            sunat_status.answered()
         ruc_cache.put_not_found(ruc)
         raise
     except SunatError as exc:
-        sunat_status.failed(exc)  # /health: failures in a row
+        if counted:
+            sunat_status.failed(exc)
         raise
-    sunat_status.answered()
+    if counted:
+        sunat_status.answered()
     data["fuente"] = "sunat"
     data["actualizadoEn"] = api_time(fetched_at)
     store(ruc, page, data, fetched_at, source)

@@ -87,6 +87,15 @@ def test_sunat_answering_errors_is_degraded_after_three_in_a_row_and_ok_once_it_
     assert health(client)["status"] == "ok"
 
 
+def test_a_sections_error_pages_are_that_pages_not_sunat_failing(client, replica):
+    assert client.get(f"/api/ruc/{COMPANY}").status_code == 200  # the ficha answers
+    replica.config.mode = "http503"
+    for name in ("representantes", "omisiones", "deuda-coactiva"):
+        assert client.get(f"/api/ruc/{COMPANY}/{name}").status_code == 503
+
+    assert "sunat_con_fallas" not in codes(health(client))
+
+
 def test_what_the_service_refuses_itself_is_not_a_sunat_failure(client, replica):
     from sunat.exceptions import DeadlineExceeded, SunatBlocked, SunatBusy
 
