@@ -2,6 +2,7 @@
 program its language accepts, calling that operation's own path."""
 
 import ast
+import json
 import subprocess
 
 import pytest
@@ -25,6 +26,11 @@ def test_every_operation_has_a_sample_in_each_language_that_calls_it():
         for sample in operation["x-codeSamples"]:
             assert concrete in sample["source"], (path, sample["label"])
             assert ("Bearer rk_..." in sample["source"]) == (operation.get("security") != []), (path, sample["label"])
+    for _, path, operation in OPERATIONS:
+        if "requestBody" in operation:  # the example the reference shows is the one the samples send
+            example = operation["requestBody"]["content"]["application/json"]["example"]
+            assert all(json.dumps(example, ensure_ascii=False) in sample["source"] or repr(example) in sample["source"]
+                       for sample in operation["x-codeSamples"]), path
     for method, _, source in samples("Python"):
         ast.parse(source)
         assert f"requests.{method}(" in source

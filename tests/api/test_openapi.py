@@ -174,8 +174,12 @@ def test_every_error_code_is_documented_under_its_status():
         for status, codes in statuses.items():
             response = _resolve(responses[status])
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            examples = response["content"]["application/json"]["examples"]
             for code in codes:
                 assert re.search(rf"\b{code}\b", response["description"]), (path, method, status, code)
+                # /api/docs shows an example answer of each code, with what it means in Spanish.
+                example = examples[code]["value"]
+                assert example["error"] == code and example["detail"].endswith("."), (path, method, status, code)
 
 
 # --- Served -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from sunat.api.openapi.paths_ruc import ruc_paths
 from sunat.api.openapi.paths_service import service_paths
 from sunat.api.openapi.paths_watch import watch_paths, watch_schemas
 from sunat.api.openapi.responses import header_components, parameter_components, response_components
-from sunat.api.openapi.samples import code_samples
+from sunat.api.openapi.samples import BODIES, code_samples
 from sunat.api.openapi.schemas_ruc import ruc_schemas
 from sunat.api.openapi.schemas_service import service_schemas
 
@@ -32,6 +32,8 @@ def schema() -> dict:
     for path, item in paths.items():
         for method, operation in item.items():
             operation["x-codeSamples"] = code_samples(method, path, operation)
+            if "requestBody" in operation:  # the body the samples send, as the request's example
+                operation["requestBody"]["content"]["application/json"]["example"] = BODIES[(method, path)]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": TITLE, "version": API_VERSION, "description": _DESCRIPTION},

@@ -1,5 +1,7 @@
 """The reusable components (parameters, headers, responses) and the helpers that refer to them."""
 
+import re
+
 from django.conf import settings
 
 from sunat.jsonschema import ref
@@ -141,10 +143,47 @@ def json_content(schema_name: str) -> dict:
 
 
 def error(description: str, *headers: str) -> dict:
-    response = {"description": description, "content": json_content("Error")}
+    """An error answer, with an example of each code its description lists ("Códigos: a (why), b")."""
+    content = json_content("Error")
+    examples = {code: {"summary": code, "value": {"error": code, "detail": why}} for code, why in error_codes(description)}
+    if examples:
+        content["application/json"]["examples"] = examples
+    response = {"description": description, "content": content}
     if headers:
         response["headers"] = header_refs(*headers)
     return response
+
+
+_CODES_START = re.compile(r"C[oó]digos?: ")
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def error_codes(description: str) -> list[tuple[str, str]]:
+    """(code, what it means) for each code after "Código:"/"Códigos:", the meaning read from the
+    parentheses that follow it (balanced), else the description's first sentence."""
+    found = []
+    for start in _CODES_START.finditer(description):
+        position = start.end()
+        while match := _CODE.match(description, position):
+            position, why = match.end(), ""
+            if description.startswith(" (", position):
+                depth, end = 0, position + 1
+                for end in range(position + 1, len(description)):
+                    depth += {"(": 1, ")": -1}.get(description[end], 0)
+                    if depth == 0:
+                        break
+                why, position = description[position + 2:end], end + 1
+            found.append((match.group(), _sentence(why or description.split(". ")[0])))
+            separator = re.match(r"(?:,| y| o)\s+", description[position:])
+            if separator is None:
+                break
+            position += separator.end()
+    return found
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
 
 
 def response_components() -> dict:
