@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from devtools.padron_generator import generate_rows, write_padron
-from devtools.register_generator import write_register
+from devtools.register_generator import write_register, zip_name
 from devtools.replica.files import FILE_PATHS
 from devtools.servers import HOST, stop_on_sigterm, stop_process, wait_for_port
 
@@ -54,12 +54,8 @@ def environment() -> dict:
         "SUNAT_BASE_URL": f"{replica}/cl-ti-itmrconsruc/",
         "WEBHOOK_ALLOW_PRIVATE": "True",  # the demo's receiver listens on loopback
         "API_KEYS_REQUIRED": "False",  # the first curl works without a key; watching needs one
-        **{register.url_setting: replica + FILES[_file_name(register)] for register in REGISTERS.values()},
+        **{register.url_setting: replica + FILES[zip_name(register)] for register in REGISTERS.values()},
     }
-
-
-def _file_name(register) -> str:
-    return register.file_name.replace(".txt", ".zip")
 
 
 def demo_ruc() -> str:
@@ -73,7 +69,7 @@ def write_files(directory: Path) -> None:
 
     directory.mkdir(parents=True, exist_ok=True)
     for register in REGISTERS.values():
-        path = directory / _file_name(register)
+        path = directory / zip_name(register)
         if register is PADRON:
             write_padron(path, ROWS, SEED)
         else:
@@ -158,7 +154,7 @@ def change(ruc: str, condicion: str) -> None:
     from sunat.registers.files import PADRON
     from sunat.registers.sources import LIMA
 
-    path = DATA / "archivos" / _file_name(PADRON)
+    path = DATA / "archivos" / zip_name(PADRON)
     if not path.exists():
         sys.exit("No hay padrón de la demo: corra make demo primero (en otra terminal).")
     with zipfile.ZipFile(path) as source:

@@ -83,6 +83,11 @@ _ROWS = {"establecimientos-anexos": establishment_rows}
 DEFAULT_SHARES = {"establecimientos-anexos": 0.1}
 
 
+def zip_name(register: Register) -> str:
+    """The name of the zip SUNAT publishes a register in: its .txt's, as a .zip (padron_reducido_ruc.zip)."""
+    return register.file_name.replace(".txt", ".zip")
+
+
 def write_register(path, name: str, padron_rows: int, seed: int = 0, share: float | None = None,
                    newline: str | None = None) -> Path:
     """Write register `name` to `path`: a zip holding SUNAT's .txt, or a bare .txt. Lines end as

@@ -42,14 +42,14 @@ from devtools.bench.padron import checkpoint, plain_copy
 from devtools.bench.serving import REGISTER_PADRON_ROWS, REGISTER_SHARES
 from devtools.deployments import create_database, manage, production_env
 from devtools.padron_generator import write_padron
-from devtools.register_generator import write_register
+from devtools.register_generator import write_register, zip_name
 from devtools.replica import ReplicaServer
 from devtools.servers import PROJECT_ROOT, postgres_server, stop_on_sigterm
 from sunat.registers.files import ESTABLECIMIENTOS_ANEXOS, PADRON, REGISTERS
 from sunat.registers.sources import LIMA
 
 ESTABLISHMENT_PADRON_ROWS, ESTABLISHMENT_SHARE = 6_000_000, 0.4  # ~2.2 million rows
-_FILES = {register.file_name.replace(".txt", ".zip"): register for register in REGISTERS.values()}
+_FILES = {zip_name(register): register for register in REGISTERS.values()}
 _COMPARED = re.compile(r"padron imported: .*?; (?P<changes>\w+) changes, (?P<corrected>\w+) stored answers "
                        r"corrected \(in (?P<seconds>[\d.]+) s\)")
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from devtools.padron_generator import generate_rows
-from devtools.register_generator import member_rows, write_register
+from devtools.register_generator import member_rows, write_register, zip_name
 from sunat.models import AgenteRetencion, BuenContribuyente, PadronVersion
 from sunat.registers.files import AGENTES_RETENCION, BUENOS_CONTRIBUYENTES, PADRON, REGISTERS
 from sunat.registers.importer import import_padron
@@ -69,7 +69,7 @@ def test_a_crlf_cut_between_two_blocks_adds_no_row(tmp_path):
 
 @pytest.mark.parametrize("register", AGENTS, ids=[register.name for register in AGENTS])
 def test_each_generated_register_imports_and_agrees_with_the_padron(tmp_path, register):
-    path = write_register(tmp_path / register.file_name.replace(".txt", ".zip"), register.name, 20_000)
+    path = write_register(tmp_path / zip_name(register), register.name, 20_000)
     expected = list(member_rows(register, 20_000))
 
     version = import_padron(str(path), register=register)
