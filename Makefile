@@ -67,8 +67,12 @@ lint: venv
 test-fast: venv
 	$(PY) -m pytest --fast -q -n auto
 
+# On both cores: LocMem is each process's own, and every server a test starts takes free ports and
+# folders of its own (two checkouts may run the suite at once), so two workers never meet; a module's
+# tests stay together (--dist loadfile), sharing its servers. The PostgreSQL+Redis pass shares one
+# Redis between its tests: it stays in one process.
 test-sqlite: venv system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-postgres-redis: venv system-deps
 	$(PY) -m devtools.servers --postgres --redis -- $(PY) -m pytest -m "not standalone"
