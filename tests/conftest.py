@@ -22,6 +22,17 @@ def pytest_configure(config):
         config.option.markexpr = f"({given}) and {FAST_TIER}" if given else FAST_TIER
 
 
+def pytest_collection_modifyitems(items):
+    # pytest-xdist schedules by node id: two tests of one id run once and report once, and the rest
+    # vanish from the count without a failure (a plugin building ids its own way did that once).
+    seen, repeated = set(), set()
+    for item in items:
+        (repeated if item.nodeid in seen else seen).add(item.nodeid)
+    if repeated:
+        raise pytest.UsageError("tests with the same id (pytest-xdist would run one of each): "
+                                + ", ".join(sorted(repeated)[:5]))
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_tier_starts_no_program(request):
     """The fast tier's promise, kept: a test that starts a program (a server, Chromium, manage.py...)
