@@ -42,6 +42,11 @@ NO_FLOW = "sunat:upstream:no-flow"  # {"since", "last", "detail"}: while every f
 PADRON_VERSION = "sunat:padron:version"
 
 
+def exchange_rate(day) -> str:
+    """SUNAT's exchange rate answered for a date (sunat.exchange), once no later answer can change it."""
+    return f"sunat:tipo-cambio:{day.isoformat()}"
+
+
 def register_version(name: str) -> str:
     """The version in use of one of SUNAT's other registers (sunat.registers.files)."""
     return f"sunat:register:{name}:version"

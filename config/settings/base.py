@@ -211,6 +211,12 @@ SUNAT_MAX_ATTEMPTS = env.int("SUNAT_MAX_ATTEMPTS", default=3)
 SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.5)
 # The most read of one SUNAT page, compressed or not (the largest captured page is 56 KB); past it, 503.
 SUNAT_MAX_PAGE_BYTES = env.int("SUNAT_MAX_PAGE_BYTES", default=2 * 1024 * 1024)
+# SUNAT's exchange rate (sunat.exchange): the calendar page whose month query answers the rates,
+# the one-line file of today's rate (asked when the month query fails), and how often today's rate
+# is asked again until SUNAT publishes it.
+SUNAT_TIPO_CAMBIO_URL = env("SUNAT_TIPO_CAMBIO_URL", default="https://e-consulta.sunat.gob.pe/cl-at-ittipcam/tcS01Alias")
+SUNAT_TIPO_CAMBIO_TXT_URL = env("SUNAT_TIPO_CAMBIO_TXT_URL", default="https://www.sunat.gob.pe/a/txt/tipoCambio.txt")
+TIPO_CAMBIO_REFRESH_MINUTES = env.int("TIPO_CAMBIO_REFRESH_MINUTES", default=30)
 # Every request's SUNAT work (pacing waits, attempts, backoff) ends within this many seconds:
 # below nginx's NGINX_PROXY_READ_TIMEOUT by a margin, so that the client always gets our JSON.
 SUNAT_DEADLINE = env.float("SUNAT_DEADLINE", default=20.0)

@@ -61,6 +61,16 @@ class Profile:
             headers["Cache-Control"] = "max-age=0"
         return headers
 
+    def xhr(self, *, referer: str, origin: str) -> dict:
+        """Headers of a JSON request a SUNAT page's script sends (the exchange rate's month query)."""
+        headers = {"User-Agent": self.user_agent, "Accept-Language": LANGUAGE, "Referer": referer, "Origin": origin,
+                   "Accept": "application/json, text/javascript, */*; q=0.01", "X-Requested-With": "XMLHttpRequest"}
+        if not self.browser:
+            return headers
+        headers.update(self.client_hints)
+        headers.update({"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"})
+        return headers
+
     def image(self, *, referer: str) -> dict:
         """Headers of an image the page loads (the captcha)."""
         headers = {"User-Agent": self.user_agent, "Accept-Language": LANGUAGE, "Referer": referer}
