@@ -11,11 +11,13 @@ from sunat.tasks import DELIVER, HEARTBEAT
 
 RECHECK = "sunat.watch.recheck.recheck_due"
 PURGE = "sunat.watch.retention.purge_old"
+EXCHANGE = "sunat.exchange.jobs.refresh"
 # name -> (function, minutes between runs): the finest django-q2 schedules is a minute.
 SCHEDULES = {
     "entregar-webhooks": (DELIVER, 1),  # retries, and anything a lost task did not deliver
     "revisar-vigilados": (RECHECK, 1),  # watched RUCs from SUNAT, WATCH_SUNAT_SHARE of its budget
     "borrar-cambios-antiguos": (PURGE, 60),  # changes older than CHANGES_RETENTION_DAYS
+    "tipo-de-cambio": (EXCHANGE, 30),  # today's exchange rate until published, and unsettled months
 }
 
 

@@ -24,10 +24,11 @@ def rate_for(day: date) -> tuple[str, str]:
 
 
 def published_days(year: int, month: int, today: date, today_published: bool) -> list[date]:
-    """The days of a month with a published rate, as of `today`."""
+    """The days of a month with a published rate, as of `today` (today whenever `today_published`, even a
+    Sunday: the tests of today's rate run any day)."""
     day, days = date(year, month, 1), []
     while day.month == month:
-        if is_published_day(day) and (day < today or (day == today and today_published)):
+        if (is_published_day(day) and day < today) or (day == today and today_published):
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -35,7 +36,9 @@ def published_days(year: int, month: int, today: date, today_published: bool) ->
 
 def last_published(today: date, today_published: bool) -> date:
     """The newest day with a published rate, as of `today`."""
-    day = today if today_published else today - timedelta(days=1)
+    if today_published:
+        return today
+    day = today - timedelta(days=1)
     while not is_published_day(day):
         day -= timedelta(days=1)
     return day

@@ -14,8 +14,9 @@ QUERY_PATH = PAGE_PATH + "/listarTipoCambio"
 TXT_PATH = "/a/txt/tipoCambio.txt"
 # How a path misbehaves (`mode` for the month query, `txt_mode` for the txt): dropped connection,
 # HTTP 500, an answer after `slow_seconds`, and hostile answers (another month's rows, a body far
-# over any limit, a redirect, something that is not JSON, [] whatever the token).
-MODES = frozenset({"drop", "error", "slow", "other_month", "huge", "redirect", "garbage", "empty"})
+# over any limit, a redirect, something that is not JSON, [] whatever the token), and the firewall's
+# page whatever the headers.
+MODES = frozenset({"drop", "error", "slow", "other_month", "huge", "redirect", "garbage", "empty", "rejected"})
 
 _PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Tipo de Cambio Oficial - SUNAT</title></head>"
          "<body><h1>Consulta de Tipo de Cambio</h1><div id='calendario'></div>"
@@ -155,6 +156,8 @@ class TipoCambioStandin:
             return 200, "application/json", b'[{"fecPublica": "01/0', []
         if mode == "empty":
             return 200, "application/json", b"[]", []
+        if mode == "rejected":
+            return 200, "text/html", _REJECTED.format(int(time.time() * 1000) % 10**19).encode(), []
         return None
 
     def _month(self, headers, body):

@@ -2,8 +2,10 @@
 
 import pytest
 import schemathesis
+from django.utils import timezone
 from hypothesis import strategies as st
 
+from devtools.tipocambio import TipoCambioStandin
 from sunat.registers.importer import import_padron
 from sunat.validators import RUC_PREFIXES, ruc_check_digit
 from tests.support.padron_files import HANDMADE, write_rows
@@ -21,7 +23,11 @@ schemathesis.openapi.format("ruc", st.builds(_ruc, st.sampled_from(RUC_PREFIXES)
 
 @pytest.fixture
 def api(replica, settings, tmp_path):
-    """The app as the fuzzer sees it: SUNAT's replica unpaced, and a small padrón imported."""
+    """The app as the fuzzer sees it: SUNAT's replica (and its exchange rate's stand-in) unpaced, and a small
+    padrón imported."""
     settings.SUNAT_MIN_INTERVAL = 0
     import_padron(write_rows(tmp_path / "padron.zip", HANDMADE))
-    return replica
+    with TipoCambioStandin(today=timezone.localdate()) as tipocambio:
+        settings.SUNAT_TIPO_CAMBIO_URL = tipocambio.url
+        settings.SUNAT_TIPO_CAMBIO_TXT_URL = tipocambio.txt_url
+        yield replica

@@ -48,6 +48,7 @@ ROUTES = {
     r"^api/vigilancia/(?P<ruc>[^/]*)/?$": "/api/vigilancia/{ruc}",
     r"^api/cambios/?$": "/api/cambios",
     r"^api/webhook/?$": "/api/webhook",
+    r"^api/tipo-cambio/?$": "/api/tipo-cambio",
 }
 SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SECTIONS))
 METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"},
@@ -103,6 +104,10 @@ ERROR_CODES = {
                               **KEY, **NOT_ALLOWED},
     **{("/api/webhook", method): {"400": ["solicitud_invalida"], "404": ["sin_webhook"], **KEY, **NOT_ALLOWED}
        for method in ("get", "delete")},
+    ("/api/tipo-cambio", "get"): {
+        "400": ["parametro_invalido", "fecha_futura", "solicitud_invalida"], **KEY, **NOT_ALLOWED,
+        "503": ["sunat_no_disponible", "servicio_no_disponible"],
+    },
     ("/health", "get"): NOT_ALLOWED,
     ("/metrics", "get"): {"403": ["acceso_denegado"], **NOT_ALLOWED},
     ("/api/schema", "get"): NOT_ALLOWED,
