@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from sunat.api import views, watch
+from sunat.api import comprobantes, views, watch
 from sunat.operators import views as operator_views
 from sunat.upstream.clients import SECTIONS
 
@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^api/vigilancia/(?P<ruc>[^/]*)/?$", watch.watched_ruc, name="watched-ruc"),
     re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
     re_path(r"^api/webhook/?$", watch.webhook, name="webhook"),
+    re_path(r"^api/comprobantes/validar/?$", comprobantes.validate, name="comprobantes-validar"),
     path("health", views.health, name="health"),
     # Prometheus (sunat.operators): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
     path("metrics", operator_views.metrics, name="metrics"),

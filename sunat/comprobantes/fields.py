@@ -11,9 +11,13 @@ from sunat.validators import InvalidRuc, validate_ruc
 FIELDS = ("rucEmisor", "tipo", "serie", "numero", "fechaEmision", "monto")
 MAX_NUMERO = 99_999_999
 MAX_MONTO = Decimal("999999999999.99")
-_SERIE = re.compile(r"^[A-Z0-9]{4}$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_NUMERO = re.compile(r"^[0-9]{1,8}$")
+# The patterns the OpenAPI document gives (sunat.api.openapi.paths_comprobantes): what they accept, the
+# view accepts, but for what no pattern says (the check digit, a serie's letter per tipo, dates).
+SERIE_PATTERN = "^([A-Z][A-Z0-9]{3}|[0-9]{4})$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+NUMERO_PATTERN = "^0*[1-9][0-9]{0,7}$"
+MONTO_PATTERN = "^[0-9]{1,12}([.][0-9]{1,2})?$"
+_SERIE, _DATE, _NUMERO, _MONTO = (re.compile(p) for p in (SERIE_PATTERN, DATE_PATTERN, NUMERO_PATTERN, MONTO_PATTERN))
 
 
 class InvalidField(ValueError):
@@ -28,6 +32,10 @@ def question(item, today: date) -> Question:
     if not isinstance(item, dict):
         raise InvalidField("comprobante", "Cada comprobante debe ser un objeto con rucEmisor, tipo, serie, numero, "
                                           "fechaEmision y monto.")
+    for name in item:
+        if name not in FIELDS:
+            raise InvalidField(str(name)[:64], f"Campo desconocido: {str(name)[:64]}. Los campos son "
+                                               f"{', '.join(FIELDS)}.")
     ruc = _ruc(item.get("rucEmisor"))
     tipo = _tipo(item.get("tipo"))
     serie = _serie(item.get("serie"), tipo)
@@ -41,38 +49,35 @@ def _ruc(value) -> str:
     if not isinstance(value, str):
         raise InvalidField("rucEmisor", "El campo rucEmisor es obligatorio: el RUC del emisor, 11 dígitos.")
     try:
-        return validate_ruc(value.strip())
+        return validate_ruc(value)
     except InvalidRuc as exc:
         raise InvalidField("rucEmisor", f"rucEmisor: {exc}") from None
 
 
 def _tipo(value) -> str:
-    if not isinstance(value, str) or value.strip().upper() not in codes.TIPOS:
+    if not isinstance(value, str) or value not in codes.TIPOS:
         listed = ", ".join(f"{code} ({name})" for code, name in codes.TIPOS.items())
         raise InvalidField("tipo", f"El campo tipo debe ser un código de comprobante de SUNAT: {listed}.")
-    return value.strip().upper()
+    return value
 
 
 def _serie(value, tipo: str) -> str:
-    serie = value.strip().upper() if isinstance(value, str) else ""
-    if not _SERIE.match(serie):
-        raise InvalidField("serie", "El campo serie debe tener 4 caracteres: una letra y 3 letras o dígitos "
-                                    "(electrónica, p. ej. F001) o 4 dígitos (impresa, p. ej. 0001).")
-    if serie[0].isalpha() and serie[0] not in codes.ELECTRONIC_SERIES[tipo]:
+    if not isinstance(value, str) or not _SERIE.fullmatch(value):
+        raise InvalidField("serie", "El campo serie debe tener 4 caracteres en mayúsculas: una letra y 3 letras o "
+                                    "dígitos (electrónica, p. ej. F001) o 4 dígitos (impresa, p. ej. 0001).")
+    if value[0].isalpha() and value[0] not in codes.ELECTRONIC_SERIES[tipo]:
         letters = " o ".join(codes.ELECTRONIC_SERIES[tipo])
         raise InvalidField("serie", f"La serie electrónica de un comprobante tipo {tipo} empieza con {letters}.")
-    if not serie[0].isalpha() and not serie.isdigit():
-        raise InvalidField("serie", "Una serie impresa tiene 4 dígitos (p. ej. 0001).")
-    return serie
+    return value
 
 
 def _numero(value) -> int:
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, int):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and _NUMERO.match(value.strip()):
-        number = int(value.strip())
+    elif isinstance(value, str) and _NUMERO.fullmatch(value):
+        number = int(value)
     else:
         number = 0
     if not 1 <= number <= MAX_NUMERO:
@@ -81,7 +86,7 @@ def _numero(value) -> int:
 
 
 def _fecha(value, today: date) -> date:
-    if not isinstance(value, str) or not _DATE.match(value):
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise InvalidField("fechaEmision", "El campo fechaEmision debe ser una fecha AAAA-MM-DD.")
     try:
         fecha = datetime.strptime(value, "%Y-%m-%d").date()
@@ -95,14 +100,15 @@ def _fecha(value, today: date) -> date:
 
 
 def _monto(value, required: bool) -> Decimal | None:
-    if value is None or value == "":
+    if value is None:
         if required:
             raise InvalidField("monto", "El campo monto (importe total) es obligatorio para un comprobante electrónico.")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (
+            isinstance(value, str) and not _MONTO.fullmatch(value)):
         raise InvalidField("monto", "El campo monto debe ser un número positivo con hasta 2 decimales.")
     try:
-        monto = Decimal(str(value).strip())
+        monto = Decimal(str(value))
     except InvalidOperation:
         monto = None
     if monto is None or not monto.is_finite() or monto <= 0 or monto > MAX_MONTO or monto.as_tuple().exponent < -2:

@@ -4,6 +4,7 @@ import pytest
 import schemathesis
 from hypothesis import strategies as st
 
+from devtools.cpe import CpeStandin
 from sunat.registers.importer import import_padron
 from sunat.validators import RUC_PREFIXES, ruc_check_digit
 from tests.support.padron_files import HANDMADE, write_rows
@@ -21,7 +22,12 @@ schemathesis.openapi.format("ruc", st.builds(_ruc, st.sampled_from(RUC_PREFIXES)
 
 @pytest.fixture
 def api(replica, settings, tmp_path):
-    """The app as the fuzzer sees it: SUNAT's replica unpaced, and a small padrón imported."""
+    """The app as the fuzzer sees it: SUNAT's replica unpaced, a small padrón imported, and SUNAT's
+    official API (comprobantes) a stand-in the service has credentials for."""
     settings.SUNAT_MIN_INTERVAL = 0
     import_padron(write_rows(tmp_path / "padron.zip", HANDMADE))
-    return replica
+    with CpeStandin() as cpe:
+        settings.SUNAT_API_TOKEN_URL, settings.SUNAT_API_URL = cpe.token_url, cpe.api_url
+        settings.SUNAT_API_CLIENT_ID, settings.SUNAT_API_CLIENT_SECRET = cpe.client_id, cpe.client_secret
+        settings.SUNAT_API_RUC = "20131312955"
+        yield replica

@@ -48,9 +48,10 @@ ROUTES = {
     r"^api/vigilancia/(?P<ruc>[^/]*)/?$": "/api/vigilancia/{ruc}",
     r"^api/cambios/?$": "/api/cambios",
     r"^api/webhook/?$": "/api/webhook",
+    r"^api/comprobantes/validar/?$": "/api/comprobantes/validar",
 }
 SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SECTIONS))
-METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"},
+METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"}, "/api/comprobantes/validar": {"post"},
            "/api/vigilancia/{ruc}": {"put", "delete", "get"},
            "/api/webhook": {"put", "delete", "get"}}  # every other path: GET only
 
@@ -103,6 +104,12 @@ ERROR_CODES = {
                               **KEY, **NOT_ALLOWED},
     **{("/api/webhook", method): {"400": ["solicitud_invalida"], "404": ["sin_webhook"], **KEY, **NOT_ALLOWED}
        for method in ("get", "delete")},
+    ("/api/comprobantes/validar", "post"): {
+        "400": ["json_invalido", "parametro_invalido", "demasiados_comprobantes", "solicitud_invalida"],
+        "422": ["cpe_rechazado"],
+        "503": ["cpe_no_configurado", "cpe_credenciales_rechazadas", "sunat_no_disponible", "sunat_ocupado"],
+        "504": ["sunat_timeout"], **KEY, **NOT_ALLOWED,
+    },
     ("/health", "get"): NOT_ALLOWED,
     ("/metrics", "get"): {"403": ["acceso_denegado"], **NOT_ALLOWED},
     ("/api/schema", "get"): NOT_ALLOWED,

@@ -21,11 +21,13 @@ _ACCEPTANCE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schema
 # What no JSON Schema can say, and the operation's description says instead: a request valid by the
 # schema may still be refused with 400 there. GET /api/buscar: pagina × por_pagina at most
 # PADRON_SEARCH_MAX_RESULTS (a product of two parameters). PUT /api/webhook: the URL's host must
-# resolve, to public addresses only (DNS, at the time of the request).
+# resolve, to public addresses only (DNS, at the time of the request). POST /api/comprobantes/validar: a
+# serie's letter per tipo, a date that exists and is not in the future, monto's decimals and when it is
+# required (the operation's description lists them).
 BEYOND_SCHEMA = [
     {"include-operation-id": operation, "checks": {"positive_data_acceptance": {"expected-statuses":
                                                                                 [*_ACCEPTANCE, "400"]}}}
-    for operation in ("buscar", "configurar_webhook")
+    for operation in ("buscar", "configurar_webhook", "validar_comprobante")
 ]
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.views.debug import SafeExceptionReporterFilter
+from prometheus_client import REGISTRY
 
 from devtools.cpe import ANULADO
 from sunat import caching
@@ -12,6 +14,7 @@ from sunat.comprobantes import services, token
 from sunat.comprobantes.declaration import Question
 from sunat.exceptions import CpeNotConfigured, SunatUnavailable
 from sunat.models import ComprobanteCheck
+from sunat.upstream import throttle
 from tests.comprobantes.conftest import EMISOR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,3 +109,37 @@ def test_token_renewal_skips_the_token_sunat_refused(cpe):
 
     assert renewed != first and cpe.token_requests == 2
     assert token.get() == renewed and cpe.token_requests == 2
+
+
+def test_requests_to_the_api_are_counted_by_outcome(cpe):
+    def count(operation, outcome):
+        return REGISTRY.get_sample_value("consulta_ruc_sunat_api_requests_total",
+                                         {"operation": operation, "outcome": outcome}) or 0
+
+    before = count("validar", "ok"), count("token", "ok"), count("validar", "unauthorized")
+    services.validate(question(numero=1))
+    cpe.revoke()
+    services.validate(question(numero=2))
+
+    assert count("validar", "ok") - before[0] == 2 and count("token", "ok") - before[1] == 2
+    assert count("validar", "unauthorized") - before[2] == 1
+
+
+def test_the_secret_is_masked_where_django_shows_settings(settings):
+    settings.SUNAT_API_CLIENT_SECRET = "s3cr3t-value"
+
+    assert "s3cr3t-value" not in str(SafeExceptionReporterFilter().get_safe_settings()["SUNAT_API_CLIENT_SECRET"])
+
+
+def test_a_down_api_pauses_only_its_own_lane(cpe, settings):
+    settings.SUNAT_FAILURE_BACKOFF = 30  # long enough to be seen
+    cpe.mode = "down"
+
+    with pytest.raises(SunatUnavailable):
+        services.validate(question())
+
+    assert throttle.failing_for(throttle.CPE_API) > 0 and throttle.failing_for() == 0
+    cache.delete(throttle.CPE_API.failing_key)
+    throttle.failed()  # the RUC lookups' SUNAT down now
+    cpe.mode = "ok"
+    assert services.validate(question()).data["estado"] == "NO EXISTE"
