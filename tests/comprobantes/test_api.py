@@ -244,3 +244,13 @@ def test_the_secret_never_appears_in_logs_or_answers(client, cpe, caplog):
     for response in answers:
         assert cpe.client_secret not in response.content.decode()
     assert cpe.client_secret not in caplog.text
+
+
+def test_sunat_slow_is_a_504(client, cpe, settings):
+    settings.SUNAT_TIMEOUT = 0.2
+    cpe.mode, cpe.delay = "slow", 1.0
+
+    response = post(client, item())
+
+    assert response.status_code == 504 and response.json()["error"] == "sunat_timeout"
+    assert int(response["Retry-After"]) > 0
