@@ -41,6 +41,21 @@ NO_FLOW = "sunat:upstream:no-flow"  # {"since", "last", "detail"}: while every f
 
 PADRON_VERSION = "sunat:padron:version"
 
+# SUNAT's official REST API (sunat.comprobantes): its own pacing lane and backoff (sunat.upstream.throttle),
+# the OAuth2 token every process shares (the secret is never part of a key), and the answers.
+CPE_API_PACE = "sunat:cpe-api:last-request"
+CPE_API_BLOCKED_UNTIL = "sunat:cpe-api:blocked-until"
+CPE_API_FAILING = "sunat:cpe-api:failing"
+CPE_API_PROBE = "sunat:cpe-api:probe"
+CPE_API_TOKEN = "sunat:cpe-api:token"  # {"token", "expires"}: kept until a minute before it expires
+CPE_API_TOKEN_FLIGHT = "cpe-api-token"  # the single flight of its renewal (flight_lease)
+CPE_PREFIX = "sunat:cpe:"
+
+
+def cpe_answer(question: str) -> str:
+    """A comprobante's validation: `sunat:cpe:<digest of every field asked>`."""
+    return f"{CPE_PREFIX}{question}"
+
 
 def exchange_rate(day) -> str:
     """SUNAT's exchange rate answered for a date (sunat.exchange), once no later answer can change it."""

@@ -98,3 +98,17 @@ def refused_by(exc: BaseException) -> bool:
     that failed by itself)."""
     return isinstance(exc, SunatUnavailable) and not isinstance(
         exc, (SunatRejected, SunatBlocked, SunatBusy, SunatUnreachable, BrowserFailed))
+
+
+class CpeNotConfigured(Exception):
+    """SUNAT's official API has no credentials here (SUNAT_API_CLIENT_ID, SUNAT_API_CLIENT_SECRET, SUNAT_API_RUC)."""
+
+
+class CpeCredentialsRefused(SunatRefused):
+    """SUNAT's token endpoint refused the API credentials: asking again gets the same answer."""
+
+    retry_after = 300
+
+
+class CpeRefused(SunatRefused):
+    """SUNAT's API answered `success: false` for the question; the message is SUNAT's, cleaned."""

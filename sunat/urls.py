@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from sunat.api import exchange, views, watch
+from sunat.api import comprobantes, exchange, views, watch
 from sunat.operators import views as operator_views
 from sunat.upstream.clients import SECTIONS
 
@@ -26,6 +26,7 @@ urlpatterns = [
     re_path(r"^api/cambios/?$", watch.change_feed, name="change-feed"),
     re_path(r"^api/webhook/?$", watch.webhook, name="webhook"),
     re_path(r"^api/tipo-cambio/?$", exchange.exchange_rate, name="exchange-rate"),
+    re_path(r"^api/comprobantes/validar/?$", comprobantes.validate, name="comprobantes-validar"),
     path("health", views.health, name="health"),
     # Prometheus (sunat.operators): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
     path("metrics", operator_views.metrics, name="metrics"),

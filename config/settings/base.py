@@ -226,6 +226,19 @@ SUNAT_BLOCK_COOLDOWN = env.int("SUNAT_BLOCK_COOLDOWN", default=300)  # seconds w
 # After a request that got no answer (refused, reset, timed out): seconds without asking, doubled
 # on each failure in a row up to SUNAT_BLOCK_COOLDOWN.
 SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=1.0)
+
+# SUNAT's official REST API ("Consulta Integrada de Comprobante de Pago", sunat.comprobantes): the
+# OAuth2 client credentials created in SOL ("Credenciales API") and the consulting taxpayer's RUC.
+# Without them POST /api/comprobantes/validar answers 503 cpe_no_configurado. The secret is never logged.
+SUNAT_API_CLIENT_ID = env("SUNAT_API_CLIENT_ID", default="")
+SUNAT_API_CLIENT_SECRET = env("SUNAT_API_CLIENT_SECRET", default="")
+SUNAT_API_RUC = env("SUNAT_API_RUC", default="")
+SUNAT_API_TOKEN_URL = env("SUNAT_API_TOKEN_URL", default="https://api-seguridad.sunat.gob.pe/v1/clientesextranet")
+SUNAT_API_URL = env("SUNAT_API_URL", default="https://api.sunat.gob.pe/v1/contribuyente/contribuyentes")
+# Seconds between two requests to the API, deployment-wide: a lane of its own, apart from SUNAT_MIN_INTERVAL.
+SUNAT_API_MIN_INTERVAL = env.float("SUNAT_API_MIN_INTERVAL", default=0.2)
+# Seconds a comprobante's validation is served without asking SUNAT again (an ACEPTADO may be annulled).
+CPE_CACHE_TTL = env.int("CPE_CACHE_TTL", default=86400)
 # Processes answering the API (gunicorn's config file exports GUNICORN_WORKERS); without Redis
 # each counts a key's quota on its own, a share of it.
 WEB_PROCESSES = env.int("GUNICORN_WORKERS", default=1)

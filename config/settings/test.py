@@ -15,6 +15,7 @@ SUNAT_RETRY_BACKOFF = env.float("SUNAT_RETRY_BACKOFF", default=0.01)
 SUNAT_FAILURE_BACKOFF = env.float("SUNAT_FAILURE_BACKOFF", default=0.05)
 # No pacing between upstream requests unless a test asks for it.
 SUNAT_MIN_INTERVAL = env.float("SUNAT_MIN_INTERVAL", default=0.0)
+SUNAT_API_MIN_INTERVAL = env.float("SUNAT_API_MIN_INTERVAL", default=0.0)
 # Tests that expire entries by deleting them from the cache must not be answered by a
 # process-local copy; the tests of that copy turn it on.
 RUC_LOCAL_TTL = env.int("RUC_LOCAL_TTL", default=0)

@@ -42,6 +42,9 @@ SUNAT_FLOWS = Counter("consulta_ruc_sunat_flow_attempts",
 PACING_WAIT = Histogram("consulta_ruc_sunat_pacing_wait_seconds",
                         "Espera de un turno para consultar SUNAT (SUNAT_MIN_INTERVAL).",
                         buckets=(0, .01, .1, .25, .5, 1, 2, 5, 10, 20))
+SUNAT_API_REQUESTS = Counter("consulta_ruc_sunat_api_requests",
+                             "Solicitudes a la API oficial de SUNAT (validación de comprobantes), por operación "
+                             "(token, validar) y resultado.", ["operation", "outcome"])
 QUOTA_REJECTIONS = Counter("consulta_ruc_quota_rejections", "Solicitudes rechazadas por cuota, por prefijo de clave.",
                            ["key"])
 BATCH_SIZE = Histogram("consulta_ruc_batch_size", "RUC pedidos en cada POST /api/ruc/lote.",
@@ -84,6 +87,12 @@ def sunat_attempt(ruc: str, page: str, client: str, attempt: int, exc: BaseExcep
     logger.info("SUNAT %s %s attempt %d: %s in %.0f ms", page, ruc, attempt, outcome, seconds * 1000,
                 extra={"ruc": ruc, "page": page, "client": client, "attempt": attempt, "outcome": outcome,
                        "duration_ms": round(seconds * 1000, 1)})
+
+
+def sunat_api_request(operation: str, exc: BaseException | None, status: int | None = None) -> None:
+    """Count one request to SUNAT's official API (sunat.comprobantes): "unauthorized" for a 401 (a token
+    to renew), else the outcome of what it raised."""
+    SUNAT_API_REQUESTS.labels(operation, "unauthorized" if status == 401 else outcome_of(exc)).inc()
 
 
 def flow_attempt(flow: str, outcome: str) -> None:

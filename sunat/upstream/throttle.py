@@ -11,6 +11,10 @@
   nobody asks for SUNAT_FAILURE_BACKOFF seconds, doubled on each failure in a row up to
   SUNAT_BLOCK_COOLDOWN; then one request (the probe) tries, and its answer closes the circuit.
 
+Each host SUNAT answers from is a lane (Lane): its own interval setting and its own keys, so that
+the official API's pacing and failures (sunat.comprobantes) never pause RUC lookups, nor the reverse.
+Every function takes the lane; RUC (e-consultaruc, SUNAT_MIN_INTERVAL) when none is given.
+
 The cooldowns live in the cache: shared through Redis, per process without it. The local pacing's
 last slots are a piece of this process's state (sunat.process): none after a fork, none between tests.
 """
@@ -20,6 +24,7 @@ import math
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,10 +36,32 @@ from sunat.upstream import budget
 
 logger = logging.getLogger(__name__)
 
-PACE_KEY = caching.PACE
-BLOCK_KEY = caching.BLOCKED_UNTIL
-FAILING_KEY = caching.FAILING
-PROBE_KEY = caching.PROBE
+
+@dataclass(frozen=True)
+class Lane:
+    """One host's pacing and backoff: the setting naming its interval, and its keys (sunat.caching)."""
+
+    name: str
+    interval_setting: str
+    pace_key: str
+    block_key: str
+    failing_key: str
+    probe_key: str
+
+    @property
+    def interval(self) -> float:
+        return getattr(settings, self.interval_setting)
+
+
+RUC = Lane("ruc", "SUNAT_MIN_INTERVAL", caching.PACE, caching.BLOCKED_UNTIL, caching.FAILING, caching.PROBE)
+# SUNAT's official REST API (api.sunat.gob.pe and its token host): comprobantes.
+CPE_API = Lane("cpe-api", "SUNAT_API_MIN_INTERVAL", caching.CPE_API_PACE, caching.CPE_API_BLOCKED_UNTIL,
+               caching.CPE_API_FAILING, caching.CPE_API_PROBE)
+
+PACE_KEY = RUC.pace_key
+BLOCK_KEY = RUC.block_key
+FAILING_KEY = RUC.failing_key
+PROBE_KEY = RUC.probe_key
 
 # Reserve the next free slot: max(now, last + interval), on Redis's clock so that every
 # host agrees. Returns the wait in seconds, negative (and nothing reserved) if too long.
@@ -58,45 +85,47 @@ IDLE_SLOT = 0.05
 class _LocalPacing:
     def __init__(self):
         self.lock = threading.Lock()
-        self.last = {False: 0.0, True: 0.0}  # the last slot this process took: live and batch work, background work
+        # The last slot this process took per (lane, background?): live and batch work, background work.
+        self.last: dict[tuple[str, bool], float] = {}
 
 
 _local_pacing = process.lazy("local pacing", _LocalPacing)
 
 
-def wait_for_turn() -> None:
+def wait_for_turn(lane: Lane = RUC) -> None:
     """Sleep until this process may send the next request to SUNAT, within the current budget.
 
     Raises SunatBlocked during a cooldown (firewall or failures), and SunatBusy when the next free
     slot lies beyond the budget: better a quick 503 than a request held past every deadline.
     """
-    remaining = blocked_for()
+    remaining = blocked_for(lane)
     if remaining:
         raise SunatBlocked(f"SUNAT rejected us; not asking for {remaining}s", retry_after=remaining)
-    _check_failing()
-    interval = settings.SUNAT_MIN_INTERVAL
+    _check_failing(lane)
+    interval = lane.interval
     if interval <= 0:
         return
     work = budget.current()
     started = time.monotonic()
     try:
-        _wait_for_slot(interval, work)
+        _wait_for_slot(lane, interval, work)
     except DeadlineExceeded as exc:
         exc.before_sending = True  # nothing reached SUNAT: the metrics say not_sent, not timeout
         raise
     finally:
         waited = time.monotonic() - started
         work.paced += waited
-        metrics.PACING_WAIT.observe(waited)
+        if lane is RUC:  # the metric is the RUC lookups' pacing
+            metrics.PACING_WAIT.observe(waited)
 
 
-def _wait_for_slot(interval: float, work: budget.Budget) -> None:
+def _wait_for_slot(lane: Lane, interval: float, work: budget.Budget) -> None:
     """Reserve this request's slot and sleep until it comes (background work: a free one only)."""
     if work.yields():
-        _take_idle_slot(interval, work)
+        _take_idle_slot(lane, interval, work)
         return
     max_wait = work.check("waiting for a pacing slot")
-    wait = _reserve(interval, max_wait)
+    wait = _reserve(lane, interval, max_wait)
     if wait < 0:
         if max_wait < interval:  # the deadline was spent waiting in the queue: a timeout, not a crowd
             raise DeadlineExceeded("no time left for a pacing slot")
@@ -104,21 +133,21 @@ def _wait_for_slot(interval: float, work: budget.Budget) -> None:
     work.sleep(wait, "for a pacing slot")
 
 
-def _take_idle_slot(interval: float, work: budget.Budget) -> None:
+def _take_idle_slot(lane: Lane, interval: float, work: budget.Budget) -> None:
     """Background work never reserves a slot ahead: it takes one only when it is free now, after
     every slot live and batch requests reserved (in any process sharing the pacing) has passed.
     DeadlineExceeded when none comes free within its budget."""
-    while (wait := _reserve(interval, IDLE_SLOT, background=True)) < 0:
+    while (wait := _reserve(lane, interval, IDLE_SLOT, background=True)) < 0:
         work.sleep(-wait, "for a free pacing slot")
     work.sleep(wait, "for a free pacing slot")
 
 
-def _reserve(interval: float, max_wait: float, background: bool = False) -> float:
+def _reserve(lane: Lane, interval: float, max_wait: float, background: bool = False) -> float:
     """Reserve the next pacing slot if it starts within `max_wait`: the seconds until it does, or
     minus the seconds until it would (nothing reserved)."""
-    wait = _reserve_shared_slot(interval, max_wait)
+    wait = _reserve_shared_slot(lane, interval, max_wait)
     if wait is None:
-        wait = _reserve_local_slot(background, local_interval(interval, background), max_wait)
+        wait = _reserve_local_slot((lane.name, background), local_interval(interval, background), max_wait)
     return wait
 
 
@@ -132,47 +161,47 @@ def local_interval(interval: float, background: bool) -> float:
     return interval * max(1, settings.SUNAT_PROCESSES) / (1 - share)
 
 
-def answered() -> None:
+def answered(lane: Lane = RUC) -> None:
     """SUNAT answered a query (whatever the page said): the failure backoff is over.
 
     Only a query counts: a firewall that resets queries still serves the form page.
     """
-    if cache.get(FAILING_KEY) is not None:
-        cache.delete_many([FAILING_KEY, PROBE_KEY])
-        logger.info("SUNAT answers again")
+    if cache.get(lane.failing_key) is not None:
+        cache.delete_many([lane.failing_key, lane.probe_key])
+        logger.info("SUNAT answers again (%s)", lane.name)
 
 
-def failed() -> None:
+def failed(lane: Lane = RUC) -> None:
     """A request to SUNAT got no answer: back off, longer after each failure in a row.
 
     Failures while the backoff runs (requests that were already in flight) do not lengthen it.
     """
-    state = cache.get(FAILING_KEY)
+    state = cache.get(lane.failing_key)
     now = time.time()
     if state is not None and state["until"] > now:
         return
     failures = (state["failures"] if state else 0) + 1
     backoff = min(settings.SUNAT_BLOCK_COOLDOWN, settings.SUNAT_FAILURE_BACKOFF * 2 ** (failures - 1))
-    logger.warning("SUNAT did not answer (%d in a row); not asking for %.1fs", failures, backoff)
+    logger.warning("SUNAT did not answer (%s, %d in a row); not asking for %.1fs", lane.name, failures, backoff)
     # Remembered a while after the backoff ends, so that the next failure doubles it.
-    cache.set(FAILING_KEY, {"until": now + backoff, "failures": failures},
+    cache.set(lane.failing_key, {"until": now + backoff, "failures": failures},
               timeout=math.ceil(backoff + settings.SUNAT_BLOCK_COOLDOWN))
-    cache.delete(PROBE_KEY)
+    cache.delete(lane.probe_key)
 
 
-def paused_for() -> float:
+def paused_for(lane: Lane = RUC) -> float:
     """Seconds left without asking SUNAT, for whichever reason (0: asking)."""
-    return max(blocked_for(), failing_for())
+    return max(blocked_for(lane), failing_for(lane))
 
 
-def failing_for() -> float:
+def failing_for(lane: Lane = RUC) -> float:
     """Seconds left in the failure backoff (0: free to ask, or to probe)."""
-    state = cache.get(FAILING_KEY)
+    state = cache.get(lane.failing_key)
     return max(0.0, state["until"] - time.time()) if state else 0.0
 
 
-def _check_failing() -> None:
-    state = cache.get(FAILING_KEY)
+def _check_failing(lane: Lane) -> None:
+    state = cache.get(lane.failing_key)
     if state is None:
         return
     left = state["until"] - time.time()
@@ -181,45 +210,45 @@ def _check_failing() -> None:
     # The backoff is over: one thread tries (its form page, then its query); the others wait for
     # its outcome.
     token = f"{os.getpid()}:{threading.get_ident()}"
-    if cache.get(PROBE_KEY) == token:
+    if cache.get(lane.probe_key) == token:
         return
-    if not cache.add(PROBE_KEY, token, timeout=math.ceil(settings.SUNAT_TIMEOUT) + 1):
+    if not cache.add(lane.probe_key, token, timeout=math.ceil(settings.SUNAT_TIMEOUT) + 1):
         raise SunatBlocked("SUNAT did not answer; another request is trying it now", retry_after=2)
 
 
-def block_for(seconds: int | None = None) -> None:
+def block_for(seconds: int | None = None, lane: Lane = RUC) -> None:
     """Stop asking SUNAT for a while (after its firewall rejected or reset us)."""
     seconds = settings.SUNAT_BLOCK_COOLDOWN if seconds is None else seconds
     logger.warning("SUNAT's firewall rejected a request; not asking for %ss", seconds)
-    cache.set(BLOCK_KEY, time.time() + seconds, timeout=seconds)
+    cache.set(lane.block_key, time.time() + seconds, timeout=seconds)
 
 
-def blocked_for() -> int:
+def blocked_for(lane: Lane = RUC) -> int:
     """Seconds left in the firewall cooldown (0: free to ask)."""
-    until = cache.get(BLOCK_KEY)
+    until = cache.get(lane.block_key)
     if not until:
         return 0
     return max(0, int(until - time.time() + 0.999))
 
 
-def _reserve_shared_slot(interval: float, max_wait: float) -> float | None:
+def _reserve_shared_slot(lane: Lane, interval: float, max_wait: float) -> float | None:
     connection = caching.redis_connection()
     if connection is None:
         return None
     try:
-        return float(connection.eval(_RESERVE_SLOT, 1, cache.make_key(PACE_KEY), interval, max_wait))
+        return float(connection.eval(_RESERVE_SLOT, 1, cache.make_key(lane.pace_key), interval, max_wait))
     except Exception:  # Redis trouble: pace within this process instead
         logger.warning("shared pacing unavailable; pacing per process", exc_info=True)
         return None
 
 
-def _reserve_local_slot(background: bool, interval: float, max_wait: float) -> float:
+def _reserve_local_slot(which: tuple[str, bool], interval: float, max_wait: float) -> float:
     pacing = _local_pacing.get()
     with pacing.lock:
         now = time.monotonic()
-        slot = max(now, pacing.last[background] + interval)
+        slot = max(now, pacing.last.get(which, 0.0) + interval)
         wait = slot - now
         if wait > max_wait:
             return -wait
-        pacing.last[background] = slot
+        pacing.last[which] = slot
         return wait

@@ -52,7 +52,8 @@ def test_a_revoked_or_unknown_key_cannot_be_revoked_again(admin_client):
     assert unknown.status_code == 404
 
 
-@pytest.mark.parametrize("model", ["padronentry", "padronversion", "apikey", "sunatcheck", "watch", "rucrecord"])
+@pytest.mark.parametrize("model", ["padronentry", "padronversion", "apikey", "sunatcheck", "watch", "rucrecord",
+                                   "comprobantecheck"])
 def test_an_empty_list_says_what_fills_it(admin_client, model):
     page = admin_client.get(reverse(f"admin:sunat_{model}_changelist")).content.decode()
 

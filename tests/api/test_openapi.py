@@ -49,9 +49,10 @@ ROUTES = {
     r"^api/cambios/?$": "/api/cambios",
     r"^api/webhook/?$": "/api/webhook",
     r"^api/tipo-cambio/?$": "/api/tipo-cambio",
+    r"^api/comprobantes/validar/?$": "/api/comprobantes/validar",
 }
 SECTION_ROUTE = r"^api/ruc/(?P<ruc>[^/]*)/(?P<section>{})/?$".format("|".join(SECTIONS))
-METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"},
+METHODS = {"/api/ruc/lote": {"post"}, "/api/vigilancia/lote": {"post"}, "/api/comprobantes/validar": {"post"},
            "/api/vigilancia/{ruc}": {"put", "delete", "get"},
            "/api/webhook": {"put", "delete", "get"}}  # every other path: GET only
 
@@ -107,6 +108,12 @@ ERROR_CODES = {
     ("/api/tipo-cambio", "get"): {
         "400": ["parametro_invalido", "fecha_futura", "solicitud_invalida"], **KEY, **NOT_ALLOWED,
         "503": ["sunat_no_disponible", "servicio_no_disponible"],
+    },
+    ("/api/comprobantes/validar", "post"): {
+        "400": ["json_invalido", "parametro_invalido", "demasiados_comprobantes", "solicitud_invalida"],
+        "422": ["cpe_rechazado"],
+        "503": ["cpe_no_configurado", "cpe_credenciales_rechazadas", "sunat_no_disponible", "sunat_ocupado"],
+        "504": ["sunat_timeout"], **KEY, **NOT_ALLOWED,
     },
     ("/health", "get"): NOT_ALLOWED,
     ("/metrics", "get"): {"403": ["acceso_denegado"], **NOT_ALLOWED},

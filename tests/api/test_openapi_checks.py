@@ -23,11 +23,13 @@ _ACCEPTANCE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # Schema
 # PADRON_SEARCH_MAX_RESULTS (a product of two parameters). PUT /api/webhook: the URL's host must
 # resolve, to public addresses only (DNS, at the time of the request). GET /api/tipo-cambio: fecha, or
 # desde and hasta together, desde not after hasta, at most 366 days apart, none after today in Lima (a
-# bound that moves) nor before 2000-01-01 (dependencies between parameters).
+# bound that moves) nor before 2000-01-01 (dependencies between parameters). POST
+# /api/comprobantes/validar: a serie's letter per tipo, a date that exists and is not in the future,
+# monto's decimals and when it is required (the operation's description lists them).
 BEYOND_SCHEMA = [
     {"include-operation-id": operation, "checks": {"positive_data_acceptance": {"expected-statuses":
                                                                                 [*_ACCEPTANCE, "400"]}}}
-    for operation in ("buscar", "configurar_webhook", "tipoDeCambio")
+    for operation in ("buscar", "configurar_webhook", "tipoDeCambio", "validar_comprobante")
 ]
 
 

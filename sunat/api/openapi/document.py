@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from sunat.api.openapi.paths_comprobantes import comprobantes_paths, comprobantes_schemas
 from sunat.api.openapi.paths_exchange import exchange_paths, exchange_schemas
 from sunat.api.openapi.paths_ruc import ruc_paths
 from sunat.api.openapi.paths_service import service_paths
@@ -29,7 +30,7 @@ _DESCRIPTION = (
 @cache
 def schema() -> dict:
     """The OpenAPI document (built once; callers must not modify it)."""
-    paths = {**ruc_paths(), **exchange_paths(), **service_paths(), **watch_paths()}
+    paths = {**ruc_paths(), **exchange_paths(), **comprobantes_paths(), **service_paths(), **watch_paths()}
     for path, item in paths.items():
         for method, operation in item.items():
             operation["x-codeSamples"] = code_samples(method, path, operation)
@@ -42,6 +43,7 @@ def schema() -> dict:
             {"name": "Consultas", "description": "Consultas por RUC, DNI o en lote."},
             {"name": "Búsqueda", "description": "Búsqueda por nombre en el padrón."},
             {"name": "Tipo de cambio", "description": "El tipo de cambio del dólar que publica SUNAT."},
+            {"name": "Comprobantes", "description": "Validez de comprobantes según la API oficial de SUNAT."},
             {"name": "Vigilancia", "description": "RUC vigilados por una clave de API y sus cambios."},
             {"name": "Servicio", "description": "Estado del servicio y esta documentación."},
         ],
@@ -49,7 +51,8 @@ def schema() -> dict:
         "security": [{}, {"claveApi": []}],
         "paths": paths,
         "components": {
-            "schemas": {**ruc_schemas(), **exchange_schemas(), **service_schemas(), **watch_schemas()},
+            "schemas": {**ruc_schemas(), **exchange_schemas(), **comprobantes_schemas(), **service_schemas(),
+                        **watch_schemas()},
             "parameters": parameter_components(),
             "headers": header_components(),
             "responses": response_components(),

@@ -17,6 +17,8 @@ BODIES = {
     ("post", "/api/ruc/lote"): {"rucs": ["20131312955", "20573215045"]},
     ("post", "/api/vigilancia/lote"): {"rucs": ["20131312955", "20573215045"]},
     ("put", "/api/webhook"): {"url": "https://su-sistema.example/avisos"},
+    ("post", "/api/comprobantes/validar"): {"rucEmisor": "20100070970", "tipo": "01", "serie": "F001", "numero": 123,
+                                            "fechaEmision": "2026-11-02", "monto": 118.0},
 }
 
 

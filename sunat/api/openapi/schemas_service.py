@@ -126,6 +126,7 @@ def service_schemas() -> dict:
             "detail": text("Mensaje en español, para mostrar al usuario."),
             "ruc": text("El RUC consultado (hasta 64 caracteres).", maxLength=64),
             "dni": text("El DNI consultado (hasta 64 caracteres).", maxLength=64),
-            "campo": text("El parámetro inválido (GET /api/tipo-cambio).", enum=["fecha", "desde", "hasta"]),
+            "campo": text("El parámetro o el campo del cuerpo que no es válido (GET /api/tipo-cambio, POST "
+                          "/api/comprobantes/validar; hasta 64 caracteres).", maxLength=64),
         }, "Todos los errores tienen esta forma.", required=["error", "detail"]),
     }
