@@ -7,7 +7,9 @@
 It writes a small sample of every SUNAT register (devtools.padron_generator, register_generator)
 for the replica to serve at SUNAT's paths, migrates its own database, imports every register
 through the real sync, registers the schedules, creates an administrator and an API key and prints
-both, then runs the replica, the job queue's worker (qcluster) and the web server until Ctrl-C.
+both, then runs the replica, the stand-ins of SUNAT's exchange rate and of its comprobante API
+(with credentials and a few comprobantes of the demo's company), the job queue's worker (qcluster)
+and the web server until Ctrl-C.
 Webhooks may reach loopback here only (WEBHOOK_ALLOW_PRIVATE in this environment), so that
 examples/webhook_receiver.py can receive them. Everything lives in .demo/ (its database, the files);
 the ports are DEMO_PORT (8000) and REPLICA_PORT (8001). devtools/ is never in the image, and this
@@ -24,10 +26,12 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from devtools.cpe import ANULADO, CpeStandin
 from devtools.padron_generator import generate_rows, write_padron
 from devtools.register_generator import write_register, zip_name
 from devtools.replica.files import FILE_PATHS
 from devtools.servers import HOST, stop_on_sigterm, stop_process, wait_for_port
+from devtools.tipocambio import TipoCambioStandin
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("DEMO_DIR") or PROJECT_ROOT / ".demo")
@@ -56,6 +60,34 @@ def environment() -> dict:
         "API_KEYS_REQUIRED": "False",  # the first curl works without a key; watching needs one
         **{register.url_setting: replica + FILES[zip_name(register)] for register in REGISTERS.values()},
     }
+
+
+def comprobantes(ruc: str) -> list[dict]:
+    """The comprobantes the demo's SUNAT API knows, as POST /api/comprobantes/validar takes them: an
+    accepted factura and an annulled one, of the demo's company."""
+    return [{"rucEmisor": ruc, "tipo": "01", "serie": "F001", "numero": "1520", "fechaEmision": "2026-11-02",
+             "monto": 1180.0},
+            {"rucEmisor": ruc, "tipo": "01", "serie": "F001", "numero": "1521", "fechaEmision": "2026-11-03",
+             "monto": 590.0}]
+
+
+def start_standins() -> tuple[dict, list]:
+    """SUNAT's exchange rate and its comprobante API on free loopback ports: their settings, and the
+    stand-ins to stop."""
+    from zoneinfo import ZoneInfo
+
+    rates = TipoCambioStandin(today=datetime.now(ZoneInfo("America/Lima")).date()).start()
+    api = CpeStandin().start()
+    accepted, annulled = comprobantes(demo_ruc())
+    for item, estado in ((accepted, None), (annulled, ANULADO)):
+        api.add(item["rucEmisor"], item["tipo"], item["serie"], item["numero"],
+                item["fechaEmision"], f"{item['monto']:.2f}",
+                **({"estado": estado} if estado else {}))
+    settings = {"SUNAT_TIPO_CAMBIO_URL": rates.url, "SUNAT_TIPO_CAMBIO_TXT_URL": rates.txt_url,
+                "SUNAT_API_TOKEN_URL": api.token_url, "SUNAT_API_URL": api.api_url,
+                "SUNAT_API_CLIENT_ID": api.client_id, "SUNAT_API_CLIENT_SECRET": api.client_secret,
+                "SUNAT_API_RUC": "20131312955"}
+    return settings, [rates, api]
 
 
 def demo_ruc() -> str:
@@ -119,7 +151,11 @@ def run() -> None:
     replica = subprocess.Popen([python, "-m", "devtools.replica", "--port", str(replica_port), "--latency", "0.3",
                                 "--files-dir", str(DATA / "archivos"), "--quiet"], cwd=PROJECT_ROOT, env=env)
     children = [replica]
+    standins = []
     try:
+        standin_settings, standins = start_standins()
+        env.update(standin_settings)
+        os.environ.update(standin_settings)
         import django
 
         DATA.mkdir(exist_ok=True)
@@ -141,6 +177,8 @@ def run() -> None:
     finally:
         for child in reversed(children):
             stop_process(child)
+        for standin in standins:
+            standin.stop()
 
 
 def change(ruc: str, condicion: str) -> None:

@@ -9,6 +9,11 @@ import sys
 
 from devtools.servers import PROJECT_ROOT, Output
 
+# Every SUNAT address a deployment asks on its own (lookups, schedules), and its registers' files.
+NOWHERE = ("SUNAT_BASE_URL", "SUNAT_TIPO_CAMBIO_URL", "SUNAT_TIPO_CAMBIO_TXT_URL", "SUNAT_API_TOKEN_URL", "SUNAT_API_URL",
+           "PADRON_URL", "AGENTES_RETENCION_URL", "AGENTES_PERCEPCION_URL", "AGENTES_PERCEPCION_VI_URL",
+           "BUENOS_CONTRIBUYENTES_URL", "ESTABLECIMIENTOS_ANEXOS_URL")
+
 
 def production_env(database_url: str, **extra) -> dict:
     """Production settings straight to gunicorn (no TLS front, so no HTTPS redirect)."""
@@ -22,6 +27,9 @@ def production_env(database_url: str, **extra) -> dict:
         "DJANGO_SECURE_SSL_REDIRECT": "False",
         # Anonymous lookups, as the tests and benchmarks make them (production requires keys by default).
         "API_KEYS_REQUIRED": "False",
+        # SUNAT's hosts where a test or benchmark points none of its own: loopback's discard port, which
+        # refuses (the worker's schedules ask SUNAT; nothing may reach the internet).
+        **{name: f"http://127.0.0.1:9/{name.lower()}" for name in NOWHERE},
         **extra,
     }
 

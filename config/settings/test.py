@@ -24,3 +24,9 @@ PADRON_MAX_SHRINK = env.float("PADRON_MAX_SHRINK", default=1.0)
 # The admin's counts are written when a test flushes them (sunat.monitoring.tally.flush), never by
 # the flushing thread in the middle of another test.
 TALLY_FLUSH_SECONDS = env.int("TALLY_FLUSH_SECONDS", default=10**6)
+# What a test did not point at a stand-in never reaches the internet: loopback's discard port refuses it.
+_NOWHERE = "http://127.0.0.1:9"
+SUNAT_TIPO_CAMBIO_URL = env("SUNAT_TIPO_CAMBIO_URL", default=f"{_NOWHERE}/cl-at-ittipcam/tcS01Alias")
+SUNAT_TIPO_CAMBIO_TXT_URL = env("SUNAT_TIPO_CAMBIO_TXT_URL", default=f"{_NOWHERE}/a/txt/tipoCambio.txt")
+SUNAT_API_TOKEN_URL = env("SUNAT_API_TOKEN_URL", default=f"{_NOWHERE}/v1/clientesextranet")
+SUNAT_API_URL = env("SUNAT_API_URL", default=f"{_NOWHERE}/v1/contribuyente/contribuyentes")

@@ -1,4 +1,5 @@
-"""This service's answer for the emisor's RUC, when it has one cached or stored: never a SUNAT lookup."""
+"""This service's answer for the emisor's RUC, when it has one: cached, stored, or the imported padrón's,
+with the imported registers' fields as GET /api/ruc gives it. Never a SUNAT lookup."""
 
 import logging
 
@@ -6,17 +7,21 @@ from django.db import DatabaseError
 
 from sunat.lookups import ruc_cache
 from sunat.lookups.pages import FICHA
+from sunat.registers import annotations
 
 logger = logging.getLogger(__name__)
 
 
 def known(ruc: str) -> dict | None:
-    cached = ruc_cache.get(ruc)
-    if isinstance(cached, dict) and not ruc_cache.is_not_found(cached):
-        return cached
-    try:
-        record = FICHA.find(ruc)
-    except DatabaseError:  # the emisor's data is a bonus: a broken database must not stop the answer
-        logger.exception("could not read the stored record of %s", ruc)
+    annotations.check()  # a newer padrón's corrections evict older answers before one is read
+    answer = ruc_cache.get(ruc)
+    if ruc_cache.is_not_found(answer):
         return None
-    return record.data if record is not None else None
+    if answer is None:
+        try:
+            record = FICHA.find(ruc)
+            answer = record.data if record is not None else FICHA.from_register(ruc)
+        except DatabaseError:  # the emisor's data is a bonus: a broken database must not stop the answer
+            logger.exception("could not read the stored record of %s", ruc)
+            return None
+    return annotations.annotate(answer) if isinstance(answer, dict) else None

@@ -10,7 +10,9 @@ from django.utils import timezone
 from devtools.cpe import ANULADO, NO_AUTORIZADO
 from sunat.lookups import ruc_cache
 from sunat.models import ComprobanteCheck
+from sunat.registers.importer import import_padron
 from tests.comprobantes.conftest import EMISOR, item
+from tests.support.padron_files import COMPANY_ROW, HANDMADE, write_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/comprobantes/validar"
@@ -62,6 +64,19 @@ def test_the_emisor_is_this_services_stored_answer_never_a_lookup(client, cpe, r
 
     assert known["emisor"]["razonSocial"] == "EMPRESA S.A." and unknown["emisor"] is None
     assert replica.stats()["timeline"] == []  # nothing was asked of SUNAT's RUC lookup
+
+
+def test_the_emisor_from_the_imported_padron_with_its_registers(client, cpe, replica, tmp_path):
+    """A RUC SUNAT was never asked about: the padrón's answer, as GET /api/ruc would give it."""
+    import_padron(write_rows(tmp_path / "padron.zip", HANDMADE))
+    ruc = COMPANY_ROW[0]
+    cpe.add(ruc, "01", "F001", 123, "2026-11-02", "118.00")
+
+    body = post(client, item(rucEmisor=ruc)).json()
+
+    assert body["emisor"] == client.get(f"/api/ruc/{ruc}").json()
+    assert body["emisor"]["fuente"] == "padron" and body["emisor"]["estado"] == COMPANY_ROW[2]
+    assert replica.stats()["timeline"] == []
 
 
 def test_asking_twice_asks_sunat_once_and_another_monto_asks_again(client, cpe):

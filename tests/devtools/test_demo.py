@@ -87,6 +87,24 @@ def test_the_readme_walkthrough_ends_with_a_signed_webhook(running_demo):
     assert f"firma válida · ruc.cambio {demo.demo_ruc()} (padron): condicion: HABIDO → NO HABIDO" in result.stdout
 
 
+def test_the_demo_answers_the_exchange_rate_and_its_comprobantes(running_demo):
+    """README's examples 6 and 7, against the demo's stand-ins of SUNAT's exchange rate and API."""
+    base = f"http://127.0.0.1:{running_demo['DEMO_PORT']}"
+    auth = {"Authorization": f"Bearer {running_demo['key']}"}
+    accepted, annulled = demo.comprobantes(demo.demo_ruc())
+
+    sunday = requests.get(f"{base}/api/tipo-cambio", params={"fecha": "2026-11-08"}, headers=auth, timeout=30)
+    answers = [requests.post(f"{base}/api/comprobantes/validar", json=item, headers=auth, timeout=30)
+               for item in (accepted, annulled)]
+
+    assert sunday.status_code == 200, sunday.text
+    assert sunday.json() == {"fecha": "2026-11-08", "compra": 3.312, "venta": 3.315, "moneda": "USD",
+                             "publicadoEl": "2026-11-06", "fuente": "sunat"}
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    assert [answer.json()["estado"] for answer in answers] == ["ACEPTADO", "ANULADO"]
+    assert answers[0].json()["estadoRuc"] == "ACTIVO" and answers[0].json()["emisor"]["ruc"] == demo.demo_ruc()
+
+
 CLIENTS = {"python": ["python3", "examples/python/consulta.py"], "javascript": ["node", "examples/javascript/consulta.mjs"],
            "php": ["php", "examples/php/consulta.php"]}
 
