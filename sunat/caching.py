@@ -51,6 +51,13 @@ CPE_API_TOKEN = "sunat:cpe-api:token"  # {"token", "expires"}: kept until a minu
 CPE_API_TOKEN_FLIGHT = "cpe-api-token"  # the single flight of its renewal (flight_lease)
 CPE_PREFIX = "sunat:cpe:"
 
+# SUNAT's exchange rate (sunat.exchange, e-consulta.sunat.gob.pe and www.sunat.gob.pe): a lane of its own, so
+# that its host failing never pauses RUC lookups.
+EXCHANGE_PACE = "sunat:tipo-cambio:last-request"
+EXCHANGE_BLOCKED_UNTIL = "sunat:tipo-cambio:blocked-until"
+EXCHANGE_FAILING = "sunat:tipo-cambio:failing"
+EXCHANGE_PROBE = "sunat:tipo-cambio:probe"
+
 
 def cpe_answer(question: str) -> str:
     """A comprobante's validation: `sunat:cpe:<digest of every field asked>`."""

@@ -2,6 +2,7 @@
 date of a range (?desde=&hasta=): a thin view over sunat.exchange.services."""
 
 import logging
+import math
 from datetime import date
 
 from django.db import DatabaseError
@@ -46,7 +47,7 @@ def exchange_rate(request):
                           f"su tipo de cambio (hoy en Lima es {timezone.localdate().isoformat()}).",
                           campo="hasta" if "hasta" in request.GET else "fecha")
     except SunatError as exc:
-        retry_after = max(1, throttle.paused_for().__ceil__(), exc.retry_after or 0)
+        retry_after = max(1, math.ceil(throttle.paused_for(throttle.EXCHANGE)), exc.retry_after or 0)
         return json_error(503, "sunat_no_disponible", "SUNAT no está disponible en este momento y no hay un tipo de "
                           "cambio guardado para esa fecha. Intente más tarde.", retry_after=retry_after)
     except DatabaseError:

@@ -1,5 +1,6 @@
-"""The requests for SUNAT's exchange rate: through the SUNAT pacing, cooldowns and failure backoff
-(sunat.upstream.clients.transport: bounded reads, no redirects), within the current budget, each
+"""The requests for SUNAT's exchange rate: through the exchange rate's own pacing lane, cooldown and failure
+backoff (sunat.upstream.throttle.EXCHANGE: its host failing never pauses RUC lookups), bounded reads and no
+redirects (sunat.upstream.clients.transport), within the current budget, each
 counted in consulta_ruc_sunat_requests (page "tipo-cambio" or "tipo-cambio-txt")."""
 
 import time
@@ -56,14 +57,14 @@ def ask_txt() -> sources.Published:
 def _request(send, url: str, **kwargs) -> transport.Answer:
     with budget.ensure() as work:
         return transport.request(send, url, work.timeout(settings.SUNAT_TIMEOUT), settings.SUNAT_TIMEOUT,
-                                  query=True, **kwargs)
+                                  query=True, lane=throttle.EXCHANGE, **kwargs)
 
 
 def _body(answer: transport.Answer) -> str:
     if answer.status != 200:
         raise SunatUnavailable(f"SUNAT answered HTTP {answer.status}")
     if _REJECTED in answer.text[:2000]:
-        throttle.block_for()  # asking again soon would only make the block longer
+        throttle.block_for(lane=throttle.EXCHANGE)  # asking again soon would only make the block longer
         raise SunatRejected("SUNAT's firewall rejected the exchange-rate query")
     return answer.text
 

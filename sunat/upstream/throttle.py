@@ -57,6 +57,9 @@ RUC = Lane("ruc", "SUNAT_MIN_INTERVAL", caching.PACE, caching.BLOCKED_UNTIL, cac
 # SUNAT's official REST API (api.sunat.gob.pe and its token host): comprobantes.
 CPE_API = Lane("cpe-api", "SUNAT_API_MIN_INTERVAL", caching.CPE_API_PACE, caching.CPE_API_BLOCKED_UNTIL,
                caching.CPE_API_FAILING, caching.CPE_API_PROBE)
+# SUNAT's exchange rate (sunat.exchange): another host, asked about once a month, at the RUC lookups' rate.
+EXCHANGE = Lane("tipo-cambio", "SUNAT_MIN_INTERVAL", caching.EXCHANGE_PACE, caching.EXCHANGE_BLOCKED_UNTIL,
+                caching.EXCHANGE_FAILING, caching.EXCHANGE_PROBE)
 
 PACE_KEY = RUC.pace_key
 BLOCK_KEY = RUC.block_key

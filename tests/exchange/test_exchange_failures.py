@@ -43,7 +43,8 @@ def test_the_firewall_page_stops_asking_for_the_cooldown(client, tipocambio, set
     tipocambio.mode = "rejected"
     answer = get(client, "fecha=2025-11-05")
     assert answer.status_code == 503 and 100 <= int(answer["Retry-After"]) <= 120
-    assert throttle.blocked_for() > 0
+    assert throttle.blocked_for(throttle.EXCHANGE) > 0
+    assert throttle.blocked_for() == 0  # RUC lookups ask their own host as before
     asked = tipocambio.count(QUERY_PATH)
     assert get(client, "fecha=2025-11-06").status_code == 503
     assert tipocambio.count(QUERY_PATH) == asked  # the cooldown: SUNAT is not asked
@@ -53,6 +54,14 @@ def test_the_firewall_page_stops_asking_for_the_cooldown(client, tipocambio, set
 def test_the_client_sends_what_the_firewall_wants(client, tipocambio, settings):
     settings.SUNAT_USER_AGENT = "ruc-lookup-service/1.0"  # honest: a browser's is sent for the exchange rate
     assert get(client, "fecha=2025-11-05").status_code == 200
+
+
+def test_the_exchange_rates_host_down_never_pauses_ruc_lookups(client, tipocambio, replica, settings):
+    settings.SUNAT_FAILURE_BACKOFF = 60
+    tipocambio.mode = "drop"
+    assert get(client, "fecha=2025-11-05").status_code == 503
+    assert throttle.failing_for(throttle.EXCHANGE) > 0 and throttle.paused_for() == 0
+    assert client.get("/api/ruc/20573215045").status_code == 200
 
 
 @pytest.mark.parametrize("mode", ["drop", "error"])
