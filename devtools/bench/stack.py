@@ -11,6 +11,8 @@ answer carries their fields, as deployed. In the same run it measures:
 
   1. cached lookups, /api/ruc/<RUC>, Redis cache
  1k. the same with an API key (Authorization: Bearer): what a key's check and quota cost
+ 1t. GET /api/tipo-cambio of a published day, cached (its stand-in, devtools/tipocambio, asked once)
+ 1c. POST /api/comprobantes/validar of one comprobante, cached (SUNAT's API stand-in, devtools/cpe, asked once)
  1b. POST /api/ruc/lote with 100 cached RUCs (devtools/bench/wrk/batch.lua): batches/s and RUC/s
   2. the same with LocMem (gunicorn restarted with USE_REDIS=False, its own database)
   3. /bench/constant: a view answering the same bytes with the same json_response and
@@ -24,8 +26,8 @@ answer carries their fields, as deployed. In the same run it measures:
 
 Every request carries Host: localhost and X-Forwarded-Proto: https, what the TLS front sends in
 production, so Django's HTTPS redirect stays on (devtools/bench/wrk/report.lua). The cache is
-warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). (1), (1k)
-and (3) take turns at each level, so that a drift of a shared machine weighs on both alike. Before
+warmed before measuring (and one warm-up wrk run, not recorded, precedes each target). (1), (1k),
+(1t), (1c) and (3) take turns at each level, so that a drift of a shared machine weighs on both alike. Before
 any load, the harness checks that (1), (3), (3b) and (4) answer the very same bytes.
 
 errors = wrk's socket errors (connect, read, write, timeout) + non-2xx answers. wrk itself
@@ -58,9 +60,11 @@ from devtools.bench import targets, write_report
 from devtools.bench.measure import cpu_accounts, machine, versions
 from devtools.bench.serving import HEADERS, RUC, THREADS, WORKERS, migrated, register_files, serve
 from devtools.bench.targets import BARE_APP, BATCH, COLD, CONSTANT, LOOKUP, LOOKUP_KEY, ORDER
+from devtools.cpe import CpeStandin
 from devtools.deployments import production_env
 from devtools.replica import ReplicaServer
 from devtools.servers import postgres_server, redis_server, stop_on_sigterm
+from devtools.tipocambio import TipoCambioStandin
 
 
 def run(duration: int, levels: list[int], latency: float, warmup: int, redis_requests: int) -> dict:
@@ -71,6 +75,11 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-stack-")))
         replica = stack.enter_context(ReplicaServer())
+        rates = stack.enter_context(TipoCambioStandin())
+        sunat_api = stack.enter_context(CpeStandin())
+        item = targets.COMPROBANTE_BODY
+        sunat_api.add(item["rucEmisor"], item["tipo"], item["serie"], item["numero"], item["fechaEmision"],
+                      f"{item['monto']:.2f}")
         redis = stack.enter_context(redis_server())
         postgres = stack.enter_context(postgres_server())
         static_root = workdir / "static"
@@ -83,6 +92,10 @@ def run(duration: int, levels: list[int], latency: float, warmup: int, redis_req
             DJANGO_STATIC_ROOT=str(static_root),
             SUNAT_BASE_URL=replica.url,
             SUNAT_MIN_INTERVAL="0",  # pacing would be all that (6) measures
+            SUNAT_TIPO_CAMBIO_URL=rates.url, SUNAT_TIPO_CAMBIO_TXT_URL=rates.txt_url,
+            SUNAT_API_TOKEN_URL=sunat_api.token_url, SUNAT_API_URL=sunat_api.api_url,
+            SUNAT_API_CLIENT_ID=sunat_api.client_id, SUNAT_API_CLIENT_SECRET=sunat_api.client_secret,
+            SUNAT_API_RUC="20131312955",
         )
         base_env.pop("BENCH_CONSTANT_JSON", None)
         registers = register_files(workdir)

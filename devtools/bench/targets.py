@@ -20,6 +20,8 @@ LOOKUP = "cached lookup, Redis"
 LOOKUP_KEY = "cached lookup, API key"
 BATCH = "lote of 100 cached"
 BATCH_SIZE = 100
+EXCHANGE = "cached tipo de cambio"
+COMPROBANTE = "cached comprobante"
 LOOKUP_LOCMEM = "cached lookup, LocMem"
 CONSTANT = "constant view"
 BARE = "bare WSGI, no Django"
@@ -27,7 +29,13 @@ BARE_APP = "devtools.bench.bare:application"
 STATIC = "nginx static file"
 REDIS_GET = "redis-benchmark GET"
 COLD = "cold miss"
-ORDER = [LOOKUP, LOOKUP_KEY, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS_GET, COLD]
+ORDER = [LOOKUP, LOOKUP_KEY, EXCHANGE, COMPROBANTE, BATCH, LOOKUP_LOCMEM, CONSTANT, BARE, STATIC, REDIS_GET, COLD]
+
+# A published day (a Friday): its rate is final, cached once asked. A comprobante the stand-in of SUNAT's API
+# knows (stack.py adds it), as POST /api/comprobantes/validar takes it.
+EXCHANGE_DATE = "2026-11-06"
+COMPROBANTE_BODY = {"rucEmisor": "20131312955", "tipo": "01", "serie": "F001", "numero": "1520",
+                    "fechaEmision": "2026-11-02", "monto": 1180.0}
 
 # What the warm-up runs in `manage.py shell`: a lookup through the project's own services (a
 # miss: the replica, the database, the cache), then the exact bytes the API answers for it.
@@ -98,8 +106,27 @@ def check_batch(url: str, body: Path) -> None:
         raise RuntimeError(f"{BATCH}: {url} answered {response.status_code} {response.text[:500]}")
 
 
+def warm_exchange_and_comprobante(nginx, workdir: Path) -> tuple[Load, Load]:
+    """(1t) and (1c): asked once (a miss, the stand-ins), then a hit; their loads."""
+    exchange_url = f"{nginx.url}/api/tipo-cambio?fecha={EXCHANGE_DATE}"
+    comprobante_url = f"{nginx.url}/api/comprobantes/validar"
+    body = workdir / "comprobante.json"
+    body.write_text(json.dumps(COMPROBANTE_BODY))
+    for _ in range(2):
+        rate = requests.get(exchange_url, headers=HEADERS, timeout=30)
+        validity = requests.post(comprobante_url, data=body.read_bytes(), timeout=30,
+                                 headers={**HEADERS, "Content-Type": "application/json"})
+    if rate.status_code != 200 or rate.json().get("publicadoEl") != EXCHANGE_DATE:
+        raise RuntimeError(f"{EXCHANGE}: {exchange_url} answered {rate.status_code} {rate.text[:500]}")
+    if validity.status_code != 200 or validity.headers.get("X-Cache") != "HIT":
+        raise RuntimeError(f"{COMPROBANTE}: {validity.status_code} X-Cache {validity.headers.get('X-Cache')} "
+                           f"{validity.text[:500]}")
+    return Load(EXCHANGE, exchange_url), Load(COMPROBANTE, comprobante_url, "batch.lua", (body,))
+
+
 def cached(runs: Runs, gunicorn, nginx, workdir: Path, answer: bytes, key_headers: dict, batch_body: Path):
-    """(1), (1k), (3), then (1b), then (4) on the Redis stack; returns its access log and workers for (6)."""
+    """(1), (1k), (1t), (1c), (3), then (1b), then (4) on the Redis stack; returns its access log and workers for
+    (6)."""
     lookup_url = f"{nginx.url}/api/ruc/{RUC}"
     constant_url = f"{nginx.url}/bench/constant"
     static_url = f"{nginx.url}/static/{STATIC_NAME}"
@@ -112,13 +139,15 @@ def cached(runs: Runs, gunicorn, nginx, workdir: Path, answer: bytes, key_header
     check_batch(f"{nginx.url}/api/ruc/lote", batch_body)
     check_same_answer(constant_url, answer, CONSTANT)
     check_same_answer(static_url, answer, STATIC)
+    exchange, comprobante = warm_exchange_and_comprobante(nginx, workdir)
     log = AccessLog(workdir / "nginx-redis" / "access.log")
     workers = gunicorn_workers(gunicorn.process.pid)
 
     with RssSampler(workers) as sampler:
         runs.rows += runs.measure([Load(LOOKUP, lookup_url), Load(LOOKUP_KEY, lookup_url, headers=key_headers),
-                                   Load(CONSTANT, constant_url)], sampler, log)
-    runs.memory[f"{LOOKUP} + {LOOKUP_KEY} + {CONSTANT}"] = {"of": "gunicorn workers", **sampler.summary()}
+                                   exchange, comprobante, Load(CONSTANT, constant_url)], sampler, log)
+    runs.memory[f"{LOOKUP} + {LOOKUP_KEY} + {EXCHANGE} + {COMPROBANTE} + {CONSTANT}"] = {
+        "of": "gunicorn workers", **sampler.summary()}
     with RssSampler(workers) as sampler:
         batch_rows = runs.measure([Load(BATCH, f"{nginx.url}/api/ruc/lote", "batch.lua", (batch_body,))],
                                   sampler, log)
