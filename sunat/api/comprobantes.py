@@ -69,5 +69,5 @@ def _many(request, items, today):
         return json_error(error.status, error.code, error.detail, retry_after=error.retry_after)
     except api_keys.QuotaExceeded as exc:
         request.api_key_usage = exc.usage
-        return quota_exceeded(exc, key, batch=charged[0])
+        return quota_exceeded(exc, key, batch=charged[0], items="comprobantes")
     return json_response(result)

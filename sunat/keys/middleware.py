@@ -61,9 +61,10 @@ def with_rate_limits(response, used: api_keys.Usage):
     return response
 
 
-def quota_exceeded(exc: api_keys.QuotaExceeded, key: api_keys.KeyInUse, batch: int | None = None):
+def quota_exceeded(exc: api_keys.QuotaExceeded, key: api_keys.KeyInUse, batch: int | None = None,
+                   items: str = "RUC"):
     """The API's 429 for a key over quota: which quota (minute or day), when it starts again, and what is
-    left; `batch`: the RUCs of a batch the quota cannot cover, when that is why."""
+    left; `batch`: the `items` (RUC, comprobantes) of a batch the quota cannot cover, when that is why."""
     metrics.QUOTA_REJECTIONS.labels(f"rk_{key.prefix}").inc()
     minute = exc.period == api_keys.MINUTE
     quota = f"la cuota {'por minuto' if minute else 'diaria'} de esta clave ({exc.limit} solicitudes por {exc.period})"
@@ -71,7 +72,7 @@ def quota_exceeded(exc: api_keys.QuotaExceeded, key: api_keys.KeyInUse, batch: i
         detail = f"Se agotó {quota}."
     else:
         left = max(0, exc.usage.minute_left if minute else exc.usage.day_left)
-        detail = f"El lote de {batch} RUC excede {quota}: quedan {left}. Envíe un lote más pequeño o espere."
+        detail = f"El lote de {batch} {items} excede {quota}: quedan {left}. Envíe un lote más pequeño o espere."
     detail += f" Se renueva en {exc.retry_after} s{'' if minute else ', a medianoche en Lima'}."
     applied = exc.usage.minute_limit if minute else exc.usage.day_limit
     if not exc.shared and caching.uses_redis():

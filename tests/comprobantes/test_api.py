@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from devtools.cpe import ANULADO, NO_AUTORIZADO
+from sunat.keys import services as api_keys
 from sunat.lookups import ruc_cache
 from sunat.models import ComprobanteCheck
 from sunat.registers.importer import import_padron
@@ -226,6 +227,20 @@ def test_a_list_of_100_is_taken_and_101_is_not(client, cpe):
     too_many = post(client, {"comprobantes": [*many, item(numero=101)]})
     assert too_many.status_code == 400 and too_many.json()["error"] == "demasiados_comprobantes"
     assert post(client, {"comprobantes": []}).status_code == 400
+
+
+def test_a_list_costs_one_request_of_the_quota_per_item(client, cpe):
+    _, plain = api_keys.create_key("ERP", per_minute=3)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    pair = [item(numero=1), item(numero=2)]
+
+    taken = client.post(URL, json.dumps({"comprobantes": pair}), content_type="application/json", **auth)
+    refused = client.post(URL, json.dumps({"comprobantes": pair}), content_type="application/json", **auth)
+
+    assert taken.status_code == 200 and taken["X-RateLimit-Remaining-Minute"] == "1"
+    assert refused.status_code == 429
+    assert "El lote de 2 comprobantes excede la cuota por minuto" in refused.json()["detail"]
+    assert cpe.validations == 2  # the refused list asked SUNAT nothing
 
 
 @pytest.mark.parametrize("hostile", ["garbage", "html", "huge", "redirect", "other", "shape"])
