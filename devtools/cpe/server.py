@@ -3,7 +3,8 @@ state tests set (credentials, token lifetime, the registry of comprobantes, mode
 
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devtools.background import BackgroundServer, StandinHandler
 
 from . import answers
 
@@ -12,47 +13,21 @@ MODES = frozenset({"ok", "down", "error", "slow"})
 HOSTILE = frozenset({None, "garbage", "html", "huge", "redirect", "other", "shape"})
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(StandinHandler):
     server_version = "nginx"
-    sys_version = ""
-    timeout = 30
 
-    def log_message(self, format, *args):
-        pass
-
-    def version_string(self):
-        return self.server_version
-
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
-
-    def _serve(self, method):
+    def serve(self, method, body):
         standin = self.server.standin
-        try:
-            length = min(int(self.headers.get("Content-Length") or 0), 1024 * 1024)
-        except ValueError:
-            length = 0
-        body = self.rfile.read(length) if length > 0 else b""
         path = self.path.partition("?")[0]
         standin.count(path)
         reply = answers.answer(standin, method, path, self.headers, body)
         if reply is answers.DROP:
             self.close_connection = True
             return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        self.reply(reply.status, reply.content_type, reply.headers, reply.body)
 
 
-class CpeStandin:
+class CpeStandin(BackgroundServer):
     """SUNAT's token endpoint and validarcomprobante on one free loopback port.
 
     - token_url, api_url: the two bases (SUNAT_API_TOKEN_URL, SUNAT_API_URL) once started.
@@ -65,6 +40,9 @@ class CpeStandin:
       (8 MB), "redirect", "other" (another comprobante named in the answer), "shape" (wrong types).
     - requests: a Counter of requests per path; token_requests and validations count each kind.
     """
+
+    handler = _Handler
+    thread_name = "cpe-standin"
 
     def __init__(self, client_id="test-85e5b0ae", client_secret="test-Hty/M6Qs+Kw==", expires_in=3600,
                  host="127.0.0.1"):
@@ -122,27 +100,3 @@ class CpeStandin:
             raise RuntimeError("the stand-in is not running")
         return f"http://{self.host}:{self.port}"
 
-    def start(self):
-        if self._server is not None:
-            return self
-        self._server = ThreadingHTTPServer((self.host, 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.standin = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cpe-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()

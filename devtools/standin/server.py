@@ -2,55 +2,32 @@
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devtools.background import BackgroundServer, StandinHandler
 
 from . import flow
 from . import ruc as rucs
 from .sessions import SessionStore
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, always with Content-Length
+class _Handler(StandinHandler):
     server_version = "Oracle-Application-Server-11g"
-    sys_version = ""
-    timeout = 30
+    max_body = 10 * 1024 * 1024
 
-    def log_message(self, format, *args):
-        pass
-
-    def version_string(self):
-        return self.server_version
-
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
-
-    def _serve(self, method):
+    def serve(self, method, body):
         standin = self.server.standin
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        body = self.rfile.read(length) if length > 0 else b""
         reply = flow.answer(standin, method, self.path, self.headers, body)
         if reply is flow.DROP:
             self.close_connection = True
             standin.record(method, self.path, 0)
             return
-        self.send_response(reply.status)
-        if reply.body or reply.status != 302:
-            self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        # A redirect without a body carries no Content-Type, as SUNAT's.
+        self.reply(reply.status, reply.content_type if reply.body or reply.status != 302 else None, reply.headers,
+                   reply.body)
         standin.record(method, self.path, reply.status)
 
 
-class Standin:
+class Standin(BackgroundServer):
     """A local SUNAT "Consulta RUC" with switchable anti-scraping defenses.
 
     Standin(defenses=(), host="127.0.0.1", port=0, firewall=True, captcha_status=200)
@@ -66,6 +43,9 @@ class Standin:
     - names: RUC -> name, filled by list pages; other valid RUCs get a made-up, repeatable name.
     - sessions: the SessionStore (session ids, script cookies, challenge seeds, numRnd values).
     """
+
+    handler = _Handler
+    thread_name = "sunat-standin"
 
     DEFENSES = flow.DEFENSES
 
@@ -100,31 +80,6 @@ class Standin:
         if self._server is None:
             raise RuntimeError("the stand-in is not running")
         return f"http://{self.host}:{self.port}{flow.BASE_PATH}"
-
-    def start(self):
-        if self._server is not None:
-            return self
-        self._server = ThreadingHTTPServer((self.host, self._bind_port), _Handler)
-        self._server.daemon_threads = True
-        self._server.standin = self
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sunat-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     def record(self, method, target, status):
         with self._requests_lock:

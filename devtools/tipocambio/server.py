@@ -5,7 +5,8 @@ import threading
 import time
 from collections import Counter
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from devtools.background import BackgroundServer, StandinHandler
 
 from .rates import last_published, published_days, rate_for
 
@@ -26,47 +27,22 @@ _REJECTED = ("<html><head><title>Request Rejected</title></head><body>The reques
              "<a href='javascript:history.back();'>[Go Back]</a></body></html>")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(StandinHandler):
     server_version = "Apache"
-    sys_version = ""
-    timeout = 30
+    max_body = 64 * 1024
 
-    def log_message(self, format, *args):
-        pass
-
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
-
-    def _serve(self, method):
+    def serve(self, method, body):
         standin = self.server.standin
         path = self.path.split("?", 1)[0]
-        try:
-            length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
-        except ValueError:
-            length = 0
-        body = self.rfile.read(length) if length > 0 else b""
         status, content_type, reply, extra = standin.answer(method, path, self.headers, body)
         standin.record(method, path, status)
         if status == 0:
             self.close_connection = True
             return
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        for name, value in extra:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        try:
-            self.wfile.write(reply)
-        except (BrokenPipeError, ConnectionResetError):  # a client that stopped reading a huge body
-            self.close_connection = True
+        self.reply(status, content_type, extra, reply)
 
 
-class TipoCambioStandin:
+class TipoCambioStandin(BackgroundServer):
     """A local SUNAT exchange rate.
 
     - url: "http://127.0.0.1:PORT/cl-at-ittipcam/tcS01Alias" (SUNAT_TIPO_CAMBIO_URL); txt_url: the txt's.
@@ -75,6 +51,9 @@ class TipoCambioStandin:
     - firewall: whether the month query wants a browser's headers (else "Request Rejected").
     - counts: requests per path (PAGE_PATH, QUERY_PATH, TXT_PATH); queries: the (anio, mes) asked.
     """
+
+    handler = _Handler
+    thread_name = "tipocambio-standin"
 
     def __init__(self, today: date | None = None, today_published: bool = True, host: str = "127.0.0.1"):
         self.today = today or date.today()
@@ -106,28 +85,6 @@ class TipoCambioStandin:
         with self._lock:
             self.counts[path] += 1
 
-    def start(self):
-        if self._server is None:
-            self._server = ThreadingHTTPServer((self.host, 0), _Handler)
-            self._server.daemon_threads = True
-            self._server.standin = self
-            self.port = self._server.server_address[1]
-            self._thread = threading.Thread(target=self._server.serve_forever, name="tipocambio-standin", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=10)
-            self._server = self._thread = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # Answers ------------------------------------------------------------------------------------
 
