@@ -11,7 +11,7 @@ from sunat.exceptions import (
     SunatTimeout,
     SunatUnavailable,
 )
-from sunat.lookups.errors import ApiError
+from sunat.lookups.errors import ApiError, lookup_error
 from sunat.upstream import throttle
 
 CPE_ERRORS = (CpeNotConfigured, SunatTimeout, SunatUnavailable)
@@ -27,11 +27,8 @@ def cpe_error(exc: Exception) -> ApiError:
                         "en este servicio (SUNAT_API_CLIENT_ID, SUNAT_API_CLIENT_SECRET).", exc.retry_after)
     if isinstance(exc, CpeRefused):
         return ApiError(422, "cpe_rechazado", f"SUNAT rechazó la consulta: {exc}")
-    if isinstance(exc, SunatTimeout):
-        return ApiError(504, "sunat_timeout", "SUNAT no respondió a tiempo. Intente nuevamente.", exc.retry_after)
-    if isinstance(exc, SunatBusy):
-        return ApiError(503, "sunat_ocupado", "Hay demasiadas consultas a SUNAT en espera. Intente nuevamente en "
-                        "unos segundos.", exc.retry_after)
+    if isinstance(exc, (SunatTimeout, SunatBusy)):  # the same scheduler and deadline as a RUC's lookup
+        return lookup_error(exc)
     if isinstance(exc, SunatUnavailable):
         failing = math.ceil(throttle.paused_for(throttle.CPE_API))
         if failing:
