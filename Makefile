@@ -92,6 +92,7 @@ bench: venv system-deps bench-deps
 	$(PY) -m devtools.bench.flows
 	$(PY) -m devtools.bench.resilience
 	$(PY) -m devtools.bench.stack
+	$(PY) -m devtools.bench.redis_memory
 	$(PY) -m devtools.bench.isolation
 	$(PY) -m devtools.bench.complete
 	$(PY) -m devtools.bench.webhooks

@@ -63,6 +63,13 @@ def checkpoint(database_url: str) -> None:
         connection.execute("CHECKPOINT")
 
 
+def table_mb(database_url: str) -> float:
+    """The padrón's table on disk with its indexes (the primary key, the search's trigram index), MB."""
+    size = subprocess.run(["psql", database_url, "-Atc", "SELECT pg_total_relation_size('sunat_padron')"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return round(int(size) / 1e6, 1)
+
+
 def plain_copy(database_url: str, path: Path, register: Register = PADRON) -> float:
     """Seconds to COPY the zip's text into an unindexed table: the database's ceiling (PostgreSQL
     takes a lone CR as a line end too, as the agents' files have it)."""
@@ -100,6 +107,7 @@ def run(rows: int, small_rows: int) -> dict:
             checkpoint(database_url)
             imported = import_with_command(env, path)
             imported["rows"] = count
+            imported["table_mb"] = table_mb(database_url)
             imported["rows_per_s"] = round(count / imported["seconds"])
             if imported["load_seconds"]:
                 imported["load_rows_per_s"] = round(count / imported["load_seconds"])
@@ -115,7 +123,8 @@ def run(rows: int, small_rows: int) -> dict:
                 searches = padron_search.measure(env, database_url)
             print(f"  {count:>10,} rows: import {imported['seconds']} s ({imported['rows_per_s']:,} rows/s; "
                   f"load phase {imported['load_seconds']} s), plain COPY {imported['plain_copy_seconds']} s "
-                  f"({imported['plain_copy_rows_per_s']:,} rows/s), import peak RSS {imported['peak_rss_mb']} MB",
+                  f"({imported['plain_copy_rows_per_s']:,} rows/s), import peak RSS {imported['peak_rss_mb']} MB, "
+                  f"table and indexes {imported['table_mb']} MB on disk",
                   flush=True)
         version = subprocess.run(["psql", database_url, "-Atc", "SHOW server_version"],
                                  capture_output=True, text=True).stdout.strip()
