@@ -227,9 +227,12 @@ def test_burst_of_misses_reaches_sunat_paced(start_service, replica):
     gaps = [b - a for a, b in pairwise(arrivals)]
     assert len(arrivals) == 20
     # Slots are reserved on Redis's clock; arrivals are timed on the replica's, after the
-    # network and the scheduler: a few ms of jitter either way is allowed, never a burst.
-    assert min(gaps) >= interval * 0.9, gaps
+    # network and the scheduler, which on a loaded 2-core machine (CI beside other work) has held
+    # one request 40 ms past its slot: jitter of a quarter interval is allowed, never a burst, and
+    # never more than the pacing's rate over the whole run.
+    assert min(gaps) >= interval * 0.75, gaps
     assert sorted(gaps)[len(gaps) // 2] >= interval - 0.005, gaps
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * interval - 0.01, gaps
 
 
 def test_a_key_quota_holds_across_workers_while_redis_is_frozen(start_service):
