@@ -28,6 +28,9 @@ urlpatterns = [
     re_path(r"^api/tipo-cambio/?$", exchange.exchange_rate, name="exchange-rate"),
     re_path(r"^api/comprobantes/validar/?$", comprobantes.validate, name="comprobantes-validar"),
     path("health", views.health, name="health"),
+    # An orchestrator's probes (deploy/kubernetes): the process answers; it can serve cached lookups.
+    path("health/live", views.health_live, name="health-live"),
+    path("health/ready", views.health_ready, name="health-ready"),
     # Prometheus (sunat.operators): only from METRICS_ALLOWED_IPS or with METRICS_TOKEN; nginx never serves it.
     path("metrics", operator_views.metrics, name="metrics"),
     # The API's OpenAPI description (sunat.api.openapi), as JSON and as HTML; open without a key.

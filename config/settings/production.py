@@ -42,9 +42,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = False  # nginx sets Host itself; never trust a client's X-Forwarded-Host
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# Health checks and Prometheus' scrape come from inside the deployment, over plain HTTP, straight
+# Health checks (and an orchestrator's probes) and Prometheus' scrape come from inside the deployment, over plain HTTP, straight
 # to gunicorn (which speaks no TLS); nginx serves /metrics to nobody.
-SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^health(?:/live|/ready)?$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # One hour to start: a first deploy with a broken certificate must not lock browsers out for a

@@ -1,5 +1,6 @@
 """GET /health's answer: the database, the cache, SUNAT (this process's work with it, how asking it goes,
-and why that is degraded) and the job queue's worker (its last heartbeat)."""
+and why that is degraded) and the job queue's worker (its last heartbeat). And the two an orchestrator
+probes (Kubernetes' liveness and readiness): /health/live and /health/ready."""
 
 from django.core.cache import caches
 from django.db import DatabaseError, connection
@@ -41,6 +42,19 @@ def report() -> tuple[dict, int]:
     if reasons:
         body["reasons"] = reasons
     return body, 200 if database_ok else 503
+
+
+def live() -> dict:
+    """The process answers: nothing it depends on is asked, so that an outage of the database, Redis or
+    SUNAT never gets a healthy process restarted."""
+    return {"status": "ok"}
+
+
+def ready() -> bool:
+    """The process can serve cached lookups: the database answers. Neither SUNAT (a hit never asks it), the
+    job queue's worker nor Redis (while it is out, hits come from each process's memory and the database)
+    is asked."""
+    return _database_answers()
 
 
 def _worker_state() -> dict | None:

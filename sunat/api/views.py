@@ -165,6 +165,21 @@ def health(request):
     return json_response(body, status=status)
 
 
+@never_cache
+@require_get
+def health_live(request):
+    return json_response(health_report.live())
+
+
+@never_cache
+@require_get
+def health_ready(request):
+    if not health_report.ready():
+        return json_error(503, "base_de_datos_no_disponible", "La base de datos no responde: este proceso no "
+                          "puede servir consultas.", retry_after=5)
+    return json_response({"status": "ok"})
+
+
 @require_get
 def api_schema(request):
     """The OpenAPI description of the API (sunat.api.openapi), open without an API key."""

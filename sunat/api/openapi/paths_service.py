@@ -56,6 +56,34 @@ def service_paths() -> dict:
             "503": {"description": "La base de datos no responde (status error).", "content": json_content("Salud")},
         },
     }}
+    paths["/health/live"] = {"get": {
+        "operationId": "salud_vivo",
+        "summary": "El proceso responde",
+        "description": "Para la sonda de vida de un orquestador (Kubernetes: livenessProbe): responde mientras el "
+                       "proceso atiende solicitudes, sin consultar la base de datos, el caché ni SUNAT, para que "
+                       "una caída de ellos no haga reiniciar un proceso sano. Sin clave de API.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "El proceso responde.", "content": json_content("SaludSonda")},
+            "405": response_ref("MetodoNoPermitido"),
+        },
+    }}
+    paths["/health/ready"] = {"get": {
+        "operationId": "salud_listo",
+        "summary": "El proceso puede servir consultas",
+        "description": "Para la sonda de disponibilidad de un orquestador (Kubernetes: readinessProbe): 200 mientras "
+                       "la base de datos responde, aunque SUNAT, Redis o el worker de la cola de tareas no (las "
+                       "consultas en caché no los necesitan: sin Redis se sirven de la memoria del proceso y de la "
+                       "base de datos). Sin clave de API.",
+        "tags": ["Servicio"],
+        "security": [],
+        "responses": {
+            "200": {"description": "Puede servir consultas.", "content": json_content("SaludSonda")},
+            "405": response_ref("MetodoNoPermitido"),
+            "503": error("La base de datos no responde. Código: base_de_datos_no_disponible.", "Retry-After"),
+        },
+    }}
     paths["/metrics"] = {"get": {
         "operationId": "metricas",
         "summary": "Métricas para Prometheus",

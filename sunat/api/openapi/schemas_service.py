@@ -121,6 +121,8 @@ def service_schemas() -> dict:
                                                         "worker_sin_latido"]},
                                       "detail": text("En español.")}, "Un motivo.")},
         }, "El estado del servicio.", required=["status", "cache", "database", "upstream", "sunat", "worker"]),
+        "SaludSonda": obj({"status": {"enum": ["ok"]}},
+                          "El proceso responde (/health/live) o puede servir consultas (/health/ready)."),
         "Error": obj({
             "error": text("Código del error (ver cada respuesta). error_interno (500) es un error del servicio."),
             "detail": text("Mensaje en español, para mostrar al usuario."),
