@@ -3,7 +3,11 @@
 Within a process, the scheduler already runs one job per key (sunat.upstream.scheduler). Across
 processes (Redis), the job that leads holds a lease in Redis; the jobs of other processes poll
 for the result it stores (`read_result`) or the error it publishes, and take over as soon as the
-lease is gone without either.
+lease is gone without either. A process that takes the lease over first reads what a flight that
+answered since it began asking stored: the leader may have stored it and let go just after this
+process's last poll (issue 30: a RUC SUNAT does not know was asked again seconds later, once the
+follower's pacing slot came). An answer from before it began does not count: a forced lookup
+(?fresh=1, the admin's refresh) still asks.
 
 The lease lasts LEASE seconds and this process renews it every LEASE / 3 while its holder
 works, so that a worker killed while it leads delays that key by seconds, not by a lookup's
@@ -29,6 +33,7 @@ logger = logging.getLogger(__name__)
 LEASE = 3.0  # seconds a leader's lease outlives its last renewal
 _POLL = 0.05
 _ERROR_TTL = 10  # seconds a leader's failure stays readable for its followers
+_DONE_TTL = 120  # seconds a flight's answer time is kept: longer than anyone waits for it (SUNAT_DEADLINE)
 
 
 def run_once(key: str, compute: Callable, read_result: Callable):
@@ -41,6 +46,11 @@ def run_once(key: str, compute: Callable, read_result: Callable):
     if connection is None:
         return compute()
     work = budget.current()
+    try:
+        asked_at = _now(connection)
+    except Exception:
+        logger.warning("cross-process single flight unavailable for %s", key, exc_info=True)
+        return compute()
     lock = connection.lock(cache.make_key(caching.flight_lease(key)), timeout=LEASE, thread_local=False)
     while True:
         try:
@@ -51,7 +61,8 @@ def run_once(key: str, compute: Callable, read_result: Callable):
         if acquired:
             _renewer.add(lock)
             try:
-                return _lead(key, compute)
+                result = _answered_since(key, asked_at, read_result)
+                return result if result is not None else _lead(key, compute, connection)
             finally:
                 _renewer.discard(lock)
                 _release(lock)
@@ -113,14 +124,41 @@ def _held(lock) -> bool:
         return False
 
 
-def _lead(key: str, compute: Callable):
+def _now(connection) -> float:
+    """Redis's clock, which every host shares."""
+    seconds, microseconds = connection.time()
+    return seconds + microseconds / 1_000_000
+
+
+def _answered_since(key: str, asked_at: float, read_result: Callable):
+    """What a flight that answered after `asked_at` stored (read_result() may raise RucNotFound); None
+    when none did, or what it stored is gone."""
+    done = cache.get(caching.flight_done(key))
+    if done is None or done < asked_at:
+        return None
+    return read_result()
+
+
+def _lead(key: str, compute: Callable, connection):
     cache.delete(_error_key(key))
     try:
-        return compute()
+        result = compute()
+    except exceptions.RucNotFound:  # its marker is stored: an answer like any other
+        _mark_done(key, connection)
+        raise
     except exceptions.SunatError as exc:
         cache.set(_error_key(key), {"type": type(exc).__name__, "message": str(exc),
                                     "retry_after": exc.retry_after}, timeout=_ERROR_TTL)
         raise
+    _mark_done(key, connection)
+    return result
+
+
+def _mark_done(key: str, connection) -> None:
+    try:
+        cache.set(caching.flight_done(key), _now(connection), timeout=_DONE_TTL)
+    except Exception:  # Redis trouble: a late follower may ask again, as it would without Redis
+        logger.warning("could not mark the flight of %s answered", key, exc_info=True)
 
 
 def _raise_published_error(key: str) -> None:
