@@ -12,7 +12,7 @@ from django.utils import timezone
 from sunat import caching
 from sunat.clock import api_time
 from sunat.exceptions import RucNotFound, SunatBusy, SunatError
-from sunat.lookups import ruc_cache, unsaved
+from sunat.lookups import ruc_cache, unknown, unsaved
 from sunat.lookups.pages import Page
 from sunat.models import ChangeEvent
 from sunat.upstream import scheduler, singleflight
@@ -68,7 +68,7 @@ def fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUN
     except RucNotFound:
         if counted:
             sunat_status.answered()
-        ruc_cache.put_not_found(ruc)
+        unknown.remember(ruc)
         raise
     except SunatError as exc:
         if counted:
