@@ -289,6 +289,7 @@ NGINX_DIR = PROJECT_ROOT / "nginx"
 NGINX_TEMPLATE = NGINX_DIR / "templates" / "default.conf.template"
 NGINX_MAIN_CONF = NGINX_DIR / "nginx.conf"
 NGINX_ADDRESS_SCRIPT = NGINX_DIR / "entrypoint.d" / "40-trusted-proxies.sh"
+NGINX_UPSTREAM_SCRIPT = NGINX_DIR / "entrypoint.d" / "41-upstream.sh"
 ENV_PRODUCTION = PROJECT_ROOT / ".env.production"
 # On loopback the tests' default client plays the TLS front: it sends X-Forwarded-Proto: https
 # as the front does. A test that needs a distinct front names NGINX_TRUSTED_PROXIES itself.
@@ -312,12 +313,22 @@ def nginx_defaults() -> dict:
     return values
 
 
-def run_address_script(output_dir: Path, variables: dict) -> subprocess.CompletedProcess:
-    """nginx/entrypoint.d's script, as the image's entrypoint launches it (by its exec bit), with
-    `variables` as its environment and its trusted-proxies.conf written into output_dir."""
+def run_address_script(output_dir: Path, variables: dict, script: Path = NGINX_ADDRESS_SCRIPT
+                       ) -> subprocess.CompletedProcess:
+    """An nginx/entrypoint.d script (by default the trusted proxies'), as the image's entrypoint
+    launches it (by its exec bit), with `variables` as its environment and what it writes
+    (trusted-proxies.conf, upstream.conf) written into output_dir."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **{name: str(value) for name, value in variables.items()},
            "NGINX_ENVSUBST_OUTPUT_DIR": str(output_dir)}
-    return subprocess.run([str(NGINX_ADDRESS_SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=30)
+
+
+def run_entrypoint_scripts(output_dir: Path, variables: dict) -> None:
+    """Every nginx/entrypoint.d script, in the image's order; RuntimeError with the output of one that fails."""
+    for script in (NGINX_ADDRESS_SCRIPT, NGINX_UPSTREAM_SCRIPT):
+        result = run_address_script(output_dir, variables, script)
+        if result.returncode != 0:
+            raise RuntimeError(f"{script.name} failed:\n{result.stderr}")
 
 
 def loopback_nginx_conf(workdir: Path) -> str:
@@ -382,7 +393,7 @@ def _nginx(workdir: Path, configure):
 @contextlib.contextmanager
 def nginx_server(variables: dict, workdir: Path):
     """Real nginx on loopback as the nginx container runs it: nginx/nginx.conf, the template
-    rendered into workdir/conf.d and entrypoint.d's script run there. What `variables` leaves out
+    rendered into workdir/conf.d and entrypoint.d's scripts run there. What `variables` leaves out
     is .env.production's, but NGINX_TRUSTED_PROXIES is LOOPBACK_FRONT. Yields its base URL."""
     conf_d = workdir / "conf.d"
     conf_d.mkdir(parents=True, exist_ok=True)
@@ -390,9 +401,7 @@ def nginx_server(variables: dict, workdir: Path):
     def configure(port):
         values = {**nginx_defaults(), "NGINX_TRUSTED_PROXIES": LOOPBACK_FRONT, **variables, "NGINX_PORT": port}
         (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
-        script = run_address_script(conf_d, values)
-        if script.returncode != 0:
-            raise RuntimeError(f"{NGINX_ADDRESS_SCRIPT.name} failed:\n{script.stderr}")
+        run_entrypoint_scripts(conf_d, values)
 
     with _nginx(workdir, configure) as server:
         yield server
