@@ -90,7 +90,7 @@ def flight_lease(key: str) -> str:
 
 
 def flight_done(key: str) -> str:
-    """When (Redis's clock) the last flight for `key` answered: what it stored answers who waited."""
+    """When (time.time()) the last flight for `key` answered: what it stored answers who waited."""
     return f"sunat:flight-done:{key}"
 
 

@@ -2,6 +2,7 @@
 for two instances, each with its own lease token, as two gunicorn workers would."""
 
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
@@ -94,3 +95,16 @@ def test_an_answer_from_before_the_flight_began_does_not_answer_it(shared_flight
     singleflight.run_once("test-flight", lambda: asked.append(2) or "segunda", lambda: "primera")
 
     assert asked == [1, 2]
+
+
+def test_a_flight_that_waited_in_its_process_queue_reads_the_answer_given_meanwhile(shared_flight):
+    """Its job waited behind the pacing while another instance asked and answered: it asks nothing."""
+    queued_at = time.time()
+    singleflight.run_once("test-flight", lambda: cache.set("test-flight-result", "respuesta") or "respuesta",
+                          lambda: cache.get("test-flight-result"))  # the other instance's flight
+    asked = []
+
+    got = singleflight.run_once("test-flight", lambda: asked.append(1) or "otra",
+                                lambda: cache.get("test-flight-result"), since=queued_at)
+
+    assert got == "respuesta" and asked == []
