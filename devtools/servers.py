@@ -128,19 +128,20 @@ def holds_listener(process: subprocess.Popen, port: int) -> bool:
     return False
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, output: Output | None = None) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, output: Output | None = None,
+                  host: str = HOST) -> None:
     """Until `process` listens on `port`; ServerFailed if it exits first, TimeoutError if it takes
     longer than `timeout`, each with the end of `output`."""
     def listening() -> bool:
         if process.poll() is not None:
             raise ServerFailed(f"{process.args[0]} exited with {process.returncode} before listening on "
-                               f"{HOST}:{port}", output)
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+                               f"{host}:{port}", output)
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
             return holds_listener(process, port)
         return False
 
     try:
-        wait_until(listening, timeout, f"{process.args[0]} listening on {HOST}:{port}", interval=0.05)
+        wait_until(listening, timeout, f"{process.args[0]} listening on {host}:{port}", interval=0.05)
     except TimeoutError as error:
         raise TimeoutError(f"{error}; its output:\n{output.tail() if output else '(not kept)'}") from None
 
@@ -163,7 +164,7 @@ class Server:
 
 
 @contextlib.contextmanager
-def _serving(launch, port: int | None = None, ready=None):
+def _serving(launch, port: int | None = None, ready=None, host: str = HOST):
     """Where every server the tests use starts: launch(port) starts one on `port` (or a free one)
     and returns (process, url, output); wait until it listens there (and ready(port) passes), yield
     it, stop it at the end. A free port is only free when free_port() looks: one that another
@@ -173,7 +174,7 @@ def _serving(launch, port: int | None = None, ready=None):
         chosen = port or free_port()
         process, url, output = launch(chosen)
         try:
-            wait_for_port(chosen, process, output=output)
+            wait_for_port(chosen, process, output=output, host=host)
             if ready is not None:
                 try:
                     ready(chosen)
@@ -434,10 +435,10 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
 
 @contextlib.contextmanager
 def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi",
-                    log_path: Path | None = None):
-    """gunicorn with the project's config file on a free loopback port, serving `app`
-    (threads: the config file's default unless given; its logs into `log_path` if given, else
-    into a temporary file)."""
+                    log_path: Path | None = None, host: str = HOST):
+    """gunicorn with the project's config file on a free port of loopback address `host`, serving
+    `app` (threads: the config file's default unless given; its logs into `log_path` if given, else
+    into a temporary file). Linux routes all of 127.0.0.0/8 to loopback: one address per instance."""
     env = {**env, "GUNICORN_WORKERS": str(workers)}
     if threads is not None:
         env["GUNICORN_THREADS"] = str(threads)
@@ -446,7 +447,7 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app
             log_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gunicorn-test-"))) / "gunicorn.log"
         # gunicorn is handed the socket bound here (fd://): no other program can take its port.
         listener = stack.enter_context(socket.socket())
-        listener.bind((HOST, 0))
+        listener.bind((host, 0))
 
         def launch(port):
             output = Output(log_path)
@@ -455,9 +456,9 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app
                                            cwd=PROJECT_ROOT, env={**env, "GUNICORN_BIND": f"fd://{listener.fileno()}"},
                                            pass_fds=[listener.fileno()], stdout=log, stderr=log)
             listener.close()  # gunicorn's now
-            return process, f"http://{HOST}:{port}", output
+            return process, f"http://{host}:{port}", output
 
-        yield stack.enter_context(_serving(launch, listener.getsockname()[1]))
+        yield stack.enter_context(_serving(launch, listener.getsockname()[1], host=host))
 
 
 def main(argv=None) -> int:
