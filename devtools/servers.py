@@ -128,19 +128,20 @@ def holds_listener(process: subprocess.Popen, port: int) -> bool:
     return False
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, output: Output | None = None) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, output: Output | None = None,
+                  host: str = HOST) -> None:
     """Until `process` listens on `port`; ServerFailed if it exits first, TimeoutError if it takes
     longer than `timeout`, each with the end of `output`."""
     def listening() -> bool:
         if process.poll() is not None:
             raise ServerFailed(f"{process.args[0]} exited with {process.returncode} before listening on "
-                               f"{HOST}:{port}", output)
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+                               f"{host}:{port}", output)
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
             return holds_listener(process, port)
         return False
 
     try:
-        wait_until(listening, timeout, f"{process.args[0]} listening on {HOST}:{port}", interval=0.05)
+        wait_until(listening, timeout, f"{process.args[0]} listening on {host}:{port}", interval=0.05)
     except TimeoutError as error:
         raise TimeoutError(f"{error}; its output:\n{output.tail() if output else '(not kept)'}") from None
 
@@ -163,7 +164,7 @@ class Server:
 
 
 @contextlib.contextmanager
-def _serving(launch, port: int | None = None, ready=None):
+def _serving(launch, port: int | None = None, ready=None, host: str = HOST):
     """Where every server the tests use starts: launch(port) starts one on `port` (or a free one)
     and returns (process, url, output); wait until it listens there (and ready(port) passes), yield
     it, stop it at the end. A free port is only free when free_port() looks: one that another
@@ -173,7 +174,7 @@ def _serving(launch, port: int | None = None, ready=None):
         chosen = port or free_port()
         process, url, output = launch(chosen)
         try:
-            wait_for_port(chosen, process, output=output)
+            wait_for_port(chosen, process, output=output, host=host)
             if ready is not None:
                 try:
                     ready(chosen)
@@ -289,6 +290,7 @@ NGINX_DIR = PROJECT_ROOT / "nginx"
 NGINX_TEMPLATE = NGINX_DIR / "templates" / "default.conf.template"
 NGINX_MAIN_CONF = NGINX_DIR / "nginx.conf"
 NGINX_ADDRESS_SCRIPT = NGINX_DIR / "entrypoint.d" / "40-trusted-proxies.sh"
+NGINX_UPSTREAM_SCRIPT = NGINX_DIR / "entrypoint.d" / "41-upstream.sh"
 ENV_PRODUCTION = PROJECT_ROOT / ".env.production"
 # On loopback the tests' default client plays the TLS front: it sends X-Forwarded-Proto: https
 # as the front does. A test that needs a distinct front names NGINX_TRUSTED_PROXIES itself.
@@ -312,12 +314,22 @@ def nginx_defaults() -> dict:
     return values
 
 
-def run_address_script(output_dir: Path, variables: dict) -> subprocess.CompletedProcess:
-    """nginx/entrypoint.d's script, as the image's entrypoint launches it (by its exec bit), with
-    `variables` as its environment and its trusted-proxies.conf written into output_dir."""
+def run_address_script(output_dir: Path, variables: dict, script: Path = NGINX_ADDRESS_SCRIPT
+                       ) -> subprocess.CompletedProcess:
+    """An nginx/entrypoint.d script (by default the trusted proxies'), as the image's entrypoint
+    launches it (by its exec bit), with `variables` as its environment and what it writes
+    (trusted-proxies.conf, upstream.conf) written into output_dir."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **{name: str(value) for name, value in variables.items()},
            "NGINX_ENVSUBST_OUTPUT_DIR": str(output_dir)}
-    return subprocess.run([str(NGINX_ADDRESS_SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=30)
+
+
+def run_entrypoint_scripts(output_dir: Path, variables: dict) -> None:
+    """Every nginx/entrypoint.d script, in the image's order; RuntimeError with the output of one that fails."""
+    for script in (NGINX_ADDRESS_SCRIPT, NGINX_UPSTREAM_SCRIPT):
+        result = run_address_script(output_dir, variables, script)
+        if result.returncode != 0:
+            raise RuntimeError(f"{script.name} failed:\n{result.stderr}")
 
 
 def loopback_nginx_conf(workdir: Path) -> str:
@@ -382,7 +394,7 @@ def _nginx(workdir: Path, configure):
 @contextlib.contextmanager
 def nginx_server(variables: dict, workdir: Path):
     """Real nginx on loopback as the nginx container runs it: nginx/nginx.conf, the template
-    rendered into workdir/conf.d and entrypoint.d's script run there. What `variables` leaves out
+    rendered into workdir/conf.d and entrypoint.d's scripts run there. What `variables` leaves out
     is .env.production's, but NGINX_TRUSTED_PROXIES is LOOPBACK_FRONT. Yields its base URL."""
     conf_d = workdir / "conf.d"
     conf_d.mkdir(parents=True, exist_ok=True)
@@ -390,9 +402,7 @@ def nginx_server(variables: dict, workdir: Path):
     def configure(port):
         values = {**nginx_defaults(), "NGINX_TRUSTED_PROXIES": LOOPBACK_FRONT, **variables, "NGINX_PORT": port}
         (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
-        script = run_address_script(conf_d, values)
-        if script.returncode != 0:
-            raise RuntimeError(f"{NGINX_ADDRESS_SCRIPT.name} failed:\n{script.stderr}")
+        run_entrypoint_scripts(conf_d, values)
 
     with _nginx(workdir, configure) as server:
         yield server
@@ -425,10 +435,10 @@ def nginx_front(backend_port: int, workdir: Path, source: str = HOST):
 
 @contextlib.contextmanager
 def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app: str = "config.wsgi",
-                    log_path: Path | None = None):
-    """gunicorn with the project's config file on a free loopback port, serving `app`
-    (threads: the config file's default unless given; its logs into `log_path` if given, else
-    into a temporary file)."""
+                    log_path: Path | None = None, host: str = HOST):
+    """gunicorn with the project's config file on a free port of loopback address `host`, serving
+    `app` (threads: the config file's default unless given; its logs into `log_path` if given, else
+    into a temporary file). Linux routes all of 127.0.0.0/8 to loopback: one address per instance."""
     env = {**env, "GUNICORN_WORKERS": str(workers)}
     if threads is not None:
         env["GUNICORN_THREADS"] = str(threads)
@@ -437,7 +447,7 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app
             log_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gunicorn-test-"))) / "gunicorn.log"
         # gunicorn is handed the socket bound here (fd://): no other program can take its port.
         listener = stack.enter_context(socket.socket())
-        listener.bind((HOST, 0))
+        listener.bind((host, 0))
 
         def launch(port):
             output = Output(log_path)
@@ -446,9 +456,9 @@ def gunicorn_server(env: dict, workers: int = 2, threads: int | None = None, app
                                            cwd=PROJECT_ROOT, env={**env, "GUNICORN_BIND": f"fd://{listener.fileno()}"},
                                            pass_fds=[listener.fileno()], stdout=log, stderr=log)
             listener.close()  # gunicorn's now
-            return process, f"http://{HOST}:{port}", output
+            return process, f"http://{host}:{port}", output
 
-        yield stack.enter_context(_serving(launch, listener.getsockname()[1]))
+        yield stack.enter_context(_serving(launch, listener.getsockname()[1], host=host))
 
 
 def main(argv=None) -> int:

@@ -89,6 +89,11 @@ def flight_lease(key: str) -> str:
     return f"sunat:flight:{key}"
 
 
+def flight_done(key: str) -> str:
+    """When (time.time()) the last flight for `key` answered: what it stored answers who waited."""
+    return f"sunat:flight-done:{key}"
+
+
 def flight_error(key: str) -> str:
     """A leader's failure for `key`, read by the processes that waited for it."""
     return f"sunat:flight-error:{key}"

@@ -3,6 +3,7 @@ deployment (single flight), run by this process's scheduler, stored in the datab
 later while it is out) and in the cache. sunat.lookups.services decides when to ask."""
 
 import logging
+import time
 from concurrent.futures import Future
 
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.utils import timezone
 from sunat import caching
 from sunat.clock import api_time
 from sunat.exceptions import RucNotFound, SunatBusy, SunatError
-from sunat.lookups import ruc_cache, unsaved
+from sunat.lookups import ruc_cache, unknown, unsaved
 from sunat.lookups.pages import Page
 from sunat.models import ChangeEvent
 from sunat.upstream import scheduler, singleflight
@@ -28,7 +29,10 @@ def key(ruc: str, page: Page) -> str:
 
 def _flight(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUNAT):
     """The upstream job of a lookup: one request per RUC (and page) in the whole deployment.
-    `source`: what a change it finds is an event of (a lookup's refresh, or a re-check)."""
+    `source`: what a change it finds is an event of (a lookup's refresh, or a re-check). Made when
+    the lookup is queued: an answer another instance gave while it waited in this process's queue
+    answers it (sunat.upstream.singleflight)."""
+    asked_at = time.time()
 
     def stored_result():
         value = ruc_cache.get(ruc, page.name)
@@ -37,7 +41,7 @@ def _flight(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.S
         return value
 
     return lambda: singleflight.run_once(key(ruc, page), lambda: fetch(ruc, page, razon_social, source),
-                                         read_result=stored_result)
+                                         read_result=stored_result, since=asked_at)
 
 
 def fetch_once(ruc: str, page: Page, razon_social: str) -> dict:
@@ -68,7 +72,7 @@ def fetch(ruc: str, page: Page, razon_social: str, source: str = ChangeEvent.SUN
     except RucNotFound:
         if counted:
             sunat_status.answered()
-        ruc_cache.put_not_found(ruc)
+        unknown.remember(ruc)
         raise
     except SunatError as exc:
         if counted:

@@ -36,9 +36,9 @@ def put(ruc: str, data: dict, timeout: int | None = None, section: str | None = 
     cache.set(key, data, timeout=timeout)
 
 
-def put_not_found(ruc: str) -> None:
+def put_not_found(ruc: str, timeout: int | None = None) -> None:
     caching.discard_local_copies([ruc_key(ruc)])
-    cache.set(ruc_key(ruc), _NOT_FOUND, timeout=settings.RUC_NOT_FOUND_TTL)
+    cache.set(ruc_key(ruc), _NOT_FOUND, timeout=settings.RUC_NOT_FOUND_TTL if timeout is None else timeout)
 
 
 def contains(ruc: str) -> bool:

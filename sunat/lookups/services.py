@@ -11,7 +11,7 @@ from django.db import DatabaseError
 
 from sunat import caching, tasks
 from sunat.exceptions import NotInPadron, RucNotFound, SunatError
-from sunat.lookups import fetching, ruc_cache
+from sunat.lookups import fetching, ruc_cache, unknown
 from sunat.lookups import fresh as forcing
 from sunat.lookups.pages import FICHA, SECTION_PAGES, Page
 from sunat.models import ChangeEvent, StoredLookup
@@ -171,6 +171,8 @@ def _lookup(ruc: str, page: Page = FICHA, razon_social: str = "", fresh: bool = 
         return Lookup(stored, STALE, wait)
     if from_register is not None:
         return Lookup(from_register, HIT, wait)
+    if page.is_ficha and not fresh and unknown.known_unknown(ruc):  # another process's not-found
+        raise RucNotFound(ruc)
     if priority == LIVE:  # nothing held: asked with fresh or not, SUNAT it is
         return _forced(ruc, page, razon_social, None) if fresh else _sunat_or_stored(
             lambda: fetching.fetch_once(ruc, page, razon_social), None, ruc)

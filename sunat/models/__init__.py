@@ -8,7 +8,7 @@ from sunat.models.checks import SunatCheck
 from sunat.models.comprobantes import ComprobanteCheck
 from sunat.models.exchange import ExchangeMonth, ExchangeRate
 from sunat.models.keys import ApiKey, _default_per_day, _default_per_minute  # noqa: F401 (migration 0004 names them here)
-from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup
+from sunat.models.lookups import RucRecord, RucSectionRecord, StoredLookup, UnknownRuc
 from sunat.models.padron import PadronEntry, PadronVersion
 from sunat.models.registers import (
     AgentePercepcion,
@@ -24,5 +24,5 @@ __all__ = [
     "AgentePercepcion", "AgentePercepcionVentaInterna", "AgenteRetencion", "ApiKey", "BuenContribuyente", "ChangeEvent",
     "ComprobanteCheck", "EstablecimientoAnexo", "ExchangeMonth", "ExchangeRate", "PadronEntry",
     "KeyUsageDay", "Notification", "PadronVersion", "RegisterChange", "RucHits", "RucRecord", "RucSectionRecord",
-    "ServiceHour", "StoredLookup", "SunatCheck", "Watch", "Webhook",
+    "ServiceHour", "StoredLookup", "SunatCheck", "UnknownRuc", "Watch", "Webhook",
 ]

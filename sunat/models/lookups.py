@@ -62,3 +62,21 @@ class RucSectionRecord(StoredLookup):
 
     def __str__(self):
         return f"{self.ruc} - {self.section}"
+
+
+class UnknownRuc(models.Model):
+    """A RUC SUNAT said does not exist, remembered RUC_NOT_FOUND_TTL: shared by every process, like a
+    record, when the cache is not (LocMem)."""
+
+    ruc = models.CharField("RUC", max_length=11, primary_key=True)
+    checked_at = models.DateTimeField("consultado en")
+
+    class Meta:
+        verbose_name = "RUC inexistente"
+        verbose_name_plural = "RUC inexistentes"
+
+    def __str__(self):
+        return self.ruc
+
+    def seconds_left(self, ttl: int) -> int:
+        return int((self.checked_at + timedelta(seconds=ttl) - timezone.now()).total_seconds())

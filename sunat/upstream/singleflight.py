@@ -3,7 +3,12 @@
 Within a process, the scheduler already runs one job per key (sunat.upstream.scheduler). Across
 processes (Redis), the job that leads holds a lease in Redis; the jobs of other processes poll
 for the result it stores (`read_result`) or the error it publishes, and take over as soon as the
-lease is gone without either.
+lease is gone without either. Whoever takes a free lease first reads what a flight that answered
+since it began asking stored (issue 30): the leader may have stored it and let go just after this
+process's last poll, or this process's job may have waited in its scheduler's queue (behind the
+pacing) while another instance asked and answered. An answer from before it began does not
+count: a forced lookup (?fresh=1, the admin's refresh) still asks. "Began" is the caller's wall
+clock (`since`), and the answer's too: hosts kept in time by NTP differ by far less than a lookup.
 
 The lease lasts LEASE seconds and this process renews it every LEASE / 3 while its holder
 works, so that a worker killed while it leads delays that key by seconds, not by a lookup's
@@ -29,14 +34,17 @@ logger = logging.getLogger(__name__)
 LEASE = 3.0  # seconds a leader's lease outlives its last renewal
 _POLL = 0.05
 _ERROR_TTL = 10  # seconds a leader's failure stays readable for its followers
+_DONE_TTL = 120  # seconds a flight's answer time is kept: longer than anyone waits for it (SUNAT_DEADLINE)
 
 
-def run_once(key: str, compute: Callable, read_result: Callable):
+def run_once(key: str, compute: Callable, read_result: Callable, since: float | None = None):
     """compute() once for every process asking for `key` now; the others get its result or error.
 
     read_result() returns the stored result, None while there is none, or raises (e.g. RucNotFound).
-    Waiting ends with the current budget (DeadlineExceeded).
+    `since` (time.time(), by default now): when the caller began wanting it; an answer given since
+    then answers it. Waiting ends with the current budget (DeadlineExceeded).
     """
+    asked_at = time.time() if since is None else since
     connection = caching.redis_connection()
     if connection is None:
         return compute()
@@ -51,7 +59,8 @@ def run_once(key: str, compute: Callable, read_result: Callable):
         if acquired:
             _renewer.add(lock)
             try:
-                return _lead(key, compute)
+                result = _answered_since(key, asked_at, read_result)
+                return result if result is not None else _lead(key, compute)
             finally:
                 _renewer.discard(lock)
                 _release(lock)
@@ -113,14 +122,35 @@ def _held(lock) -> bool:
         return False
 
 
+def _answered_since(key: str, asked_at: float, read_result: Callable):
+    """What a flight that answered after `asked_at` stored (read_result() may raise RucNotFound); None
+    when none did, or what it stored is gone."""
+    done = cache.get(caching.flight_done(key))
+    if done is None or done < asked_at:
+        return None
+    return read_result()
+
+
 def _lead(key: str, compute: Callable):
     cache.delete(_error_key(key))
     try:
-        return compute()
+        result = compute()
+    except exceptions.RucNotFound:  # its marker is stored: an answer like any other
+        _mark_done(key)
+        raise
     except exceptions.SunatError as exc:
         cache.set(_error_key(key), {"type": type(exc).__name__, "message": str(exc),
                                     "retry_after": exc.retry_after}, timeout=_ERROR_TTL)
         raise
+    _mark_done(key)
+    return result
+
+
+def _mark_done(key: str) -> None:
+    try:
+        cache.set(caching.flight_done(key), time.time(), timeout=_DONE_TTL)
+    except Exception:  # Redis trouble: a late follower may ask again, as it would without Redis
+        logger.warning("could not mark the flight of %s answered", key, exc_info=True)
 
 
 def _raise_published_error(key: str) -> None:

@@ -23,6 +23,7 @@ from devtools.servers import (
     NGINX_ADDRESS_SCRIPT,
     NGINX_MAIN_CONF,
     NGINX_TEMPLATE,
+    NGINX_UPSTREAM_SCRIPT,
     check_nginx_conf,
     gunicorn_server,
     loopback_nginx_conf,
@@ -31,6 +32,7 @@ from devtools.servers import (
     nginx_server,
     render_template,
     run_address_script,
+    run_entrypoint_scripts,
 )
 
 pytestmark = pytest.mark.standalone
@@ -328,7 +330,7 @@ def test_shipped_nginx_conf_passes_nginx_t_on_loopback_with_the_production_value
     conf_d = tmp_path / "conf.d"
     conf_d.mkdir()
     (conf_d / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
-    assert run_address_script(conf_d, values).returncode == 0
+    run_entrypoint_scripts(conf_d, values)
 
     check = check_nginx_conf(tmp_path)
 
@@ -349,16 +351,21 @@ def test_shipped_nginx_conf_has_room_for_every_connection():
 
 
 @pytest.mark.servers
-def test_template_without_the_scripts_file_is_refused_by_nginx(tmp_path):
+@pytest.mark.parametrize(("ran", "refusal"), [
+    (NGINX_UPSTREAM_SCRIPT, "unknown \"from_trusted_front\" variable"),  # trusted-proxies.conf missing
+    (NGINX_ADDRESS_SCRIPT, 'host not found in upstream "ruc_service"'),  # upstream.conf missing
+])
+def test_template_without_a_scripts_file_is_refused_by_nginx(tmp_path, ran, refusal):
     # Fail closed: a container whose script did not run (or failed) never serves.
     values = {**nginx_defaults(), "NGINX_PORT": "8080", "GUNICORN_UPSTREAM": "127.0.0.1:8000",
               "STATIC_ROOT": str(tmp_path)}
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "default.conf").write_text(render_template(NGINX_TEMPLATE.read_text(), values))
+    assert run_address_script(tmp_path / "conf.d", values, ran).returncode == 0
 
     check = check_nginx_conf(tmp_path)
 
-    assert check.returncode != 0 and "unknown" in check.stderr and "variable" in check.stderr
+    assert check.returncode != 0 and refusal in check.stderr, check.stderr
 
 
 @pytest.mark.parametrize("name", ["NGINX_TRUSTED_PROXIES", "NGINX_ADMIN_ALLOW"])
