@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from sunat import caching
 from sunat.lookups import ruc_cache
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the scheduler's threads commit lookups
 
 COMPANY = "20573215045"
 OTHER = "20550263948"

@@ -12,7 +12,7 @@ from sunat import caching
 from sunat.lookups import ruc_cache
 from sunat.models import RucRecord
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the scheduler's threads commit lookups
 
 COMPANY = "20573215045"
 requires_redis = pytest.mark.skipif(not django_settings.USE_REDIS, reason="runs in the Redis pass of make test")
