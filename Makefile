@@ -69,13 +69,14 @@ test-fast: venv
 
 # On both cores: LocMem is each process's own, and every server a test starts takes free ports and
 # folders of its own (two checkouts may run the suite at once), so two workers never meet; a module's
-# tests stay together (--dist loadfile), sharing its servers. The PostgreSQL+Redis pass shares one
-# Redis between its tests: it stays in one process.
+# tests stay together (--dist loadfile), sharing its servers.
 test-sqlite: venv system-deps
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# Both cores too: on the runner's one PostgreSQL and redis-server each worker has a test database
+# (pytest-django) and a Redis database (config/settings/test.py) of its own.
 test-postgres-redis: venv system-deps
-	$(PY) -m devtools.servers --postgres --redis -- $(PY) -m pytest -m "not standalone"
+	$(PY) -m devtools.servers --postgres --redis -- $(PY) -m pytest -n 2 --dist loadfile -m "not standalone"
 
 clean:
 	rm -rf $(VENV) .pytest_cache staticfiles

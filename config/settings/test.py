@@ -1,5 +1,8 @@
 """Tests: the database and cache come from the environment the test runner sets up."""
 
+import os
+from urllib.parse import urlsplit
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
@@ -30,3 +33,11 @@ SUNAT_TIPO_CAMBIO_URL = env("SUNAT_TIPO_CAMBIO_URL", default=f"{_NOWHERE}/cl-at-
 SUNAT_TIPO_CAMBIO_TXT_URL = env("SUNAT_TIPO_CAMBIO_TXT_URL", default=f"{_NOWHERE}/a/txt/tipoCambio.txt")
 SUNAT_API_TOKEN_URL = env("SUNAT_API_TOKEN_URL", default=f"{_NOWHERE}/v1/clientesextranet")
 SUNAT_API_URL = env("SUNAT_API_URL", default=f"{_NOWHERE}/v1/contribuyente/contribuyentes")
+
+# pytest-xdist's workers (gw0, gw1...) each take a Redis database of their own on the runner's one
+# redis-server, as pytest-django gives each its own test database: one worker's cache.clear()
+# between tests, its pacing slots and leases never reach the other's.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if USE_REDIS and _XDIST_WORKER.startswith("gw"):  # noqa: F405
+    _redis = urlsplit(REDIS_URL)  # noqa: F405
+    CACHES["default"]["LOCATION"] = _redis._replace(path=f"/{int(_XDIST_WORKER[2:]) + 1}").geturl()  # noqa: F405
