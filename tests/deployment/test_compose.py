@@ -54,12 +54,17 @@ def read_env_file(path: Path = ENV_FILE) -> dict:
     return values
 
 
+# What config/ reads that no operator sets: pytest-xdist names its workers (config/settings/test.py).
+SET_BY_TOOLS = {"PYTEST_XDIST_WORKER"}
+
+
 def variables_read_by_config() -> dict:
-    """Every environment variable config/ reads, with the file that reads it."""
+    """Every environment variable config/ reads that an operator may set, with the file that reads it."""
     found = {}
     for source in sorted((PROJECT_ROOT / "config").rglob("*.py")):
         for name in ENV_READ.findall(source.read_text(encoding="utf-8")):
-            found.setdefault(name, source.relative_to(PROJECT_ROOT).as_posix())
+            if name not in SET_BY_TOOLS:
+                found.setdefault(name, source.relative_to(PROJECT_ROOT).as_posix())
     return found
 
 

@@ -17,10 +17,6 @@ SIMPLE_DEFAULT = re.compile(r"""env(?:\.(int|float|bool|str))?\(\s*["']([A-Z][A-
 DEPLOYED_SETTINGS = ("settings/base.py", "settings/monitoring.py", "settings/production.py", "gunicorn.py")
 
 
-# What config/ reads that no operator sets: pytest-xdist names its workers (config/settings/test.py).
-SET_BY_TOOLS = {"PYTEST_XDIST_WORKER"}
-
-
 def table_variables() -> dict:
     """The table: each variable (or `PREFIX_<...>` pattern) with its default cell and how many
     variables its row names."""
@@ -42,7 +38,7 @@ def test_the_table_names_every_variable_config_reads_and_no_other():
 
     assert {"DJANGO_SECRET_KEY", "USE_REDIS", "SUNAT_DEADLINE", "GUNICORN_WORKERS"} <= set(read)  # the scan works
     missing = {name: where for name, where in read.items()
-               if name not in table and name not in SET_BY_TOOLS and not any(name.startswith(prefix) for prefix in patterns)}
+               if name not in table and not any(name.startswith(prefix) for prefix in patterns)}
     assert missing == {}, f"add these to docs/configuration.md: {missing}"
     # What the table names that config/ does not read is nginx's or compose's (.env.production's).
     unknown = {name for name in table if "<" not in name and name not in read} - set(read_env_file())

@@ -232,7 +232,7 @@ def test_burst_of_misses_reaches_sunat_paced(start_service, replica):
     # never more than the pacing's rate over the whole run.
     assert min(gaps) >= interval * 0.75, gaps
     assert sorted(gaps)[len(gaps) // 2] >= interval - 0.005, gaps
-    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * interval - 0.01, gaps
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 0.25 - 1) * interval, gaps  # the first may be late too
 
 
 def test_a_key_quota_holds_across_workers_while_redis_is_frozen(start_service):
