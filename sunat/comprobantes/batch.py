@@ -8,7 +8,7 @@ import time
 
 from sunat.comprobantes import fields, services
 from sunat.comprobantes.errors import CPE_ERRORS, cpe_error
-from sunat.lookups.batch import InvalidBatch, pending_entry, summary_of, wait_until
+from sunat.lookups.batch import InvalidBatch, error_entry, pending_entry, summary_of, wait_until
 from sunat.upstream import asker
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def validate_many(items, today, timeout: float, charge=None) -> dict:
         try:
             question = fields.question(item, today)
         except fields.InvalidField as exc:
-            results[index] = {**_error("parametro_invalido", exc.detail), "campo": exc.field}
+            results[index] = {**error_entry("parametro_invalido", exc.detail), "campo": exc.field}
             continue
         found = _entry(lambda q=question: services.begin(q), question)
         if isinstance(found, tuple):
@@ -53,17 +53,11 @@ def _entry(validate, question):
         found = validate()
     except CPE_ERRORS as exc:
         error = cpe_error(exc)
-        return _error(error.code, error.detail, error.retry_after)
+        return error_entry(error.code, error.detail, error.retry_after)
     except Exception:
         logger.exception("validation of %s failed", question.label())
-        return _error("error_interno", "Error interno del servicio.")
+        return error_entry("error_interno", "Error interno del servicio.")
     if isinstance(found, services.Pending):
         return found, question
     return {"estado": "ok", "cache": found.cache_status, "datos": services.present(found, question)}
 
-
-def _error(code: str, detail: str, retry_after: int | None = None) -> dict:
-    entry = {"estado": "error", "error": code, "detail": detail}
-    if retry_after is not None:
-        entry["reintentarEn"] = retry_after
-    return entry

@@ -50,7 +50,7 @@ def lookup_many(rucs, timeout: float, charge=None) -> dict:
     pending = {}
     for key, ruc in items.items():
         if ruc is None:
-            results[key] = _error("ruc_invalido", "El RUC debe ser un texto de 11 dígitos.")
+            results[key] = error_entry("ruc_invalido", "El RUC debe ser un texto de 11 dígitos.")
             continue
         answer = entry(partial(services.begin_lookup, ruc))
         if isinstance(answer, services.Pending):
@@ -118,16 +118,16 @@ def entry(lookup) -> dict | services.Pending:
         result = lookup()
     except LOOKUP_ERRORS as exc:
         error = lookup_error(exc)
-        return _error(error.code, error.detail, error.retry_after)
+        return error_entry(error.code, error.detail, error.retry_after)
     except Exception:
         logger.exception("batch lookup failed")
-        return _error("error_interno", "Error interno del servicio.")
+        return error_entry("error_interno", "Error interno del servicio.")
     if isinstance(result, services.Pending):
         return result
     return {"estado": "ok", "cache": result.cache_status, "datos": result.data}
 
 
-def _error(code: str, detail: str, retry_after: int | None = None) -> dict:
+def error_entry(code: str, detail: str, retry_after: int | None = None) -> dict:
     entry = {"estado": "error", "error": code, "detail": detail}
     if retry_after is not None:
         entry["reintentarEn"] = retry_after
